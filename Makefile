@@ -1,0 +1,30 @@
+# Understudy — see README.md.
+GO ?= go
+PG := ./scripts/with-postgres.sh
+BIN := bin
+
+.PHONY: build test vet bench fixture fuzz demo clean
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# Starts a throwaway PostgreSQL (or uses $$UNDERSTUDY_TEST_DATABASE_URL) and
+# runs every test against it; the server is stopped even when tests fail.
+test: vet
+	$(PG) $(GO) test -count=1 -timeout 30m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l . ; echo "gofmt: files above need formatting" >&2; exit 1; }
+	$(GO) vet ./...
+
+# Benchmarks print MB/s and ratios; they never gate CI.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# Regenerates testdata/fixtures/shop.sql with real pg_dump from a freshly
+# generated shop database.
+fixture:
+	$(PG) ./scripts/make-fixture.sh
+
+clean:
+	rm -rf $(BIN)
