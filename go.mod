@@ -5,7 +5,11 @@ go 1.26
 require github.com/jackc/pgx/v5 v5.12.0
 
 require (
+	github.com/brianvoe/gofakeit/v7 v7.18.1 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/pganalyze/pg_query_go/v5 v5.1.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
+	google.golang.org/protobuf v1.31.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

@@ -1,0 +1,88 @@
+package masking
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Cell applies a masker to one column: NULL handling, arrays element by
+// element, and verification of the column's regular-expression CHECKs.
+type Cell struct {
+	m      Masker
+	col    *Column
+	filler NullFiller
+	null   bool
+}
+
+// Wrap returns the Cell for m on col.
+func Wrap(m Masker, col *Column) *Cell {
+	c := &Cell{m: m, col: col}
+	c.filler, _ = m.(NullFiller)
+	_, c.null = m.(Nuller)
+	return c
+}
+
+// Masker returns the wrapped masker.
+func (c *Cell) Masker() Masker { return c.m }
+
+// Column returns the column the cell was built for.
+func (c *Cell) Column() *Column { return c.col }
+
+// Apply masks one value. null says the input is NULL; outNull says the
+// output is.
+func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outNull bool, err error) {
+	if c.null {
+		return dst, true, nil
+	}
+	if null {
+		if c.filler == nil {
+			return dst, true, nil
+		}
+		out, outNull = c.filler.MaskNull(s, dst)
+		return out, outNull, nil
+	}
+	start := len(dst)
+	if c.col.Array {
+		out, err = c.maskArray(s, dst, value)
+	} else {
+		out, err = c.m.Mask(s, dst, value)
+	}
+	if err != nil {
+		return dst, false, err
+	}
+	if !c.col.Array {
+		for _, ch := range c.col.Checks {
+			if !ch.Re.Match(out[start:]) {
+				return dst, false, &CheckError{Check: ch.Name}
+			}
+		}
+	}
+	return out, false, nil
+}
+
+// CheckError is a masked value that would violate a CHECK of its column.
+type CheckError struct{ Check string }
+
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("the masked value would violate CHECK constraint %s; choose a masker that keeps the format", e.Check)
+}
+
+// errNotArray is returned for an array column value that is not an array literal.
+var errNotArray = errors.New("value is not an array literal")
+
+// maskArray masks each element of an array literal ({a,"b c",NULL}).
+func (c *Cell) maskArray(s *Scratch, dst, value []byte) ([]byte, error) {
+	return walkArray(dst, value, func(dst, elem []byte) ([]byte, error) {
+		start := len(dst)
+		out, err := c.m.Mask(s, dst, elem)
+		if err != nil {
+			return dst, err
+		}
+		for _, ch := range c.col.Checks {
+			if !ch.Re.Match(out[start:]) {
+				return dst, &CheckError{Check: ch.Name}
+			}
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,5 @@
+package masking
+
+func init() {
+	registerFake("first_name", "a realistic first name", func(s *Scratch) string { return s.faker.FirstName() })
+}

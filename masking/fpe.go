@@ -1,0 +1,196 @@
+package masking
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// Format-preserving bijections: keyed permutations that keep a value in the
+// set it came from, so masked keys stay unique and stay valid for the column.
+
+const feistelRounds = 6
+
+// permute maps v in [0, n) to [0, n) bijectively: a balanced Feistel network
+// over the smallest even bit width covering n, cycle-walking until the result
+// falls back inside the domain. tweak separates independent permutations.
+func (k *Key) permute(v, n, tweak uint64) uint64 {
+	if n <= 1 {
+		return v
+	}
+	w := bits.Len64(n - 1)
+	if w%2 == 1 {
+		w++
+	}
+	if w < 2 {
+		w = 2
+	}
+	half := uint(w / 2)
+	mask := uint64(1)<<half - 1
+	for {
+		l, r := v>>half, v&mask
+		for i := 0; i < feistelRounds; i++ {
+			l, r = r, l^(k.round(i, r, tweak^uint64(w)<<48)&mask)
+		}
+		v = l<<half | r
+		if v < n {
+			return v
+		}
+	}
+}
+
+// smallIDs is the size of the bucket that all keys below it share: without
+// it, id 1 could only map to itself and ids 2 and 3 to each other.
+const smallIDs = 1024
+
+// PermuteInt is the keyed bijection of hash_id on integer columns. Values
+// keep their sign and bit length (all |x| < 1024 share one bucket), so the
+// result is never wider than the input: it fits every integer type the
+// original fits, and a sequence set to at least the largest result never
+// hands out a colliding value. Negative values are mirrored by one's
+// complement, so the type's minimum stays in range too.
+func (k *Key) PermuteInt(x int64) int64 {
+	if x < 0 {
+		return ^k.PermuteInt(^x)
+	}
+	if x == 0 {
+		return 0
+	}
+	u := uint64(x)
+	var lo, n, bucket uint64
+	if u < smallIDs {
+		lo, n = 1, smallIDs-1
+	} else {
+		b := bits.Len64(u) - 1
+		lo, n, bucket = uint64(1)<<b, uint64(1)<<b, uint64(b)
+	}
+	return int64(lo + k.permute(u-lo, n, bucket))
+}
+
+// PermuteUUID is the keyed bijection of hash_id on uuid columns: the 122
+// bits outside the version and variant fields are permuted, those fields are
+// kept, so a v4 UUID stays a v4 UUID.
+func (k *Key) PermuteUUID(u [16]byte) [16]byte {
+	hi := binary.BigEndian.Uint64(u[:8])
+	lo := binary.BigEndian.Uint64(u[8:])
+	// Gather the 122 free bits: hi without bits 12..15 (version), lo without
+	// its top two bits (variant).
+	const verMask = uint64(0xf) << 12
+	free1 := (hi>>16)<<12 | hi&0xfff // 60 bits
+	free2 := lo & (1<<62 - 1)        // 62 bits
+	// Two 61-bit halves.
+	a := free1<<1 | free2>>61
+	b := free2 & (1<<61 - 1)
+	const mask61 = uint64(1)<<61 - 1
+	for i := 0; i < feistelRounds; i++ {
+		a, b = b, a^(k.round(i, b, 0x75756964)&mask61)
+	}
+	free1 = a >> 1
+	free2 = (a&1)<<61 | b
+	hi = (free1>>12)<<16 | hi&verMask | free1&0xfff
+	lo = lo&^(1<<62-1) | free2
+	var out [16]byte
+	binary.BigEndian.PutUint64(out[:8], hi)
+	binary.BigEndian.PutUint64(out[8:], lo)
+	return out
+}
+
+// charClass returns the radix and base of an ASCII letter or digit, or 0.
+func charClass(c byte) (radix, base byte) {
+	switch {
+	case c >= '0' && c <= '9':
+		return 10, '0'
+	case c >= 'a' && c <= 'z':
+		return 26, 'a'
+	case c >= 'A' && c <= 'Z':
+		return 26, 'A'
+	}
+	return 0, 0
+}
+
+// PermuteShape is the keyed bijection on strings of one shape: digits stay
+// digits, ASCII letters stay letters of the same case, every other byte stays
+// where it is. Among strings of the same shape it is a permutation, so it
+// never turns two distinct values into one. from limits the permutation to
+// positions at or after it (leading characters are kept).
+func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
+	start := len(dst)
+	dst = append(dst, src...)
+	out := dst[start:]
+	var posBuf [64]int
+	pos := posBuf[:0]
+	for i := from; i < len(out); i++ {
+		if r, _ := charClass(out[i]); r != 0 {
+			pos = append(pos, i)
+		}
+	}
+	if len(pos) == 0 {
+		return dst
+	}
+	// Work on digit values in place: out[i]-base.
+	for _, i := range pos {
+		_, base := charClass(out[i])
+		out[i] -= base
+	}
+	radix := func(i int) byte {
+		_, base := charClass(src[i])
+		if base == '0' {
+			return 10
+		}
+		return 26
+	}
+	half := len(pos) / 2
+	a, b := pos[:half], pos[half:]
+	for r := 0; r < 2*feistelRounds; r++ {
+		target, from := a, b
+		if r%2 == 1 {
+			target, from = b, a
+		}
+		if len(target) == 0 {
+			continue
+		}
+		k.shapeRound(out, r, len(pos), from, target, radix)
+	}
+	for _, i := range pos {
+		_, base := charClass(src[i])
+		out[i] += base
+	}
+	return dst
+}
+
+// shapeRound adds a keystream derived from the values at from (a CBC-MAC
+// under the rule's AES key) to the values at target, digit by digit, modulo
+// each position's radix.
+func (k *Key) shapeRound(out []byte, r, n int, from, target []int, radix func(int) byte) {
+	var block, mac [16]byte
+	block[0] = byte(r)
+	block[1] = byte(n)
+	block[2] = byte(n >> 8)
+	j := 3
+	for _, i := range from {
+		if j == 16 {
+			for x := range mac {
+				mac[x] ^= block[x]
+			}
+			k.block.Encrypt(mac[:], mac[:])
+			block = [16]byte{}
+			j = 0
+		}
+		block[j] = out[i]
+		j++
+	}
+	for x := range mac {
+		mac[x] ^= block[x]
+	}
+	k.block.Encrypt(mac[:], mac[:])
+	// Expand into a keystream, 16 bytes per block, counter-style.
+	var stream [16]byte
+	for t, i := range target {
+		if t%16 == 0 {
+			ctr := mac
+			ctr[15] ^= byte(t/16) + 0x80
+			k.block.Encrypt(stream[:], ctr[:])
+		}
+		rad := radix(i)
+		out[i] = byte((uint16(out[i]) + uint16(stream[t%16])) % uint16(rad))
+	}
+}

@@ -1,0 +1,105 @@
+package masking
+
+import (
+	"strconv"
+	"testing"
+)
+
+func init() {
+	conformanceCases = append(conformanceCases,
+		conformanceCase{spec: Spec{Name: "hash_id"}, col: col(CatInt, "int4"), values: []string{"42", "1000", "1025", "99999", "-7", "2147483647"}},
+		conformanceCase{spec: Spec{Name: "hash_id"}, col: col(CatInt, "int2"), values: []string{"17", "32767", "-32768"}, exempt: []string{"echo"}},
+		conformanceCase{spec: Spec{Name: "hash_id"}, col: col(CatInt, "int8"), values: []string{"9223372036854775807", "123456789012"}},
+		conformanceCase{spec: Spec{Name: "hash_id"}, col: col(CatUUID, "uuid"), values: []string{"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "00000000-0000-0000-0000-000000000000"}},
+		conformanceCase{spec: Spec{Name: "hash_id"}, col: col(CatText, "bpchar", 11), values: []string{"123-45-6789", "AB12cd", "ALFKI"}},
+		conformanceCase{spec: Spec{Name: "hash"}, col: col(CatText, "text"), values: sampleEmails},
+		conformanceCase{spec: Spec{Name: "hash", Params: map[string]any{"length": int64(40)}}, col: col(CatText, "varchar", 40), values: sampleNames},
+		conformanceCase{spec: Spec{Name: "hash"}, col: col(CatBytea, "bytea"), values: []string{`\x0102`, `\x`}},
+		conformanceCase{spec: Spec{Name: "null"}, col: col(CatText, "text"), values: sampleNames, exempt: []string{"echo", "secret"}},
+		conformanceCase{spec: Spec{Name: "const", Params: map[string]any{"value": "x"}}, col: col(CatText, "varchar", 3), values: sampleNames, exempt: []string{"echo", "secret"}},
+	)
+}
+
+func TestPermuteIntIsABijectionPerBucket(t *testing.T) {
+	k := testOptions("s").Secret.Key("hash_id")
+	seen := map[int64]bool{}
+	for x := int64(1); x < 1<<14; x++ {
+		y := k.PermuteInt(x)
+		if seen[y] {
+			t.Fatalf("PermuteInt not injective at %d", x)
+		}
+		seen[y] = true
+		if y <= 0 || (x < smallIDs && y >= smallIDs) || (x >= smallIDs && strconv.FormatInt(y, 2)[0] != '1') {
+			t.Fatalf("PermuteInt(%d) = %d leaves the bucket", x, y)
+		}
+		if x >= smallIDs && len(strconv.FormatInt(y, 2)) != len(strconv.FormatInt(x, 2)) {
+			t.Fatalf("PermuteInt(%d) = %d changes bit length", x, y)
+		}
+		if k.PermuteInt(^x) != ^y {
+			t.Fatalf("negative values are not mirrored")
+		}
+	}
+	fixed := 0
+	for x := int64(1); x < smallIDs; x++ {
+		if k.PermuteInt(x) == x {
+			fixed++
+		}
+	}
+	if fixed > 5 {
+		t.Errorf("%d fixed points among small ids", fixed)
+	}
+}
+
+func TestPermuteUUIDIsInvertibleAndKeepsVersion(t *testing.T) {
+	k := testOptions("s").Secret.Key("hash_id")
+	seen := map[[16]byte]bool{}
+	for i := 0; i < 5000; i++ {
+		var u [16]byte
+		u[0], u[15] = byte(i), byte(i>>8)
+		u[6] = 0x40 | byte(i%16)
+		u[8] = 0x80 | byte(i%64)
+		v := k.PermuteUUID(u)
+		if seen[v] {
+			t.Fatal("PermuteUUID not injective")
+		}
+		seen[v] = true
+		if v[6]>>4 != 4 || v[8]>>6 != 2 {
+			t.Fatalf("version or variant changed: %x", v)
+		}
+	}
+}
+
+func TestPermuteShape(t *testing.T) {
+	k := testOptions("s").Secret.Key("hash_id")
+	seen := map[string]string{}
+	for i := 0; i < 100000; i++ {
+		in := []byte(strconv.Itoa(100000 + i))
+		in = append(in[:3:3], append([]byte("-Ab"), in[3:]...)...)
+		out := string(k.PermuteShape(nil, in, 0))
+		if len(out) != len(in) || out[3:5] != "-A"[:2] && out[3] != '-' {
+			t.Fatalf("shape changed: %q -> %q", in, out)
+		}
+		for j := range out {
+			ri, _ := charClass(in[j])
+			ro, _ := charClass(out[j])
+			if ri != ro || (ri == 0 && in[j] != out[j]) {
+				t.Fatalf("class changed at %d: %q -> %q", j, in, out)
+			}
+			if ri == 26 && (in[j] < 'a') != (out[j] < 'a') {
+				t.Fatalf("case changed at %d: %q -> %q", j, in, out)
+			}
+		}
+		if prev, dup := seen[out]; dup {
+			t.Fatalf("collision: %q and %q", prev, in)
+		}
+		seen[out] = string(in)
+	}
+}
+
+func BenchmarkPermuteInt(b *testing.B) {
+	k := testOptions("s").Secret.Key("hash_id")
+	var x int64
+	for b.Loop() {
+		x = k.PermuteInt(x%1000000 + 12345)
+	}
+}
