@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/outfile"
+	"github.com/understudy-db/understudy/pipeline"
+	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
+)
+
+const mainUsage = `anonymize: a staging copy of a PostgreSQL dump, with no real personal data.
+
+Usage:
+  anonymize --rules FILE --in FILE|- --out FILE|- [--secret-file FILE] [--quiet]
+  anonymize check   --rules FILE --in FILE      validate rules and coverage, write nothing
+  anonymize inspect --in FILE [--json]          what a dump holds: tables, rows, keys, FKs
+
+Flags:
+  --rules FILE        rules file (YAML, version 1; see rules/shop.yaml)
+  --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
+  --out FILE          masked dump; - writes stdout; a name ending in .gz is compressed.
+                      The file appears only when the run succeeds.
+  --secret-file FILE  file holding the masking secret (default: $ANONYMIZE_SECRET).
+                      Same secret, same output; without one a random secret is used.
+  --quiet             no progress line and no summary
+
+Examples:
+  export ANONYMIZE_SECRET=$(cat /run/secrets/understudy)
+  anonymize --rules rules/shop.yaml --in prod.sql --out staging.sql
+  pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql staging
+  anonymize check --rules rules/shop.yaml --in prod.sql.gz
+
+Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
+`
+
+func isRulesError(err error) bool {
+	var re *rules.Error
+	var res rules.Errors
+	var ce *rules.CoverageError
+	return errors.As(err, &re) || errors.As(err, &res) || errors.As(err, &ce)
+}
+
+type anonymizeFlags struct {
+	rules, in, out, secretFile string
+	quiet                      bool
+}
+
+func (e *env) anonymize(args []string) int {
+	fs := e.newFlags("anonymize", mainUsage)
+	var f anonymizeFlags
+	fs.StringVar(&f.rules, "rules", "", "")
+	fs.StringVar(&f.in, "in", "", "")
+	fs.StringVar(&f.out, "out", "", "")
+	fs.StringVar(&f.secretFile, "secret-file", "", "")
+	fs.BoolVar(&f.quiet, "quiet", false, "")
+	if done, code := e.parse(fs, mainUsage, args); done {
+		return code
+	}
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, mainUsage)
+		return ExitUsage
+	}
+	switch {
+	case f.rules == "":
+		return e.fail(usagef("--rules is required"))
+	case f.in == "":
+		return e.fail(usagef("--in is required"))
+	case f.out == "":
+		return e.fail(usagef("--out is required (use - for stdout)"))
+	}
+	return e.run(&f, false)
+}
+
+const checkUsage = `Usage: anonymize check --rules FILE --in FILE [--secret-file FILE]
+
+Checks a rules file against a dump without writing anything: every table and
+column named exists, every masker fits its column's type, foreign keys can
+follow their referenced keys, and (in strict mode) every column is covered.
+
+Example:
+  anonymize check --rules rules/shop.yaml --in prod.sql
+`
+
+func (e *env) check(args []string) int {
+	fs := e.newFlags("check", checkUsage)
+	var f anonymizeFlags
+	fs.StringVar(&f.rules, "rules", "", "")
+	fs.StringVar(&f.in, "in", "", "")
+	fs.StringVar(&f.secretFile, "secret-file", "", "")
+	if done, code := e.parse(fs, checkUsage, args); done {
+		return code
+	}
+	if f.rules == "" {
+		return e.fail(usagef("--rules is required"))
+	}
+	f.quiet = true
+	return e.run(&f, true)
+}
+
+// run is anonymize (and, with checkOnly, check): two passes over the input,
+// one to learn the schema and row counts, one to mask.
+func (e *env) run(f *anonymizeFlags, checkOnly bool) int {
+	rf, err := rules.Load(f.rules)
+	if err != nil {
+		return e.fail(err)
+	}
+	if rf.Subset != nil {
+		return e.fail(&rules.Error{File: rf.Path, Line: rf.Subset.Line, Msg: "subset: is not supported by this version yet; remove the section to anonymize the whole dump"})
+	}
+	secret, err := e.secret(f.secretFile, checkOnly)
+	if err != nil {
+		return e.fail(err)
+	}
+	input, cleanup, err := e.seekableInput(f.in)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer cleanup()
+
+	inv, err := e.scan(input)
+	if err != nil {
+		return e.fail(err)
+	}
+	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
+	plan, err := rf.Plan(inv.Catalog, inv.Columns, opts)
+	if err != nil {
+		return e.fail(err)
+	}
+	if checkOnly {
+		masked := 0
+		for _, tp := range plan.Tables {
+			masked += len(tp.Columns)
+		}
+		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, input.name, len(inv.Rows), masked)
+		if rf.Strict {
+			fmt.Fprint(e.stdout, ", every column covered")
+		}
+		fmt.Fprintln(e.stdout)
+		return ExitOK
+	}
+	return e.mask(f, input, inv, plan)
+}
+
+func (e *env) mask(f *anonymizeFlags, input *namedFile, inv *pipeline.Inventory, plan *rules.Plan) int {
+	src, err := input.open()
+	if err != nil {
+		return e.fail(err)
+	}
+	defer src.Close()
+	r, err := plaindump.NewReader(src, input.name)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer r.Close()
+	out, err := outfile.Create(f.out, e.stdout)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer out.Abort()
+	var total int64
+	for _, n := range inv.Rows {
+		total += n
+	}
+	p := newProgress(e.stderr, f.quiet)
+	stats, err := pipeline.Mask(e.ctx, r, plaindump.NewWriter(out), plan, inv.Catalog, pipeline.MaskOptions{
+		TotalRows: total, Progress: p.update, ProgressEvery: 200 * time.Millisecond,
+	})
+	p.done()
+	if err != nil {
+		return e.fail(err)
+	}
+	if err := out.Commit(); err != nil {
+		return e.fail(err)
+	}
+	if !f.quiet {
+		fmt.Fprintf(e.stderr, "anonymize: %d tables, %s rows (%s skipped), %s masked cells; %s in %s (%s/s) -> %s\n",
+			stats.Tables, thousands(stats.Rows), thousands(stats.SkippedRows), thousands(stats.MaskedCells),
+			megabytes(stats.BytesIn), stats.Elapsed.Round(time.Millisecond), megabytes(int64(float64(stats.BytesIn)/max(stats.Elapsed.Seconds(), 1e-3))), f.out)
+	}
+	return ExitOK
+}
+
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// secret returns the masking secret: --secret-file, then $ANONYMIZE_SECRET,
+// else a random one with a warning (output will differ on every run).
+func (e *env) secret(file string, quiet bool) (masking.Secret, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return masking.Secret{}, fmt.Errorf("read --secret-file: %w", err)
+		}
+		b = []byte(strings.TrimRight(string(b), "\r\n"))
+		if len(b) == 0 {
+			return masking.Secret{}, usagef("--secret-file %s is empty", file)
+		}
+		return masking.NewSecret(b), nil
+	}
+	if s := e.getenv("ANONYMIZE_SECRET"); s != "" {
+		return masking.NewSecret([]byte(s)), nil
+	}
+	if !quiet {
+		fmt.Fprintln(e.stderr, "anonymize: warning: no ANONYMIZE_SECRET or --secret-file: using a random secret, so masked values will differ on every run (joins within this output still hold)")
+	}
+	return masking.RandomSecret(), nil
+}
+
+// namedFile is an input that can be read twice.
+type namedFile struct {
+	path, name string
+}
+
+func (n *namedFile) open() (io.ReadCloser, error) { return os.Open(n.path) }
+
+// seekableInput returns the input as a file that can be read twice; stdin
+// is copied to a temporary file first.
+func (e *env) seekableInput(path string) (*namedFile, func(), error) {
+	if path != "-" {
+		src, name, err := e.openInput(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		src.Close()
+		return &namedFile{path: path, name: name}, func() {}, nil
+	}
+	tmp, err := os.CreateTemp("", "anonymize-stdin-*.sql")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	if _, err := io.Copy(tmp, e.stdin); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("read stdin: %w", err)
+	}
+	return &namedFile{path: tmp.Name(), name: "stdin"}, cleanup, nil
+}
+
+func (e *env) scan(input *namedFile) (*pipeline.Inventory, error) {
+	src, err := input.open()
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	r, err := plaindump.NewReader(src, input.name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return pipeline.Scan(e.ctx, r)
+}
+
+// progress draws a one-line progress display on a terminal.
+type progress struct {
+	w       io.Writer
+	on      bool
+	drawn   bool
+	started time.Time
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	on := false
+	if f, ok := w.(*os.File); ok && !quiet {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progress{w: w, on: on, started: time.Now()}
+}
+
+func (p *progress) update(pr pipeline.Progress) {
+	if !p.on {
+		return
+	}
+	pct := ""
+	if pr.TotalRows > 0 {
+		pct = fmt.Sprintf(" (%d%%)", pr.Rows*100/pr.TotalRows)
+	}
+	rate := float64(pr.BytesIn) / max(time.Since(p.started).Seconds(), 1e-3)
+	fmt.Fprintf(p.w, "\r\033[K  %s  %s/%s rows%s  %s/s", pr.Table, thousands(pr.Rows), thousands(pr.TotalRows), pct, megabytes(int64(rate)))
+	p.drawn = true
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,413 @@
+// Package plaindump streams pg_dump's plain (SQL script) format.
+//
+// A Reader splits a dump into items — SQL statements, psql meta-commands,
+// COPY blocks as one item per row, and INSERT statements with their value
+// tuples located — keeping every byte, so that writing the items back
+// reproduces the input exactly. Memory is bounded by the longest statement
+// or row, never by the size of the dump.
+package plaindump
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/understudy-db/understudy/copytext"
+	"github.com/understudy-db/understudy/schema"
+)
+
+// Kind says what an Item is.
+type Kind uint8
+
+const (
+	// Statement is any SQL statement other than COPY FROM stdin and INSERT.
+	Statement Kind = iota + 1
+	// Meta is a psql meta-command line such as \connect or \restrict.
+	Meta
+	// CopyHeader is a `COPY table (columns) FROM stdin;` statement. The
+	// block's rows follow as CopyRow items, then one CopyEnd.
+	CopyHeader
+	// CopyRow is one data row of the current COPY block.
+	CopyRow
+	// CopyEnd is the `\.` line that ends a COPY block.
+	CopyEnd
+	// Insert is an INSERT … VALUES statement; Item.Insert locates its values.
+	Insert
+	// Tail is what follows the last statement: whitespace and comments.
+	Tail
+)
+
+var kindNames = [...]string{Statement: "statement", Meta: "meta-command", CopyHeader: "COPY header", CopyRow: "COPY row", CopyEnd: "COPY end", Insert: "INSERT", Tail: "tail"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// Item is one piece of a dump. Its slices stay valid only until the next
+// call to Reader.Next.
+type Item struct {
+	Kind Kind
+	// Line is the 1-based line on which the item's first byte lies (for
+	// statements that is the first line of the comments before them).
+	Line int
+	// Raw holds the item's exact bytes: for statements and meta-commands the
+	// comments and blank lines before them, the text, and the line end after
+	// it; for a CopyRow the row without its line end.
+	Raw []byte
+	// EOL is a CopyRow's line end: "\n", "\r\n", or empty at EOF.
+	EOL []byte
+	// Text is the statement without the comments and whitespace before it
+	// (a subslice of Raw); for a meta-command, the command line.
+	Text []byte
+	// Table and Columns are set for CopyHeader, CopyRow, CopyEnd and Insert.
+	// Columns is nil for an INSERT without a column list.
+	Table   schema.QName
+	Columns []string
+	// Insert locates the values of an Insert item.
+	Insert *InsertValues
+}
+
+// Reader reads a plain dump. Use Next until it returns io.EOF.
+type Reader struct {
+	name   string
+	br     *bufio.Reader
+	gz     *gzip.Reader
+	line   int   // lines consumed so far
+	offset int64 // bytes consumed so far (after decompression)
+	item   Item
+	lex    lexer
+	buf    []byte // the statement being assembled
+	rest   []byte // bytes after a statement's semicolon on the same line
+	long   []byte // a line longer than the bufio buffer
+	err    error
+	done   bool
+	ins    InsertValues
+	names  names
+
+	inCopy    bool
+	copyCols  int
+	copyStart int
+	copyTable schema.QName
+	copyNames []string
+}
+
+// ReadBufferSize is the size of the read buffer; rows shorter than it are
+// handed out without copying.
+const ReadBufferSize = 1 << 20
+
+// NewReader returns a Reader for a plain dump. gzip-compressed input is
+// detected by its magic bytes. name is used in error messages (a file name,
+// or "stdin").
+func NewReader(r io.Reader, name string) (*Reader, error) {
+	br := bufio.NewReaderSize(r, ReadBufferSize)
+	rd := &Reader{name: name, br: br}
+	rd.lex.reset()
+	rd.names = names{searchPath: "public", standardStrings: true}
+	magic, _ := br.Peek(5)
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &SyntaxError{File: name, Line: 1, Msg: "gzip header: " + err.Error()}
+		}
+		rd.gz = gz
+		rd.br = bufio.NewReaderSize(gz, ReadBufferSize)
+		magic, _ = rd.br.Peek(5)
+	}
+	if err := sniffBinary(magic); err != "" {
+		return nil, &SyntaxError{File: name, Line: 1, Msg: err}
+	}
+	return rd, nil
+}
+
+// sniffBinary recognises inputs that are not plain SQL, to say what they are
+// rather than fail somewhere in the middle.
+func sniffBinary(magic []byte) string {
+	switch {
+	case bytes.HasPrefix(magic, []byte("PGDMP")):
+		return "this is a pg_dump custom-format archive, not a plain SQL dump"
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return "this is zstd-compressed; decompress it first"
+	case bytes.HasPrefix(magic, []byte{0x04, 0x22, 0x4d, 0x18}):
+		return "this is lz4-compressed; decompress it first"
+	case bytes.IndexByte(magic, 0) >= 0:
+		return "binary data where a plain SQL dump was expected"
+	}
+	return ""
+}
+
+// Name returns the name given to NewReader.
+func (r *Reader) Name() string { return r.name }
+
+// Offset returns the number of (decompressed) bytes read so far.
+func (r *Reader) Offset() int64 { return r.offset }
+
+// Line returns the number of lines read so far.
+func (r *Reader) Line() int { return r.line }
+
+// Next returns the next item, or io.EOF after the last one.
+func (r *Reader) Next() (*Item, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	var it *Item
+	var err error
+	if r.inCopy {
+		it, err = r.nextRow()
+	} else {
+		it, err = r.nextStatement()
+	}
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	return it, nil
+}
+
+// readLine returns the next line including its '\n' (the last line may lack
+// one) or io.EOF. The slice is valid until the next call.
+func (r *Reader) readLine() ([]byte, error) {
+	if len(r.rest) > 0 {
+		// The remainder of a line already counted; do not count it again.
+		line := r.rest
+		r.rest = nil
+		r.line--
+		return line, nil
+	}
+	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		r.long = append(r.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = r.br.ReadSlice('\n')
+			r.long = append(r.long, line...)
+		}
+		line = r.long
+	}
+	if err != nil && err != io.EOF {
+		return nil, r.readError(err)
+	}
+	if len(line) == 0 {
+		return nil, io.EOF
+	}
+	r.offset += int64(len(line))
+	return line, nil
+}
+
+func (r *Reader) readError(err error) error {
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &SyntaxError{File: r.name, Line: r.line + 1, Msg: "corrupt or truncated gzip data: " + err.Error()}
+	}
+	return fmt.Errorf("%s: read: %w", r.name, err)
+}
+
+func (r *Reader) nextRow() (*Item, error) {
+	line, err := r.readLine()
+	if err == io.EOF {
+		return nil, &SyntaxError{File: r.name, Line: r.line, Table: r.copyTable.String(),
+			Msg: fmt.Sprintf("COPY block started at line %d has no terminating \\. line", r.copyStart)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.line++
+	it := &r.item
+	*it = Item{Line: r.line, Table: r.copyTable, Columns: r.copyNames}
+	row, eol := splitEOL(line)
+	if len(row) == 2 && row[0] == '\\' && row[1] == '.' {
+		it.Kind = CopyEnd
+		it.Raw = line
+		r.inCopy = false
+		return it, nil
+	}
+	it.Kind = CopyRow
+	it.Raw, it.EOL = row, eol
+	n := copytext.Count(row)
+	if r.copyCols < 0 {
+		r.copyCols = n
+	}
+	if n != r.copyCols {
+		return nil, r.rowError(fmt.Sprintf("row has %d fields, the COPY column list has %d", n, r.copyCols))
+	}
+	if copytext.EndsInBackslash(row) {
+		return nil, r.rowError("invalid escape: row ends with a lone backslash")
+	}
+	if bytes.IndexByte(row, 0) >= 0 {
+		return nil, r.rowError("binary data (a NUL byte) in a COPY row")
+	}
+	return it, nil
+}
+
+func (r *Reader) rowError(msg string) error {
+	return &SyntaxError{File: r.name, Line: r.line, Table: r.copyTable.String(), Msg: msg}
+}
+
+func splitEOL(line []byte) (row, eol []byte) {
+	n := len(line)
+	if n > 0 && line[n-1] == '\n' {
+		if n > 1 && line[n-2] == '\r' {
+			return line[:n-2], line[n-2:]
+		}
+		return line[:n-1], line[n-1:]
+	}
+	return line, nil
+}
+
+func (r *Reader) nextStatement() (*Item, error) {
+	if r.done {
+		return nil, io.EOF
+	}
+	r.buf = r.buf[:0]
+	r.lex.reset()
+	startLine := 0
+	for {
+		line, err := r.readLine()
+		if err == io.EOF {
+			if startLine == 0 {
+				startLine = r.line + 1
+			}
+			return r.finish(startLine)
+		}
+		if err != nil {
+			return nil, err
+		}
+		from := len(r.buf)
+		r.buf = append(r.buf, line...)
+		r.line++
+		if startLine == 0 {
+			startLine = r.line
+		}
+		lineNo := r.line
+		end, meta := r.lex.scan(r.buf, from, lineNo)
+		if meta {
+			return r.emit(Meta, startLine, len(r.buf))
+		}
+		if end >= 0 {
+			return r.endStatement(startLine, end)
+		}
+	}
+}
+
+// endStatement cuts the statement after its semicolon: trailing blanks and
+// the line end stay with it, anything else on the line starts the next item.
+func (r *Reader) endStatement(startLine, end int) (*Item, error) {
+	i := end
+	for i < len(r.buf) && (r.buf[i] == ' ' || r.buf[i] == '\t') {
+		i++
+	}
+	switch {
+	case i < len(r.buf) && r.buf[i] == '\n':
+		end = i + 1
+	case i+1 < len(r.buf) && r.buf[i] == '\r' && r.buf[i+1] == '\n':
+		end = i + 2
+	case i == len(r.buf):
+		end = i
+	}
+	if end < len(r.buf) {
+		r.rest = append([]byte(nil), r.buf[end:]...)
+	}
+	text := r.buf[r.lex.start:end]
+	if bytes.IndexByte(text, 0) >= 0 {
+		return nil, &SyntaxError{File: r.name, Line: startLine, Msg: "binary data (a NUL byte) in an SQL statement"}
+	}
+	if isKeyword(text, "COPY") {
+		return r.copyHeader(startLine, end)
+	}
+	if isKeyword(text, "INSERT") {
+		return r.insert(startLine, end)
+	}
+	r.names.observe(text)
+	r.lex.backslashy = !r.names.standardStrings
+	return r.emit(Statement, startLine, end)
+}
+
+func (r *Reader) emit(k Kind, startLine, end int) (*Item, error) {
+	it := &r.item
+	*it = Item{Kind: k, Line: startLine, Raw: r.buf[:end]}
+	if r.lex.start >= 0 && r.lex.start <= end {
+		it.Text = r.buf[r.lex.start:end]
+	}
+	return it, nil
+}
+
+// finish handles EOF between statements: an open quote is an error, a
+// statement without a semicolon is still one (psql runs it), and anything
+// else left over is the tail.
+func (r *Reader) finish(startLine int) (*Item, error) {
+	r.done = true
+	if what := r.lex.unterminated(); what != "" {
+		return nil, &SyntaxError{File: r.name, Line: r.lex.quoteLine,
+			Msg: fmt.Sprintf("%s opened on line %d is never closed (end of file at line %d)", what, r.lex.quoteLine, r.line)}
+	}
+	if len(r.buf) == 0 {
+		return nil, io.EOF
+	}
+	if r.lex.state == lexCode {
+		return r.endStatement(startLine, len(r.buf))
+	}
+	it, _ := r.emit(Tail, startLine, len(r.buf))
+	it.Text = nil
+	return it, nil
+}
+
+func (r *Reader) copyHeader(startLine, end int) (*Item, error) {
+	it, _ := r.emit(CopyHeader, startLine, end)
+	h, err := parseCopy(it.Text, r.names.searchPath)
+	if err != nil {
+		return nil, &SyntaxError{File: r.name, Line: startLine + bytes.Count(r.buf[:r.lex.start], nl), Msg: err.Error()}
+	}
+	if !h.fromStdin {
+		// COPY to or from a file is an ordinary statement with no data here.
+		it.Kind = Statement
+		return it, nil
+	}
+	it.Table, it.Columns = h.table, h.columns
+	r.inCopy = true
+	r.copyTable, r.copyNames = h.table, append(r.copyNames[:0], h.columns...)
+	it.Columns = r.copyNames
+	r.copyCols = len(h.columns)
+	r.copyStart = startLine
+	if r.copyCols == 0 {
+		// COPY without a column list: the row width is only known from the
+		// table definition, so the first row decides it.
+		r.copyCols = -1
+	}
+	return it, nil
+}
+
+func (r *Reader) insert(startLine, end int) (*Item, error) {
+	it, _ := r.emit(Insert, startLine, end)
+	base := r.lex.start
+	if err := parseInsert(&r.ins, r.buf[:end], base, r.names.searchPath, r.lex.backslashy); err != nil {
+		return nil, &SyntaxError{File: r.name, Line: startLine + bytes.Count(r.buf[:err.offset], nl), Msg: err.msg}
+	}
+	it.Table, it.Columns, it.Insert = r.ins.Table, r.ins.Columns, &r.ins
+	return it, nil
+}
+
+// SyntaxError is malformed input, located by file and line.
+type SyntaxError struct {
+	File  string
+	Line  int
+	Table string // the table whose data was being read, if any
+	Msg   string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Table != "" {
+		return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Table, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// Close releases the gzip decoder, if any. It does not close the underlying reader.
+func (r *Reader) Close() error {
+	if r.gz != nil {
+		return r.gz.Close()
+	}
+	return nil
+}

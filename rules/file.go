@@ -1,0 +1,449 @@
+// Package rules reads Understudy's rules files (version 1) and turns them,
+// together with a dump's schema, into a plan: for every table, which columns
+// are masked by what and which pass through untouched.
+package rules
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/schema"
+)
+
+// File is a parsed rules file.
+type File struct {
+	Path        string
+	Version     int
+	Strict      bool
+	EmailDomain string
+	Tables      []*TableRule // in file order
+	Subset      *Subset
+}
+
+// TableMode says how a table entry treats its columns.
+type TableMode uint8
+
+const (
+	// ByColumn lists rules column by column.
+	ByColumn TableMode = iota
+	// KeepTable passes every column through, on purpose.
+	KeepTable
+	// SkipTable keeps the table's definition and loads none of its rows.
+	SkipTable
+)
+
+// TableRule is one entry under tables:.
+type TableRule struct {
+	Name    schema.QName
+	Line    int
+	Mode    TableMode
+	Columns []*ColumnRule
+}
+
+// ColumnRule is one column's rule. Spec is nil for keep.
+type ColumnRule struct {
+	Name string
+	Line int
+	Spec *masking.Spec
+}
+
+// Subset is the subset: section (parsed and validated; applied by a later
+// version of the pipeline).
+type Subset struct {
+	Line    int
+	Root    schema.QName
+	Percent float64
+	Include map[schema.QName][]string
+}
+
+// Error is a mistake in a rules file, located by file and line.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Errors is every mistake found, reported together so one run shows them all.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Load reads and parses a rules file.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read rules: %v", err)}
+	}
+	return Parse(path, data)
+}
+
+// Parse parses rules file contents; path is used in messages.
+func Parse(path string, data []byte) (*File, error) {
+	p := &parser{file: path}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, p.yamlError(err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, &Error{File: path, Msg: "the rules file is empty (it needs at least `version: 1` and `tables:`)"}
+	}
+	f := p.file1(doc.Content[0])
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return f, nil
+}
+
+type parser struct {
+	file string
+	errs Errors
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, a...)})
+}
+
+// yamlError turns a yaml.v3 syntax error ("yaml: line 3: …") into an Error.
+func (p *parser) yamlError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if _, err := fmt.Sscanf(n, "%d", &line); err == nil {
+				msg = after
+			}
+		}
+	}
+	return Errors{{File: p.file, Line: line, Msg: "invalid YAML: " + msg}}
+}
+
+// mapping iterates a mapping node's key/value pairs, rejecting duplicates.
+func (p *parser) mapping(n *yaml.Node, what string, fn func(key, val *yaml.Node)) {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s must be a mapping", what)
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			p.errorf(k, "%s: %q is given twice", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		fn(k, v)
+	}
+}
+
+func (p *parser) file1(root *yaml.Node) *File {
+	f := &File{Path: p.file, Strict: true, EmailDomain: "example.com"}
+	var versionSeen, tablesSeen bool
+	p.mapping(root, "the rules file", func(k, v *yaml.Node) {
+		switch k.Value {
+		case "version":
+			versionSeen = true
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Value != "1" {
+				p.errorf(v, "unsupported rules version %q: this Understudy reads version 1", v.Value)
+			}
+			f.Version = 1
+		case "strict":
+			if b, ok := p.boolean(v); ok {
+				f.Strict = b
+			}
+		case "email_domain":
+			if v.Kind != yaml.ScalarNode || v.Value == "" {
+				p.errorf(v, "email_domain must be a domain name")
+				return
+			}
+			f.EmailDomain = v.Value
+		case "tables":
+			tablesSeen = true
+			p.mapping(v, "tables", func(tk, tv *yaml.Node) {
+				if t := p.table(tk, tv); t != nil {
+					f.Tables = append(f.Tables, t)
+				}
+			})
+		case "subset":
+			f.Subset = p.subset(v)
+		default:
+			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, subset)", k.Value)
+		}
+	})
+	if !versionSeen {
+		p.errorf(root, "missing `version: 1`")
+	}
+	if !tablesSeen {
+		p.errorf(root, "missing `tables:`")
+	}
+	seen := map[schema.QName]*TableRule{}
+	for _, t := range f.Tables {
+		if prev := seen[t.Name]; prev != nil {
+			p.errs = append(p.errs, &Error{File: p.file, Line: t.Line,
+				Msg: fmt.Sprintf("table %s already has rules at line %d", t.Name, prev.Line)})
+		}
+		seen[t.Name] = t
+	}
+	return f
+}
+
+func (p *parser) boolean(v *yaml.Node) (bool, bool) {
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!bool" {
+		var b bool
+		if err := v.Decode(&b); err == nil {
+			return b, true
+		}
+	}
+	p.errorf(v, "expected true or false, got %q", v.Value)
+	return false, false
+}
+
+func (p *parser) table(k, v *yaml.Node) *TableRule {
+	name, err := schema.ParseQName(k.Value)
+	if err != nil {
+		p.errorf(k, "bad table name %q: %v", k.Value, err)
+		return nil
+	}
+	t := &TableRule{Name: name, Line: k.Line}
+	switch {
+	case v.Kind == yaml.ScalarNode && v.Value == "keep":
+		t.Mode = KeepTable
+	case v.Kind == yaml.ScalarNode && v.Value == "skip":
+		t.Mode = SkipTable
+	case v.Kind == yaml.MappingNode:
+		p.mapping(v, "table "+name.String(), func(ck, cv *yaml.Node) {
+			col := unquoteIdent(ck.Value)
+			if col == "" {
+				p.errorf(ck, "empty column name")
+				return
+			}
+			spec, ok := p.rule(cv, "column "+col)
+			if !ok {
+				return
+			}
+			t.Columns = append(t.Columns, &ColumnRule{Name: col, Line: ck.Line, Spec: spec})
+		})
+	default:
+		p.errorf(v, "table %s: expected keep, skip, or a mapping of column rules", name)
+		return nil
+	}
+	return t
+}
+
+// unquoteIdent strips optional double quotes from a column key.
+func unquoteIdent(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return s
+}
+
+// rule parses a column (or JSON path) rule: a masker name, null, keep, or a
+// mapping with use: and parameters. A nil spec means keep.
+func (p *parser) rule(v *yaml.Node, what string) (*masking.Spec, bool) {
+	where := fmt.Sprintf("%s:%d", p.file, v.Line)
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Tag == "!!null" || v.Value == "null" {
+			return &masking.Spec{Name: "null", Where: where}, true
+		}
+		if v.Value == "keep" {
+			return nil, true
+		}
+		if v.Tag != "!!str" {
+			p.errorf(v, "%s: expected a masker name, got %q", what, v.Value)
+			return nil, false
+		}
+		def := masking.Lookup(v.Value)
+		if def == nil {
+			p.errorf(v, "%s: %v", what, &masking.UnknownMaskerError{Name: v.Value})
+			return nil, false
+		}
+		for _, prm := range def.Params {
+			if prm.Required {
+				p.errorf(v, "%s: masker %s needs parameter %s (%s); write {use: %s, %s: …}", what, def.Name, prm.Name, prm.Doc, def.Name, prm.Name)
+				return nil, false
+			}
+		}
+		return &masking.Spec{Name: v.Value, Where: where}, true
+	case yaml.MappingNode:
+		spec := &masking.Spec{Where: where, Params: map[string]any{}}
+		var def *masking.Def
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			if k := v.Content[i]; k.Value == "use" {
+				val := v.Content[i+1]
+				if val.Value == "keep" {
+					p.errorf(val, "%s: keep takes no parameters; write `keep`", what)
+					return nil, false
+				}
+				if def = masking.Lookup(val.Value); def == nil {
+					p.errorf(val, "%s: %v", what, &masking.UnknownMaskerError{Name: val.Value})
+					return nil, false
+				}
+				spec.Name = def.Name
+			}
+		}
+		if def == nil {
+			p.errorf(v, "%s: a rule written as a mapping needs `use: MASKER`", what)
+			return nil, false
+		}
+		ok := true
+		p.mapping(v, what, func(k, val *yaml.Node) {
+			if k.Value == "use" {
+				return
+			}
+			prm := def.Param(k.Value)
+			if prm == nil {
+				p.errorf(k, "%s: masker %s has no parameter %q (it takes: %s)", what, def.Name, k.Value, paramNames(def))
+				ok = false
+				return
+			}
+			if x, good := p.param(val, prm, what); good {
+				spec.Params[k.Value] = x
+			} else {
+				ok = false
+			}
+		})
+		for _, prm := range def.Params {
+			if _, given := spec.Params[prm.Name]; prm.Required && !given && ok {
+				p.errorf(v, "%s: masker %s needs parameter %s (%s)", what, def.Name, prm.Name, prm.Doc)
+				ok = false
+			}
+		}
+		if len(spec.Params) == 0 {
+			spec.Params = nil
+		}
+		return spec, ok
+	}
+	p.errorf(v, "%s: expected a masker name or a mapping with use:", what)
+	return nil, false
+}
+
+func paramNames(d *masking.Def) string {
+	if len(d.Params) == 0 {
+		return "no parameters"
+	}
+	var names []string
+	for _, p := range d.Params {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// param decodes one parameter value to the kind the masker declares.
+func (p *parser) param(v *yaml.Node, prm *masking.Param, what string) (any, bool) {
+	bad := func(kind string) (any, bool) {
+		p.errorf(v, "%s: parameter %s must be %s, got %q", what, prm.Name, kind, v.Value)
+		return nil, false
+	}
+	switch prm.Kind {
+	case masking.ParamString:
+		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+			return bad("a string")
+		}
+		return v.Value, true
+	case masking.ParamInt:
+		var n int64
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Decode(&n) != nil {
+			return bad("an integer")
+		}
+		return n, true
+	case masking.ParamFloat:
+		var x float64
+		if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || v.Decode(&x) != nil {
+			return bad("a number")
+		}
+		return x, true
+	case masking.ParamBool:
+		var b bool
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
+			return bad("true or false")
+		}
+		return b, true
+	case masking.ParamRules:
+		out := map[string]*masking.Spec{}
+		ok := true
+		p.mapping(v, what+" "+prm.Name, func(k, val *yaml.Node) {
+			spec, good := p.rule(val, fmt.Sprintf("%s path %s", what, k.Value))
+			if !good {
+				ok = false
+				return
+			}
+			if spec == nil {
+				p.errorf(val, "%s path %s: keep is what every path not listed gets; leave the path out", what, k.Value)
+				ok = false
+				return
+			}
+			out[k.Value] = spec
+		})
+		return out, ok
+	}
+	return bad("?")
+}
+
+func (p *parser) subset(v *yaml.Node) *Subset {
+	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}}
+	p.mapping(v, "subset", func(k, val *yaml.Node) {
+		switch k.Value {
+		case "root":
+			q, err := schema.ParseQName(val.Value)
+			if err != nil || val.Kind != yaml.ScalarNode {
+				p.errorf(val, "subset root: bad table name %q", val.Value)
+				return
+			}
+			s.Root = q
+		case "percent":
+			if val.Kind != yaml.ScalarNode || val.Decode(&s.Percent) != nil || s.Percent <= 0 || s.Percent > 100 {
+				p.errorf(val, "subset percent must be a number in (0, 100], got %q", val.Value)
+			}
+		case "include":
+			p.mapping(val, "subset include", func(tk, tv *yaml.Node) {
+				q, err := schema.ParseQName(tk.Value)
+				if err != nil {
+					p.errorf(tk, "subset include: bad table name %q", tk.Value)
+					return
+				}
+				if tv.Kind != yaml.SequenceNode {
+					p.errorf(tv, "subset include %s: expected a list of key values", q)
+					return
+				}
+				for _, item := range tv.Content {
+					s.Include[q] = append(s.Include[q], item.Value)
+				}
+			})
+		default:
+			p.errorf(k, "subset: unknown key %q (expected root, percent, include)", k.Value)
+		}
+	})
+	if s.Root == (schema.QName{}) {
+		p.errorf(v, "subset needs root:")
+	}
+	return s
+}
+
+// sortedErrors orders errors by line for stable output.
+func sortedErrors(es Errors) Errors {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Line < es[j].Line })
+	return es
+}

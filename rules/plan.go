@@ -1,0 +1,581 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/schema"
+)
+
+// Plan says what to do with every table of a dump.
+type Plan struct {
+	Tables map[schema.QName]*TablePlan
+	// Sequences maps each sequence that feeds a hash_id-masked integer key to
+	// that column: the pipeline keeps the sequence ahead of the masked keys.
+	Sequences map[schema.QName]*ColumnPlan
+}
+
+// TablePlan is the plan for one table's rows.
+type TablePlan struct {
+	Name schema.QName
+	// Skip drops every row (the table itself stays).
+	Skip bool
+	// Columns holds the masked columns by name; any other column passes
+	// through byte for byte.
+	Columns map[string]*ColumnPlan
+	// Guards are the unique keys whose masked values are checked for
+	// collisions while rows stream.
+	Guards []*Guard
+}
+
+// Masked reports whether any column of the table is transformed.
+func (t *TablePlan) Masked() bool { return len(t.Columns) > 0 }
+
+// ColumnPlan is one masked column.
+type ColumnPlan struct {
+	Table schema.QName
+	Name  string
+	// Cell masks single values; Row is set instead for maskers built from
+	// other columns of the row (template).
+	Cell *masking.Cell
+	Row  masking.RowMasker
+	// Origin says where the rule comes from, for messages.
+	Origin string
+	// TrackMax is set for integer keys whose sequence must stay ahead.
+	TrackMax bool
+}
+
+// Guard is a unique key whose masked values must stay unique. Partitions
+// of one table share their parent's guard, since the key spans them all.
+type Guard struct {
+	Scope   schema.QName
+	Name    string
+	Columns []string
+}
+
+// CoverageError lists the columns no rule covers in strict mode.
+type CoverageError struct {
+	File    string
+	Columns []string // "schema.table.column (type)"
+}
+
+func (e *CoverageError) Error() string {
+	return fmt.Sprintf("%s: strict mode: %d column(s) have no rule, so their data would leak unmasked:\n  %s\nadd a rule for each (keep counts), mark the table keep or skip, or set strict: false",
+		e.File, len(e.Columns), strings.Join(e.Columns, "\n  "))
+}
+
+type colKey struct {
+	t schema.QName
+	c string
+}
+
+func (k colKey) String() string { return k.t.String() + "." + schema.QuoteIdent(k.c) }
+
+// effective is what a column ends up with before maskers are built.
+type effective struct {
+	spec     *masking.Spec // nil: keep
+	explicit bool          // a column rule names it (keep included)
+	line     int           // of the explicit rule
+	from     *colKey       // the referenced column it follows, if propagated
+}
+
+type planner struct {
+	f     *File
+	cat   *schema.Catalog
+	data  map[schema.QName][]string
+	opts  *masking.Options
+	errs  Errors
+	rules map[schema.QName]*TableRule
+	eff   map[colKey]*effective
+	mode  map[schema.QName]*TableRule // the rule that governs a table (own or an ancestor's)
+}
+
+// Plan checks the rules against a dump's schema and builds the plan. data
+// lists the tables that have rows in the dump, with their column lists.
+func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *masking.Options) (*Plan, error) {
+	p := &planner{f: f, cat: cat, data: data, opts: opts, rules: map[schema.QName]*TableRule{},
+		eff: map[colKey]*effective{}, mode: map[schema.QName]*TableRule{}}
+	if err := checkReserved(f.EmailDomain); err != nil {
+		p.errorf(0, "email_domain: %v", err)
+	}
+	p.index()
+	p.inherit()
+	p.propagate()
+	plan := p.build()
+	if len(p.errs) > 0 {
+		return nil, sortedErrors(p.errs)
+	}
+	if f.Strict {
+		if err := p.coverage(); err != nil {
+			return nil, err
+		}
+	}
+	return plan, nil
+}
+
+func checkReserved(domain string) error {
+	_, err := masking.Build(&masking.Spec{Name: "email", Params: map[string]any{"domain": domain}},
+		&masking.Column{Category: masking.CatText}, &masking.Options{})
+	return err
+}
+
+func (p *planner) errorf(line int, format string, a ...any) {
+	p.errs = append(p.errs, &Error{File: p.f.Path, Line: line, Msg: fmt.Sprintf(format, a...)})
+}
+
+// columns returns the data columns of a table: from the schema, or from
+// the dump's column list for tables it does not define.
+func (p *planner) columns(q schema.QName) []string {
+	if t := p.cat.Table(q); t != nil {
+		var out []string
+		for _, c := range t.Columns {
+			if !c.Generated {
+				out = append(out, c.Name)
+			}
+		}
+		return out
+	}
+	return p.data[q]
+}
+
+// index checks that every rule names a real table and real columns.
+func (p *planner) index() {
+	for _, tr := range p.f.Tables {
+		t := p.cat.Table(tr.Name)
+		if t == nil {
+			if _, ok := p.data[tr.Name]; !ok {
+				p.errorf(tr.Line, "unknown table %s: the dump has no such table%s", tr.Name, p.suggestTable(tr.Name))
+				continue
+			}
+			if tr.Mode == ByColumn {
+				p.errorf(tr.Line, "table %s has data but no CREATE TABLE in this dump, so its column types are unknown: only keep or skip can apply (use a dump with the schema)", tr.Name)
+				continue
+			}
+		}
+		p.rules[tr.Name] = tr
+		for _, cr := range tr.Columns {
+			if t == nil {
+				continue
+			}
+			c := t.Column(cr.Name)
+			switch {
+			case c == nil:
+				p.errorf(cr.Line, "unknown column %s in table %s%s", schema.QuoteIdent(cr.Name), tr.Name, suggest(cr.Name, p.columns(tr.Name)))
+			case c.Generated:
+				p.errorf(cr.Line, "column %s.%s is generated: it is computed on load, not stored in the dump; remove its rule", tr.Name, schema.QuoteIdent(cr.Name))
+			default:
+				p.eff[colKey{tr.Name, cr.Name}] = &effective{spec: cr.Spec, explicit: true, line: cr.Line}
+			}
+		}
+	}
+}
+
+func (p *planner) suggestTable(q schema.QName) string {
+	var names []string
+	for _, t := range p.cat.Tables {
+		names = append(names, t.Name.String())
+	}
+	for d := range p.data {
+		names = append(names, d.String())
+	}
+	return suggest(q.String(), names)
+}
+
+// suggest proposes the closest of names when one is close enough.
+func suggest(name string, names []string) string {
+	best, bestD := "", 4
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// ancestors returns q's partition/inheritance parents, nearest first.
+func (p *planner) ancestors(q schema.QName) []schema.QName {
+	var out []schema.QName
+	for t := p.cat.Table(q); t != nil && t.Parent != nil && len(out) < 64; t = p.cat.Table(*t.Parent) {
+		out = append(out, *t.Parent)
+	}
+	return out
+}
+
+// inherit gives partitions without rules of their own the rules of their
+// nearest ancestor that has some.
+func (p *planner) inherit() {
+	for _, t := range p.cat.Tables {
+		if tr := p.rules[t.Name]; tr != nil {
+			p.mode[t.Name] = tr
+			continue
+		}
+		for _, a := range p.ancestors(t.Name) {
+			tr := p.rules[a]
+			if tr == nil {
+				continue
+			}
+			p.mode[t.Name] = tr
+			for _, cr := range tr.Columns {
+				if c := t.Column(cr.Name); c != nil && !c.Generated {
+					p.eff[colKey{t.Name, cr.Name}] = &effective{spec: cr.Spec, explicit: true, line: cr.Line}
+				}
+			}
+			break
+		}
+	}
+	for q, tr := range p.rules {
+		if p.cat.Table(q) == nil {
+			p.mode[q] = tr
+		}
+	}
+}
+
+// fkEdge is a foreign key as it applies to one table holding data.
+type fkEdge struct {
+	child  schema.QName
+	fk     *schema.ForeignKey
+	parent schema.QName
+}
+
+// edges lists every FK, applied to the declaring table and all of its
+// partitions (a key declared on a partitioned table governs their rows).
+func (p *planner) edges() []fkEdge {
+	var out []fkEdge
+	var add func(t *schema.Table, fk *schema.ForeignKey, depth int)
+	add = func(t *schema.Table, fk *schema.ForeignKey, depth int) {
+		out = append(out, fkEdge{child: t.Name, fk: fk, parent: fk.RefTable})
+		if depth < 64 {
+			for _, part := range p.cat.Partitions(t.Name) {
+				add(part, fk, depth+1)
+			}
+		}
+	}
+	for _, t := range p.cat.Tables {
+		for _, fk := range t.ForeignKeys {
+			add(t, fk, 0)
+		}
+	}
+	return out
+}
+
+// propagate makes every referencing column follow the rule of the column it
+// references, to a fixed point (chains of keys), and reports conflicts.
+func (p *planner) propagate() {
+	edges := p.edges()
+	reported := map[colKey]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, e := range edges {
+			if len(e.fk.Columns) != len(e.fk.RefColumns) {
+				continue
+			}
+			for i, cc := range e.fk.Columns {
+				ck := colKey{e.child, cc}
+				pk := colKey{e.parent, e.fk.RefColumns[i]}
+				pe, ce := p.eff[pk], p.eff[ck]
+				switch {
+				case pe != nil && pe.spec != nil:
+					if ce == nil {
+						p.eff[ck] = &effective{spec: pe.spec, from: &pk}
+						changed = true
+						continue
+					}
+					if ce.spec != nil && ce.spec.Label() == pe.spec.Label() {
+						continue
+					}
+					if ce.explicit && !reported[ck] {
+						reported[ck] = true
+						p.errorf(ce.line, "column %s references %s, which is masked with %s (%s): the referencing column must follow it, so remove its rule (%s)",
+							ck, pk, pe.spec.Label(), where(pe, p.f.Path), describe(ce.spec))
+					}
+				case ce != nil && ce.explicit && ce.spec != nil && ce.from == nil && !reported[ck]:
+					if pe == nil || pe.spec == nil {
+						reported[ck] = true
+						p.errorf(ce.line, "column %s references %s, which is not masked: masking only the referencing side breaks the foreign key; put the rule on %s instead", ck, pk, pk)
+					}
+				}
+			}
+			if tr := p.mode[e.parent]; tr != nil && tr.Mode == SkipTable {
+				if ct := p.mode[e.child]; (ct == nil || ct.Mode != SkipTable) && !reported[colKey{e.child, ""}] {
+					reported[colKey{e.child, ""}] = true
+					line := tr.Line
+					p.errorf(line, "table %s is skipped but %s references it (foreign key %s): its rows would point at nothing; skip %s too or keep %s",
+						e.parent, e.child, e.fk.Name, e.child, e.parent)
+				}
+			}
+		}
+	}
+}
+
+func where(e *effective, file string) string {
+	if e.from != nil {
+		return "through the foreign key to " + e.from.String()
+	}
+	return fmt.Sprintf("%s:%d", file, e.line)
+}
+
+func describe(s *masking.Spec) string {
+	if s == nil {
+		return "it says keep"
+	}
+	return "it says " + s.Label()
+}
+
+// build constructs the maskers. Columns linked by foreign keys share one
+// masker built for the tightest of their types, so equal inputs give equal
+// outputs on both sides of every key.
+func (p *planner) build() *Plan {
+	plan := &Plan{Tables: map[schema.QName]*TablePlan{}, Sequences: map[schema.QName]*ColumnPlan{}}
+	groupCol := p.groupColumns()
+	keys := make([]colKey, 0, len(p.eff))
+	for k := range p.eff {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	built := map[colKey]masking.Masker{}
+	for _, k := range keys {
+		e := p.eff[k]
+		if e.spec == nil {
+			continue
+		}
+		t := p.cat.Table(k.t)
+		if t == nil {
+			continue
+		}
+		tp := plan.table(k.t)
+		if tr := p.mode[k.t]; tr != nil && tr.Mode == SkipTable {
+			continue
+		}
+		col := t.Column(k.c)
+		own := masking.NewColumn(p.cat, t, col)
+		root := p.root(k)
+		m, ok := built[root]
+		if !ok {
+			bk := groupCol[root]
+			bt := p.cat.Table(bk.t)
+			var err error
+			m, err = masking.Build(p.eff[root].spec, masking.NewColumn(p.cat, bt, bt.Column(bk.c)), p.opts)
+			if err != nil {
+				re := p.eff[root]
+				p.errorf(re.line, "column %s: %v", root, err)
+				built[root] = nil
+				continue
+			}
+			built[root] = m
+		}
+		if m == nil {
+			continue
+		}
+		if e.spec.Name == "const" && own.Unique {
+			p.errorf(p.eff[root].line, "column %s is unique: const would write the same value in every row", k)
+			continue
+		}
+		cp := &ColumnPlan{Table: k.t, Name: k.c, Origin: fmt.Sprintf("%s:%d", p.f.Path, p.eff[root].line)}
+		if e.from != nil {
+			cp.Origin = "follows " + e.from.String()
+		}
+		if rm, ok := m.(masking.RowMasker); ok {
+			cp.Row = rm
+			for _, in := range rm.Inputs() {
+				if t.Column(in) == nil {
+					p.errorf(e.line, "column %s: the template reads column %s, which %s does not have", k, in, k.t)
+				}
+			}
+		} else {
+			cp.Cell = masking.Wrap(m, own)
+		}
+		if _, bij := m.(masking.Bijective); bij && own.Category == masking.CatInt && col.Sequence != nil {
+			cp.TrackMax = true
+			plan.Sequences[*col.Sequence] = cp
+		}
+		tp.Columns[k.c] = cp
+	}
+	for q, tr := range p.mode {
+		if tr.Mode == SkipTable {
+			plan.table(q).Skip = true
+		}
+	}
+	p.guards(plan)
+	return plan
+}
+
+func (plan *Plan) table(q schema.QName) *TablePlan {
+	tp := plan.Tables[q]
+	if tp == nil {
+		tp = &TablePlan{Name: q, Columns: map[string]*ColumnPlan{}}
+		plan.Tables[q] = tp
+	}
+	return tp
+}
+
+// root follows propagation back to the column whose rule was written.
+func (p *planner) root(k colKey) colKey {
+	for i := 0; i < 1000; i++ {
+		e := p.eff[k]
+		if e == nil || e.from == nil {
+			return k
+		}
+		k = *e.from
+	}
+	return k
+}
+
+// groupColumns picks, for every rule root, the column of its group with the
+// tightest length limit: the one a shared masker must be built for.
+func (p *planner) groupColumns() map[colKey]colKey {
+	out := map[colKey]colKey{}
+	limit := func(k colKey) int {
+		t := p.cat.Table(k.t)
+		if t == nil || t.Column(k.c) == nil {
+			return 0
+		}
+		return masking.NewColumn(p.cat, t, t.Column(k.c)).MaxChars
+	}
+	for k, e := range p.eff {
+		if e.spec == nil {
+			continue
+		}
+		r := p.root(k)
+		cur, ok := out[r]
+		if !ok {
+			out[r] = r
+			cur = r
+		}
+		if l := limit(k); l > 0 && (limit(cur) == 0 || l < limit(cur)) {
+			out[r] = k
+		}
+	}
+	return out
+}
+
+// guards sets up collision checks on unique keys with a column masked by
+// something other than a bijection.
+func (p *planner) guards(plan *Plan) {
+	shared := map[string]*Guard{}
+	for _, t := range p.cat.Tables {
+		tp := plan.Tables[t.Name]
+		if tp == nil || tp.Skip {
+			continue
+		}
+		keys := t.Uniques
+		if t.PrimaryKey != nil {
+			keys = append([]*schema.Key{t.PrimaryKey}, keys...)
+		}
+		scope := t.Name
+		if anc := p.ancestors(t.Name); len(anc) > 0 {
+			scope = anc[len(anc)-1]
+			if st := p.cat.Table(scope); st != nil {
+				keys = append(keys, st.Uniques...)
+				if st.PrimaryKey != nil {
+					keys = append(keys, st.PrimaryKey)
+				}
+			}
+		}
+		for _, key := range keys {
+			if key.Partial || !needsGuard(tp, key.Columns) {
+				continue
+			}
+			id := scope.String() + "(" + strings.Join(key.Columns, ",") + ")"
+			g := shared[id]
+			if g == nil {
+				g = &Guard{Scope: scope, Name: key.Name, Columns: key.Columns}
+				shared[id] = g
+			}
+			if !containsGuard(tp.Guards, g) {
+				tp.Guards = append(tp.Guards, g)
+			}
+		}
+	}
+}
+
+func containsGuard(gs []*Guard, g *Guard) bool {
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// needsGuard reports whether a key has a column whose masker might map two
+// values to one.
+func needsGuard(tp *TablePlan, cols []string) bool {
+	for _, c := range cols {
+		cp := tp.Columns[c]
+		if cp == nil {
+			continue
+		}
+		if cp.Row != nil {
+			return true
+		}
+		m := cp.Cell.Masker()
+		if _, ok := m.(masking.Bijective); ok {
+			continue
+		}
+		if _, ok := m.(masking.Nuller); ok {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// coverage reports, in strict mode, every column that no rule covers.
+func (p *planner) coverage() error {
+	var missing []string
+	tables := map[schema.QName]bool{}
+	for _, t := range p.cat.Tables {
+		if !t.Partitioned {
+			tables[t.Name] = true
+		}
+	}
+	for q := range p.data {
+		tables[q] = true
+	}
+	for q := range tables {
+		if tr := p.mode[q]; tr != nil && tr.Mode != ByColumn {
+			continue
+		}
+		t := p.cat.Table(q)
+		for _, c := range p.columns(q) {
+			if p.eff[colKey{q, c}] != nil {
+				continue
+			}
+			desc := colKey{q, c}.String()
+			if t != nil {
+				desc += " (" + t.Column(c).Type.String() + ")"
+			}
+			missing = append(missing, desc)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	return &CoverageError{File: p.f.Path, Columns: missing}
+}

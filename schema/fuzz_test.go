@@ -1,0 +1,68 @@
+package schema
+
+import (
+	"errors"
+	"testing"
+)
+
+// The seed corpora are committed under testdata/fuzz/<FuzzName>/.
+
+// FuzzParseQName: parsing never panics, and whatever parses prints back to
+// text that parses to the same name.
+func FuzzParseQName(f *testing.F) {
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := ParseQName(s)
+		if err != nil {
+			return
+		}
+		if q.Schema == "" || q.Name == "" {
+			t.Fatalf("ParseQName(%q) = %#v with an empty part", s, q)
+		}
+		back, err := ParseQName(q.String())
+		if err != nil || back != q {
+			t.Fatalf("ParseQName(%q) = %#v; its String %s parses to %#v, %v", s, q, q, back, err)
+		}
+	})
+}
+
+// FuzzQNameString: every name with non-empty parts survives String and
+// ParseQName.
+func FuzzQNameString(f *testing.F) {
+	f.Fuzz(func(t *testing.T, schema, name string) {
+		if schema == "" || name == "" {
+			return
+		}
+		q := QName{schema, name}
+		back, err := ParseQName(q.String())
+		if err != nil || back != q {
+			t.Fatalf("%#v prints as %s, which parses to %#v, %v", q, q, back, err)
+		}
+	})
+}
+
+// FuzzBuilderAdd: any input either builds or gives a *ParseError whose
+// offset lies within the statement; finishing the catalog never panics.
+func FuzzBuilderAdd(f *testing.F) {
+	f.Fuzz(func(t *testing.T, sql string) {
+		b := NewBuilder()
+		if err := b.Add(sql); err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Add(%q) = %T %v, want *ParseError", sql, err, err)
+			}
+			if pe.Offset < -1 || pe.Offset > len(sql) {
+				t.Fatalf("Add(%q): offset %d outside the statement", sql, pe.Offset)
+			}
+		}
+		c := b.Catalog()
+		for _, tb := range c.Tables {
+			_ = tb.Name.String()
+			for _, col := range tb.Columns {
+				_ = col.Type.String()
+				c.ResolveType(col.Type)
+			}
+			c.Partitions(tb.Name)
+			c.Referencing(tb.Name)
+		}
+	})
+}
