@@ -29,7 +29,9 @@ Flags:
                       The file appears only when the run succeeds.
   --secret-file FILE  file holding the masking secret (default: $ANONYMIZE_SECRET).
                       Same secret, same output; without one a random secret is used.
-  --quiet             no progress line and no summary
+  --progress          report progress even when stderr is not a terminal
+                      (a line every few seconds, for logs)
+  --quiet             no progress and no summary
 
 Examples:
   export ANONYMIZE_SECRET=$(cat /run/secrets/understudy)
@@ -47,9 +49,18 @@ func isRulesError(err error) bool {
 	return errors.As(err, &re) || errors.As(err, &res) || errors.As(err, &ce)
 }
 
+// located reports whether err starts with its own file:line location.
+func located(err error) bool {
+	var se *plaindump.SyntaxError
+	var re *pipeline.RowError
+	var st *pipeline.StatementError
+	var co *pipeline.CollisionError
+	return isRulesError(err) || errors.As(err, &se) || errors.As(err, &re) || errors.As(err, &st) || errors.As(err, &co)
+}
+
 type anonymizeFlags struct {
 	rules, in, out, secretFile string
-	quiet                      bool
+	quiet, progress            bool
 }
 
 func (e *env) anonymize(args []string) int {
@@ -60,6 +71,7 @@ func (e *env) anonymize(args []string) int {
 	fs.StringVar(&f.out, "out", "", "")
 	fs.StringVar(&f.secretFile, "secret-file", "", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
+	fs.BoolVar(&f.progress, "progress", false, "")
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -168,9 +180,13 @@ func (e *env) mask(f *anonymizeFlags, input *namedFile, inv *pipeline.Inventory,
 	for _, n := range inv.Rows {
 		total += n
 	}
-	p := newProgress(e.stderr, f.quiet)
+	p := newProgress(e.stderr, f.quiet, f.progress)
+	every := p.every
+	if e.progressEvery != 0 {
+		every = e.progressEvery
+	}
 	stats, err := pipeline.Mask(e.ctx, r, plaindump.NewWriter(out), plan, inv.Catalog, pipeline.MaskOptions{
-		TotalRows: total, Progress: p.update, ProgressEvery: 200 * time.Millisecond,
+		TotalRows: total, Progress: p.update, ProgressEvery: every,
 	})
 	p.done()
 	if err != nil {
@@ -256,22 +272,25 @@ func (e *env) scan(input *namedFile) (*pipeline.Inventory, error) {
 	return pipeline.Scan(e.ctx, r)
 }
 
-// progress draws a one-line progress display on a terminal.
+// progress reports how far the run is: a redrawn line on a terminal, or
+// (with --progress) a plain line every few seconds for logs.
 type progress struct {
 	w       io.Writer
-	on      bool
+	on, tty bool
 	drawn   bool
+	every   time.Duration
 	started time.Time
 }
 
-func newProgress(w io.Writer, quiet bool) *progress {
-	on := false
-	if f, ok := w.(*os.File); ok && !quiet {
+func newProgress(w io.Writer, quiet, always bool) *progress {
+	p := &progress{w: w, started: time.Now(), every: 5 * time.Second}
+	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			on = true
+			p.tty, p.every = true, 200*time.Millisecond
 		}
 	}
-	return &progress{w: w, on: on, started: time.Now()}
+	p.on = !quiet && (p.tty || always)
+	return p
 }
 
 func (p *progress) update(pr pipeline.Progress) {
@@ -283,8 +302,13 @@ func (p *progress) update(pr pipeline.Progress) {
 		pct = fmt.Sprintf(" (%d%%)", pr.Rows*100/pr.TotalRows)
 	}
 	rate := float64(pr.BytesIn) / max(time.Since(p.started).Seconds(), 1e-3)
-	fmt.Fprintf(p.w, "\r\033[K  %s  %s/%s rows%s  %s/s", pr.Table, thousands(pr.Rows), thousands(pr.TotalRows), pct, megabytes(int64(rate)))
-	p.drawn = true
+	line := fmt.Sprintf("%s  %s/%s rows%s  %s/s", pr.Table, thousands(pr.Rows), thousands(pr.TotalRows), pct, megabytes(int64(rate)))
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\033[K  %s", line)
+		p.drawn = true
+		return
+	}
+	fmt.Fprintf(p.w, "anonymize: progress: %s\n", line)
 }
 
 func (p *progress) done() {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // Exit codes.
@@ -28,12 +29,19 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// progressEvery overrides the progress interval (tests).
+	progressEvery time.Duration
 }
 
 // Run runs the anonymize command with args (without the program name) and
 // returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return runWith(ctx, args, stdin, stdout, stderr, os.Getenv)
+}
+
+// runWith is Run with the environment given explicitly (for tests).
+func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	if len(args) > 0 {
 		switch args[0] {
 		case "inspect":
@@ -95,9 +103,14 @@ func subName(name string) string {
 	return name + " "
 }
 
-// fail prints err and returns the exit code for it.
+// fail prints err and returns the exit code for it. Errors that carry
+// their own file:line location print as they are, compiler-style.
 func (e *env) fail(err error) int {
-	fmt.Fprintf(e.stderr, "anonymize: %v\n", err)
+	if located(err) {
+		fmt.Fprintln(e.stderr, err)
+	} else {
+		fmt.Fprintf(e.stderr, "anonymize: %v\n", err)
+	}
 	var ue *usageError
 	if errors.As(err, &ue) || isRulesError(err) {
 		return ExitUsage

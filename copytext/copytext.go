@@ -25,13 +25,18 @@ func IsNull(field []byte) bool {
 // Split appends the raw fields of row (without its line end) to dst and
 // returns it. A tab preceded by an unescaped backslash is data, not a
 // separator, exactly as COPY FROM reads it.
-func Split(dst [][]byte, row []byte) [][]byte {
+func Split(dst [][]byte, row []byte) [][]byte { return SplitN(dst, row, 0) }
+
+// SplitN is Split stopping at n fields: the n-th holds the rest of the row,
+// unsplit, so fields after the last one of interest cost nothing. n <= 0
+// means no limit.
+func SplitN(dst [][]byte, row []byte, n int) [][]byte {
 	start := 0
 	from := 0
-	for {
+	for k := 1; n <= 0 || k < n; {
 		i := bytes.IndexByte(row[from:], '\t')
 		if i < 0 {
-			return append(dst, row[start:])
+			break
 		}
 		i += from
 		if escapedAt(row, start, i) {
@@ -41,7 +46,9 @@ func Split(dst [][]byte, row []byte) [][]byte {
 		dst = append(dst, row[start:i])
 		start = i + 1
 		from = start
+		k++
 	}
+	return append(dst, row[start:])
 }
 
 // escapedAt reports whether row[i] is preceded by an odd run of backslashes

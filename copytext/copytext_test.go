@@ -157,3 +157,24 @@ func BenchmarkSplit(b *testing.B) {
 		dst = Split(dst[:0], row)
 	}
 }
+
+func TestSplitN(t *testing.T) {
+	row := []byte("a\tb\\\tc\td\te")
+	for n, want := range map[int][]string{
+		1: {"a\tb\\\tc\td\te"},
+		2: {"a", "b\\\tc\td\te"},
+		3: {"a", "b\\\tc", "d\te"},
+		4: {"a", "b\\\tc", "d", "e"},
+		9: {"a", "b\\\tc", "d", "e"},
+	} {
+		got := SplitN(nil, row, n)
+		if len(got) != len(want) {
+			t.Fatalf("SplitN(%d) = %q, want %q", n, got, want)
+		}
+		for i := range got {
+			if string(got[i]) != want[i] {
+				t.Fatalf("SplitN(%d) = %q, want %q", n, got, want)
+			}
+		}
+	}
+}

@@ -54,7 +54,39 @@ func Build(spec *Spec, col *Column, opts *Options) (Masker, error) {
 type UnknownMaskerError struct{ Name string }
 
 func (e *UnknownMaskerError) Error() string {
-	return fmt.Sprintf("unknown masker %q (known: keep, %s)", e.Name, strings.Join(Names(), ", "))
+	names := append([]string{"keep"}, Names()...)
+	for _, n := range names {
+		if closeTo(e.Name, n) {
+			return fmt.Sprintf("unknown masker %q (did you mean %s?)", e.Name, n)
+		}
+	}
+	return fmt.Sprintf("unknown masker %q (known: %s)", e.Name, strings.Join(names, ", "))
+}
+
+// closeTo reports whether a is a likely typo of b: one edit or one swap of
+// neighbouring letters apart.
+func closeTo(a, b string) bool {
+	if a == b || len(a)-len(b) > 1 || len(b)-len(a) > 1 {
+		return false
+	}
+	if len(a) == len(b) {
+		var diff []int
+		for i := range a {
+			if a[i] != b[i] {
+				diff = append(diff, i)
+			}
+		}
+		return len(diff) == 1 || len(diff) == 2 && diff[1] == diff[0]+1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	for i := range b {
+		if a == b[:i]+b[i+1:] {
+			return true
+		}
+	}
+	return false
 }
 
 // TypeError is a masker that cannot produce values of a column's type.

@@ -38,27 +38,25 @@ func (k *Key) permute(v, n, tweak uint64) uint64 {
 	}
 }
 
-// smallIDs is the size of the bucket that all keys below it share: without
-// it, id 1 could only map to itself and ids 2 and 3 to each other.
-const smallIDs = 1024
-
 // PermuteInt is the keyed bijection of hash_id on integer columns. Values
-// keep their sign and bit length (all |x| < 1024 share one bucket), so the
-// result is never wider than the input: it fits every integer type the
-// original fits, and a sequence set to at least the largest result never
-// hands out a colliding value. Negative values are mirrored by one's
-// complement, so the type's minimum stays in range too.
-func (k *Key) PermuteInt(x int64) int64 {
+// keep their sign and bit length, except that all |x| below small (a power
+// of two) share one bucket: without it id 1 could only map to itself and ids
+// 2 and 3 to each other. So the result is below max(small, 2^bitlen(x)): it
+// fits every integer type the original fits when small does, and a sequence
+// set to at least the largest result never hands out a colliding value.
+// Negative values are mirrored by one's complement, so a type's minimum
+// stays in range too.
+func (k *Key) PermuteInt(x int64, small uint64) int64 {
 	if x < 0 {
-		return ^k.PermuteInt(^x)
+		return ^k.PermuteInt(^x, small)
 	}
 	if x == 0 {
 		return 0
 	}
 	u := uint64(x)
 	var lo, n, bucket uint64
-	if u < smallIDs {
-		lo, n = 1, smallIDs-1
+	if u < small {
+		lo, n = 1, small-1
 	} else {
 		b := bits.Len64(u) - 1
 		lo, n, bucket = uint64(1)<<b, uint64(1)<<b, uint64(b)

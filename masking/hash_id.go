@@ -12,9 +12,18 @@ import (
 // columns, keeps foreign keys joining. A permutation has fixed points: a few
 // values may map to themselves.
 type hashID struct {
-	key *Key
-	cat Category
+	key   *Key
+	cat   Category
+	small uint64 // see PermuteInt
 }
+
+// Small keys share one bucket of this size, so that two secrets rarely give
+// a key the same image; smallint columns get a smaller one, so a smallint
+// sequence kept ahead of the masked keys does not run out.
+const (
+	smallIDs      = 1 << 16
+	smallIDsInt16 = 1 << 10
+)
 
 func (hashID) Bijective() {}
 
@@ -27,7 +36,7 @@ func (m hashID) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 		if !ok {
 			return dst, errNotInteger
 		}
-		return strconv.AppendInt(dst, m.key.PermuteInt(n), 10), nil
+		return strconv.AppendInt(dst, m.key.PermuteInt(n, m.small), 10), nil
 	case CatUUID:
 		u, ok := parseUUID(value)
 		if !ok {
@@ -87,7 +96,11 @@ func init() {
 			return false, "it permutes integers, UUIDs and text keys"
 		},
 		New: func(cfg *Config) (Masker, error) {
-			return hashID{key: cfg.Key, cat: cfg.Column.Category}, nil
+			m := hashID{key: cfg.Key, cat: cfg.Column.Category, small: smallIDs}
+			if cfg.Column.IntMax > 0 && cfg.Column.IntMax < 1<<31-1 {
+				m.small = smallIDsInt16
+			}
+			return m, nil
 		},
 	})
 }

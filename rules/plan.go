@@ -41,7 +41,8 @@ type ColumnPlan struct {
 	// other columns of the row (template).
 	Cell *masking.Cell
 	Row  masking.RowMasker
-	// Origin says where the rule comes from, for messages.
+	// Masker is the masker's name; Origin says where the rule comes from.
+	Masker string
 	Origin string
 	// TrackMax is set for integer keys whose sequence must stay ahead.
 	TrackMax bool
@@ -395,7 +396,7 @@ func (p *planner) build() *Plan {
 			p.errorf(p.eff[root].line, "column %s is unique: const would write the same value in every row", k)
 			continue
 		}
-		cp := &ColumnPlan{Table: k.t, Name: k.c, Origin: fmt.Sprintf("%s:%d", p.f.Path, p.eff[root].line)}
+		cp := &ColumnPlan{Table: k.t, Name: k.c, Masker: e.spec.Name, Origin: fmt.Sprintf("%s:%d", p.f.Path, p.eff[root].line)}
 		if e.from != nil {
 			cp.Origin = "follows " + e.from.String()
 		}
@@ -446,15 +447,22 @@ func (p *planner) root(k colKey) colKey {
 }
 
 // groupColumns picks, for every rule root, the column of its group with the
-// tightest length limit: the one a shared masker must be built for.
+// tightest limits (shortest length, narrowest integer): the one a shared
+// masker must be built for so its output fits every column of the group.
 func (p *planner) groupColumns() map[colKey]colKey {
 	out := map[colKey]colKey{}
-	limit := func(k colKey) int {
+	describe := func(k colKey) *masking.Column {
 		t := p.cat.Table(k.t)
 		if t == nil || t.Column(k.c) == nil {
-			return 0
+			return &masking.Column{}
 		}
-		return masking.NewColumn(p.cat, t, t.Column(k.c)).MaxChars
+		return masking.NewColumn(p.cat, t, t.Column(k.c))
+	}
+	tighter := func(a, b *masking.Column) bool {
+		if a.MaxChars > 0 && (b.MaxChars == 0 || a.MaxChars < b.MaxChars) {
+			return true
+		}
+		return a.IntMax > 0 && (b.IntMax == 0 || a.IntMax < b.IntMax)
 	}
 	for k, e := range p.eff {
 		if e.spec == nil {
@@ -466,7 +474,7 @@ func (p *planner) groupColumns() map[colKey]colKey {
 			out[r] = r
 			cur = r
 		}
-		if l := limit(k); l > 0 && (limit(cur) == 0 || l < limit(cur)) {
+		if tighter(describe(k), describe(cur)) {
 			out[r] = k
 		}
 	}

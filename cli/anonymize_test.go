@@ -1,0 +1,439 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/understudy-db/understudy/copytext"
+	"github.com/understudy-db/understudy/internal/corpus"
+	"github.com/understudy-db/understudy/internal/pgtest"
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/pipeline"
+	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
+	"github.com/understudy-db/understudy/schema"
+)
+
+const shopRules = "../rules/shop.yaml"
+
+var secretEnv = map[string]string{"ANONYMIZE_SECRET": "test-secret-1"}
+
+// anonymizeTo runs anonymize and returns the output file's path.
+func anonymizeTo(t *testing.T, env map[string]string, rulesPath, in string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out.sql")
+	r := run(t, env, "", "--rules", rulesPath, "--in", in, "--out", out)
+	if r.code != ExitOK {
+		t.Fatalf("anonymize exit %d:\n%s", r.code, r.stderr)
+	}
+	return out
+}
+
+// tableCounts returns the row count of every ordinary table and partition.
+func tableCounts(t *testing.T, url string) map[string]int64 {
+	t.Helper()
+	conn := pgtest.Connect(t, url)
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	out := map[string]int64{}
+	for _, n := range names {
+		var c int64
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+n).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		out[n] = c
+	}
+	return out
+}
+
+func TestAnonymizeShopLoadsWithEveryConstraint(t *testing.T) {
+	out := anonymizeTo(t, secretEnv, shopRules, fixture)
+	orig, masked := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Psql(t, orig, fixture)
+	// Post-data DDL re-adds every PK, UNIQUE, FK and CHECK after the data,
+	// so a clean load means every constraint holds for the masked rows.
+	pgtest.Psql(t, masked, out)
+	want, got := tableCounts(t, orig), tableCounts(t, masked)
+	if len(want) == 0 || fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Fatalf("row counts differ:\noriginal %v\nmasked   %v", want, got)
+	}
+
+	// Keys were permuted; their sequences must still hand out free values.
+	conn := pgtest.Connect(t, masked)
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`INSERT INTO public.users (email, first_name, last_name, full_name, display_name, username, national_id, country, status, profile, password_hash, created_at)
+		 SELECT 'new' || g || '@example.com', 'New', 'User', 'New User', 'New U.', 'new_user_' || g, '000-00-' || lpad(g::text, 4, '0'), 'GB', 'active', '{}', 'x', now()
+		 FROM generate_series(1, 1000) g`,
+		`INSERT INTO public.addresses (user_id, street, city, postcode, country)
+		 SELECT (SELECT min(id) FROM public.users), '1 New Street', 'London', 'N1 1AA', 'GB' FROM generate_series(1, 1000)`,
+		`INSERT INTO public.orders (user_id, shipping_address_id, status, currency, total, placed_at, customer_ip)
+		 SELECT a.user_id, a.id, 'pending', 'GBP', 0, now(), '10.0.0.1' FROM public.addresses a, generate_series(1, 1000) WHERE a.id = (SELECT min(id) FROM public.addresses)`,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatalf("inserting with default keys after masking: %v\n%s", err, stmt)
+		}
+	}
+	// Every other sequence-fed key that was masked: the next 1,000 values are free.
+	rows, err := conn.Query(ctx, `SELECT format('%I.%I', sn.nspname, s.relname), format('%I.%I', tn.nspname, t.relname), a.attname
+		FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+		JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+		JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+		WHERE d.deptype IN ('a', 'i')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type owned struct{ seq, table, col string }
+	var all []owned
+	for rows.Next() {
+		var o owned
+		rows.Scan(&o.seq, &o.table, &o.col)
+		all = append(all, o)
+	}
+	rows.Close()
+	if len(all) == 0 {
+		t.Fatal("no owned sequences found")
+	}
+	for _, o := range all {
+		var clashes int
+		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s IN (SELECT nextval('%s') FROM generate_series(1, 1000))`, o.table, pgxIdent(o.col), o.seq)
+		if err := conn.QueryRow(ctx, q).Scan(&clashes); err != nil {
+			t.Fatalf("%s: %v", o.seq, err)
+		}
+		if clashes != 0 {
+			t.Errorf("sequence %s hands out %d values already used in %s.%s", o.seq, clashes, o.table, o.col)
+		}
+	}
+}
+
+func pgxIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// dumpRows reads every data row of a plain dump: table → rows of decoded
+// values (nil for NULL), in dump order.
+func dumpRows(t *testing.T, path string) map[string][][][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := plaindump.NewReader(f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][][][]byte{}
+	cols := map[string][]string{}
+	for {
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.Kind != plaindump.CopyRow {
+			continue
+		}
+		name := it.Table.String()
+		cols[name] = it.Columns
+		var row [][]byte
+		for _, f := range copytext.Split(nil, it.Raw) {
+			if copytext.IsNull(f) {
+				row = append(row, nil)
+				continue
+			}
+			v, err := copytext.Decode(nil, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row = append(row, v)
+		}
+		out[name] = append(out[name], row)
+	}
+	for name, c := range cols {
+		out[name+"#columns"] = [][][]byte{toBytes(c)}
+	}
+	return out
+}
+
+func toBytes(ss []string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
+// shopPlan builds the plan of rules/shop.yaml for the fixture.
+func shopPlan(t *testing.T) *rules.Plan {
+	t.Helper()
+	f, err := os.Open(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, _ := plaindump.NewReader(f, fixture)
+	inv, err := pipeline.Scan(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := rules.Load(shopRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("x")), EmailDomain: rf.EmailDomain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// Maskers whose outputs come from small sets (a few days of shift, a few
+// percent of noise, a first name among thousands) may coincide with some
+// original elsewhere by chance; the leak check looks at identifying values.
+var lowEntropyMaskers = map[string]bool{"first_name": true, "last_name": true, "city": true, "postcode": true, "company": true,
+	"date_shift": true, "number_noise": true, "lorem": true, "regex_replace": true, "partial": true, "null": true, "const": true}
+
+var (
+	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	phoneRe = regexp.MustCompile(`\+?[0-9][0-9 ().-]{6,}[0-9]`)
+)
+
+func TestNoOriginalValueSurvives(t *testing.T) {
+	plan := shopPlan(t)
+	out := anonymizeTo(t, secretEnv, shopRules, fixture)
+	output, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := dumpRows(t, fixture)
+	originals := map[string]string{} // value → where it came from
+	for table, rows := range orig {
+		if strings.HasSuffix(table, "#columns") {
+			continue
+		}
+		q, _ := schema.ParseQName(table)
+		tp := plan.Tables[q]
+		if tp == nil {
+			continue
+		}
+		cols := orig[table+"#columns"][0]
+		for _, row := range rows {
+			for i, v := range row {
+				cp := tp.Columns[string(cols[i])]
+				if cp == nil || v == nil {
+					continue
+				}
+				where := table + "." + string(cols[i])
+				if !lowEntropyMaskers[cp.Masker] && len(v) >= 8 {
+					originals[string(v)] = where
+				}
+				// PII inside free text and JSON: emails and phone numbers.
+				for _, m := range emailRe.FindAll(v, -1) {
+					originals[string(m)] = where + " (inside)"
+				}
+				for _, m := range phoneRe.FindAll(v, -1) {
+					if digits := countDigits(m); digits >= 9 {
+						originals[string(m)] = where + " (inside)"
+					}
+				}
+			}
+		}
+	}
+	if len(originals) < 2000 {
+		t.Fatalf("only %d original values collected; the test is not looking", len(originals))
+	}
+	var leaks []string
+	for v, where := range originals {
+		if bytes.Contains(output, []byte(v)) || bytes.Contains(output, copytext.Encode(nil, []byte(v))) {
+			leaks = append(leaks, fmt.Sprintf("%s: %q", where, v))
+		}
+	}
+	sort.Strings(leaks)
+	if len(leaks) > 0 {
+		t.Fatalf("%d original values appear in the output:\n%s", len(leaks), strings.Join(leaks[:min(len(leaks), 40)], "\n"))
+	}
+}
+
+func countDigits(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+func TestSameSecretSameBytesOtherSecretOtherValues(t *testing.T) {
+	a := anonymizeTo(t, secretEnv, shopRules, fixture)
+	b := anonymizeTo(t, secretEnv, shopRules, fixture)
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ab, bb) {
+		t.Fatal("two runs with the same secret differ")
+	}
+	c := anonymizeTo(t, map[string]string{"ANONYMIZE_SECRET": "another secret"}, shopRules, fixture)
+	plan := shopPlan(t)
+	rowsA, rowsC := dumpRows(t, a), dumpRows(t, c)
+	// Maskers that do not use the secret at all, or draw from a handful of
+	// outcomes, may repeat a value; everything else must change every value.
+	secretless := map[string]bool{"null": true, "const": true, "partial": true, "regex_replace": true}
+	smallSpace := map[string]bool{"date_shift": true, "number_noise": true}
+	for table, rows := range rowsA {
+		if strings.HasSuffix(table, "#columns") {
+			continue
+		}
+		q, _ := schema.ParseQName(table)
+		tp := plan.Tables[q]
+		if tp == nil {
+			continue
+		}
+		cols := rowsA[table+"#columns"][0]
+		for i, col := range cols {
+			cp := tp.Columns[string(col)]
+			if cp == nil || secretless[cp.Masker] || cp.Masker == "json" {
+				continue
+			}
+			same, total := 0, 0
+			for r := range rows {
+				va, vc := rows[r][i], rowsC[table][r][i]
+				if va == nil {
+					continue
+				}
+				total++
+				if bytes.Equal(va, vc) {
+					same++
+				}
+			}
+			limit := 0
+			if smallSpace[cp.Masker] {
+				limit = total / 20
+			}
+			if same > limit {
+				t.Errorf("%s.%s (%s): %d of %d values unchanged by a different secret", table, col, cp.Masker, same, total)
+			}
+		}
+	}
+}
+
+// keepAllRules writes a strict rules file that keeps every table of a dump.
+func keepAllRules(t *testing.T, dump string) string {
+	t.Helper()
+	f, err := os.Open(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := plaindump.NewReader(f, dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := pipeline.Scan(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("version: 1\nstrict: true\ntables:\n")
+	names := map[string]bool{}
+	for _, tb := range inv.Catalog.Tables {
+		names[tb.Name.String()] = true
+	}
+	for q := range inv.Rows {
+		names[q.String()] = true
+	}
+	for n := range names {
+		fmt.Fprintf(&b, "  '%s': keep\n", strings.ReplaceAll(n, "'", "''"))
+	}
+	path := filepath.Join(t.TempDir(), "keep.yaml")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	return path
+}
+
+func TestKeepEverythingIsByteIdentical(t *testing.T) {
+	dumps := []string{fixture}
+	for _, rel := range corpus.PlainDumps {
+		dumps = append(dumps, corpus.Path(t, rel))
+	}
+	for _, dump := range dumps {
+		t.Run(filepath.Base(dump), func(t *testing.T) {
+			out := anonymizeTo(t, secretEnv, keepAllRules(t, dump), dump)
+			in, _ := os.ReadFile(dump)
+			got, _ := os.ReadFile(out)
+			if !bytes.Equal(in, got) {
+				t.Fatalf("output differs from input (%d vs %d bytes)", len(got), len(in))
+			}
+		})
+	}
+}
+
+func TestUncoveredColumnWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.sql")
+	r := run(t, secretEnv, "", "--rules", "testdata/errors/uncovered_column/rules.yaml", "--in", fixture, "--out", out)
+	if r.code != ExitUsage {
+		t.Fatalf("exit %d, want %d", r.code, ExitUsage)
+	}
+	for _, col := range []string{"public.users.phone (character varying(20))", "public.addresses.company (character varying(60))"} {
+		if !strings.Contains(r.stderr, col) {
+			t.Errorf("message does not name %s:\n%s", col, r.stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("left %d files behind", len(entries))
+	}
+}
+
+func TestCorpusRulesLoadCleanly(t *testing.T) {
+	for _, c := range []struct{ rules, dump string }{
+		{"testdata/rules/chinook.yaml", "chinook/pg15/chinook.plain.sql"},
+		{"testdata/rules/chinook.yaml", "chinook/pg17/chinook.plain.sql"},
+		{"testdata/rules/northwind.yaml", "northwind/northwind.sql"},
+	} {
+		t.Run(c.dump, func(t *testing.T) {
+			dump := corpus.Path(t, c.dump)
+			out := anonymizeTo(t, secretEnv, c.rules, dump)
+			orig, masked := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+			pgtest.Psql(t, orig, withoutPG17Settings(t, dump))
+			pgtest.Psql(t, masked, withoutPG17Settings(t, out))
+			if want, got := tableCounts(t, orig), tableCounts(t, masked); fmt.Sprint(want) != fmt.Sprint(got) {
+				t.Fatalf("row counts differ:\noriginal %v\nmasked   %v", want, got)
+			}
+		})
+	}
+}
+
+// withoutPG17Settings drops the one preamble line a PG15 server rejects
+// (corpus README), returning a path psql can load.
+func withoutPG17Settings(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("SET transaction_timeout = 0;\n")) {
+		return path
+	}
+	out := filepath.Join(t.TempDir(), "pg15.sql")
+	os.WriteFile(out, bytes.Replace(b, []byte("SET transaction_timeout = 0;\n"), nil, 1), 0o644)
+	return out
+}

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The canary values: distinctive strings that must never show up in
+// anything the tool prints, on success or on failure.
+const canarySecret = "CANARY-SECRET-7f3a9"
+
+var canaries = []string{
+	"canary.alpha@leakcheck.org", "Canaryname Alphason", "+44 20 7946 0001", "1980-01-02",
+	"C4N4RY-77-0001", "canary-street 12", "not-a-date-CANARY", "bad\\escape\\CANARY",
+}
+
+const canaryDump = `CREATE TABLE public.people (
+    id integer NOT NULL,
+    email text,
+    name text,
+    born date,
+    code text,
+    street text,
+    note text
+);
+
+COPY public.people (id, email, name, born, code, street, note) FROM stdin;
+1	canary.alpha@leakcheck.org	Canaryname Alphason	1980-01-02	C4N4RY-77-0001	canary-street 12	call me on +44 20 7946 0001 or canary.alpha@leakcheck.org
+\.
+
+ALTER TABLE ONLY public.people
+    ADD CONSTRAINT people_pkey PRIMARY KEY (id);
+`
+
+const canaryRules = `version: 1
+tables:
+  public.people:
+    id: hash_id
+    email: email
+    name: full_name
+    born: {use: date_shift, max_days: 30}
+    code: hash_id
+    street: street_address
+    note: scrub
+`
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCanaryNeverPrinted(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := writeFile(t, dir, "rules.yaml", canaryRules)
+	secretPath := writeFile(t, dir, "secret", canarySecret+"\n")
+	good := writeFile(t, dir, "good.sql", canaryDump)
+	badDate := writeFile(t, dir, "bad-date.sql", strings.Replace(canaryDump, "1980-01-02", "not-a-date-CANARY", 1))
+	badEscape := writeFile(t, dir, "bad-escape.sql", strings.Replace(canaryDump, "canary-street 12", `bad\\escape\\CANARY\x00`, 1))
+	badRow := writeFile(t, dir, "bad-row.sql", strings.Replace(canaryDump, "canary-street 12\t", "canary-street 12\t\t", 1))
+
+	runs := []struct {
+		name string
+		args []string
+		env  map[string]string
+		ok   bool
+	}{
+		{"success with progress and summary", []string{"--rules", rulesPath, "--in", good, "--out", filepath.Join(dir, "out.sql"), "--progress", "--secret-file", secretPath}, nil, true},
+		{"secret from the environment", []string{"--rules", rulesPath, "--in", good, "--out", "-"}, map[string]string{"ANONYMIZE_SECRET": canarySecret}, true},
+		{"unparseable date", []string{"--rules", rulesPath, "--in", badDate, "--out", filepath.Join(dir, "o2.sql"), "--secret-file", secretPath}, nil, false},
+		{"invalid escape", []string{"--rules", rulesPath, "--in", badEscape, "--out", filepath.Join(dir, "o3.sql"), "--secret-file", secretPath}, nil, false},
+		{"wrong field count", []string{"--rules", rulesPath, "--in", badRow, "--out", filepath.Join(dir, "o4.sql"), "--secret-file", secretPath}, nil, false},
+		{"check", []string{"check", "--rules", rulesPath, "--in", good, "--secret-file", secretPath}, nil, true},
+		{"inspect", []string{"inspect", "--in", good}, nil, true},
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			vars := r.env
+			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+				getenv: func(k string) string { return vars[k] }, progressEvery: time.Nanosecond}
+			var code int
+			switch r.args[0] {
+			case "check":
+				code = e.check(r.args[1:])
+			case "inspect":
+				code = e.inspect(r.args[1:])
+			default:
+				code = e.anonymize(r.args)
+			}
+			if (code == ExitOK) != r.ok {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+			}
+			if r.name == "success with progress and summary" && !strings.Contains(stderr.String(), "progress:") {
+				t.Fatalf("no progress line was printed:\n%s", stderr.String())
+			}
+			printed := stderr.String()
+			if r.args[0] != "--rules" || !strings.Contains(strings.Join(r.args, " "), "--out -") {
+				printed += stdout.String() // stdout is the masked dump itself for --out -
+			}
+			for _, c := range append(canaries, canarySecret) {
+				if strings.Contains(printed, c) {
+					t.Errorf("printed output contains %q:\n%s", c, printed)
+				}
+			}
+			if strings.Contains(strings.Join(r.args, " "), "--out -") {
+				for _, c := range append(canaries[:6], canarySecret) {
+					if strings.Contains(stdout.String(), c) {
+						t.Errorf("masked dump contains %q", c)
+					}
+				}
+			}
+		})
+	}
+}
