@@ -26,10 +26,12 @@ func (k *Key) permute(v, n, tweak uint64) uint64 {
 	}
 	half := uint(w / 2)
 	mask := uint64(1)<<half - 1
+	b := k.blocks.Get().(*aesBuf)
+	defer k.blocks.Put(b)
 	for {
 		l, r := v>>half, v&mask
 		for i := 0; i < feistelRounds; i++ {
-			l, r = r, l^(k.round(i, r, tweak^uint64(w)<<48)&mask)
+			l, r = r, l^(k.round(b, i, r, tweak^uint64(w)<<48)&mask)
 		}
 		v = l<<half | r
 		if v < n {
@@ -79,9 +81,11 @@ func (k *Key) PermuteUUID(u [16]byte) [16]byte {
 	a := free1<<1 | free2>>61
 	b := free2 & (1<<61 - 1)
 	const mask61 = uint64(1)<<61 - 1
+	buf := k.blocks.Get().(*aesBuf)
 	for i := 0; i < feistelRounds; i++ {
-		a, b = b, a^(k.round(i, b, 0x75756964)&mask61)
+		a, b = b, a^(k.round(buf, i, b, 0x75756964)&mask61)
 	}
+	k.blocks.Put(buf)
 	free1 = a >> 1
 	free2 = (a&1)<<61 | b
 	hi = (free1>>12)<<16 | hi&verMask | free1&0xfff
@@ -138,6 +142,7 @@ func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
 	}
 	half := len(pos) / 2
 	a, b := pos[:half], pos[half:]
+	buf := k.blocks.Get().(*aesBuf)
 	for r := 0; r < 2*feistelRounds; r++ {
 		target, from := a, b
 		if r%2 == 1 {
@@ -146,8 +151,9 @@ func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
 		if len(target) == 0 {
 			continue
 		}
-		k.shapeRound(out, r, len(pos), from, target, radix)
+		k.shapeRound(buf, out, r, len(pos), from, target, radix)
 	}
+	k.blocks.Put(buf)
 	for _, i := range pos {
 		_, base := charClass(src[i])
 		out[i] += base
@@ -158,8 +164,10 @@ func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
 // shapeRound adds a keystream derived from the values at from (a CBC-MAC
 // under the rule's AES key) to the values at target, digit by digit, modulo
 // each position's radix.
-func (k *Key) shapeRound(out []byte, r, n int, from, target []int, radix func(int) byte) {
-	var block, mac [16]byte
+func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, radix func(int) byte) {
+	block, mac := &buf.in, &buf.mac
+	*mac = [16]byte{}
+	*block = [16]byte{}
 	block[0] = byte(r)
 	block[1] = byte(n)
 	block[2] = byte(n >> 8)
@@ -170,7 +178,7 @@ func (k *Key) shapeRound(out []byte, r, n int, from, target []int, radix func(in
 				mac[x] ^= block[x]
 			}
 			k.block.Encrypt(mac[:], mac[:])
-			block = [16]byte{}
+			*block = [16]byte{}
 			j = 0
 		}
 		block[j] = out[i]
@@ -181,10 +189,10 @@ func (k *Key) shapeRound(out []byte, r, n int, from, target []int, radix func(in
 	}
 	k.block.Encrypt(mac[:], mac[:])
 	// Expand into a keystream, 16 bytes per block, counter-style.
-	var stream [16]byte
+	stream, ctr := &buf.stream, &buf.out
 	for t, i := range target {
 		if t%16 == 0 {
-			ctr := mac
+			*ctr = *mac
 			ctr[15] ^= byte(t/16) + 0x80
 			k.block.Encrypt(stream[:], ctr[:])
 		}

@@ -51,6 +51,14 @@ type Key struct {
 	raw   []byte
 	block cipher.Block
 	macs  sync.Pool
+	// blocks holds AES work buffers: arrays handed to cipher.Block escape to
+	// the heap, so they are pooled rather than declared per call.
+	blocks sync.Pool
+}
+
+// aesBuf is scratch space for the block-cipher-based bijections.
+type aesBuf struct {
+	in, out, mac, stream [16]byte
 }
 
 type macState struct {
@@ -66,6 +74,7 @@ func newKey(raw []byte) *Key {
 	}
 	k := &Key{raw: raw, block: block}
 	k.macs.New = func() any { return &macState{h: hmac.New(sha256.New, raw)} }
+	k.blocks.New = func() any { return new(aesBuf) }
 	return k
 }
 
@@ -101,10 +110,9 @@ func (k *Key) Sub(label string) *Key {
 }
 
 // round is the Feistel round function: AES of (round, x) truncated to 64 bits.
-func (k *Key) round(r int, x uint64, extra uint64) uint64 {
-	var in, out [16]byte
-	binary.LittleEndian.PutUint64(in[:8], x)
-	binary.LittleEndian.PutUint64(in[8:], extra^uint64(r)<<56)
-	k.block.Encrypt(out[:], in[:])
-	return binary.LittleEndian.Uint64(out[:8])
+func (k *Key) round(b *aesBuf, r int, x uint64, extra uint64) uint64 {
+	binary.LittleEndian.PutUint64(b.in[:8], x)
+	binary.LittleEndian.PutUint64(b.in[8:], extra^uint64(r)<<56)
+	k.block.Encrypt(b.out[:], b.in[:])
+	return binary.LittleEndian.Uint64(b.out[:8])
 }

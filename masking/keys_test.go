@@ -103,3 +103,18 @@ func BenchmarkPermuteInt(b *testing.B) {
 		x = k.PermuteInt(x%1000000+12345, smallIDs)
 	}
 }
+
+func TestBijectionsDoNotAllocate(t *testing.T) {
+	k := testOptions("s").Secret.Key("hash_id")
+	in := []byte("AB-1234-cd-5678")
+	out := make([]byte, 0, 64)
+	var u [16]byte
+	allocs := testing.AllocsPerRun(200, func() {
+		k.PermuteInt(123456, smallIDs)
+		k.PermuteUUID(u)
+		out = k.PermuteShape(out[:0], in, 0)
+	})
+	if allocs > 0 {
+		t.Errorf("%.1f allocations per call", allocs)
+	}
+}

@@ -263,7 +263,8 @@ func (m *masker) blockFor(q schema.QName, columns []string) *blockPlan {
 // of the row is copied as it is.
 func (m *masker) maskRow(it *plaindump.Item) ([]byte, error) {
 	b := m.block
-	m.fields = copytext.SplitN(m.fields[:0], it.Raw, b.last+1)
+	// Fields up to the last one of interest, then the rest of the row whole.
+	m.fields = copytext.SplitN(m.fields[:0], it.Raw, b.last+2)
 	n := len(m.fields)
 	m.ensureOut(n)
 	for i := 0; i < n && i <= b.last; i++ {

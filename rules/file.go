@@ -238,7 +238,7 @@ func (p *parser) table(k, v *yaml.Node) *TableRule {
 				p.errorf(ck, "empty column name")
 				return
 			}
-			spec, ok := p.rule(cv, "column "+col)
+			spec, ok := p.rule(cv, "column "+name.String()+"."+schema.QuoteIdent(col))
 			if !ok {
 				return
 			}

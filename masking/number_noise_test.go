@@ -1,0 +1,298 @@
+package masking
+
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func init() {
+	conformanceCases = append(conformanceCases,
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatInt, "int4"), values: []string{"42", "1000", "-7", "2147483647", "-2147483648", "0", "1"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: col(CatInt, "int2"), values: []string{"32767", "-32768", "100", "12345"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatInt, "int8"), values: []string{"9223372036854775807", "-9223372036854775808", "123456789012", "-987654321"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatNumeric, "numeric", 10, 2), values: []string{"12.50", "99999999.99", "-0.01", "0.00", "1234.56"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": int64(1)}}, col: col(CatNumeric, "numeric", 5, -2), values: []string{"12300", "9999900", "-100", "0"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatNumeric, "numeric"), values: []string{"3.14159265358979323846264338327950288", "123456789012345678901234567890", "0.001", "5", "-18.000"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatFloat, "float8"), values: []string{"1.5", "-2.25e-05", "1e+300", "0", "3.141592653589793", "1.7976931348623157e+308"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.01}}, col: col(CatFloat, "float4"), values: []string{"1.5", "3.4028235e+38", "0", "-0.1"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: &Column{Table: "public.t", Name: "ns", Category: CatInt, IntMin: -1 << 31, IntMax: 1<<31 - 1, Array: true}, values: []string{"{1,20,NULL,300}", "{}"}, exempt: []string{"echo", "secret"}},
+	)
+}
+
+// noiseReference computes what maskDecimal promises with math/big: the
+// exact product, rounded half away from zero to b decimals, clamped, and
+// nudged by one unit towards up when it equals x.
+func noiseReference(x string, u, r int64, b int, maxAbs *big.Rat, up bool) string {
+	v, _ := new(big.Rat).SetString(x)
+	f := new(big.Rat).SetFrac(big.NewInt(noiseOne+u*r), big.NewInt(noiseOne))
+	y := new(big.Rat).Mul(v, f)
+	unit := new(big.Rat).SetFrac(big.NewInt(1), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(b)), nil))
+	y, _ = new(big.Rat).SetString(y.FloatString(b))
+	if maxAbs != nil && new(big.Rat).Abs(y).Cmp(maxAbs) > 0 {
+		y = new(big.Rat).Set(maxAbs)
+		if v.Sign() < 0 {
+			y.Neg(y)
+		}
+	}
+	if y.Cmp(v) == 0 {
+		step := new(big.Rat).Set(unit)
+		if !up {
+			step.Neg(step)
+		}
+		if n := new(big.Rat).Add(y, step); maxAbs == nil || new(big.Rat).Abs(n).Cmp(maxAbs) <= 0 {
+			y = n
+		} else {
+			y.Sub(y, step)
+		}
+	}
+	s := y.FloatString(b)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+func randomDecimal(rng *rand.Rand, intDigits, fracDigits int) string {
+	var b strings.Builder
+	if rng.IntN(3) == 0 {
+		b.WriteByte('-')
+	}
+	n := rng.IntN(intDigits + 1)
+	if n == 0 {
+		b.WriteByte('0')
+	}
+	for i := range n {
+		d := byte('0' + rng.IntN(10))
+		if i == 0 && d == '0' {
+			d = '1'
+		}
+		b.WriteByte(d)
+	}
+	if fracDigits > 0 {
+		b.WriteByte('.')
+		for range fracDigits {
+			b.WriteByte(byte('0' + rng.IntN(10)))
+		}
+	}
+	return b.String()
+}
+
+func TestNumberNoiseMatchesExactArithmetic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	us := []int64{-noiseURange, noiseURange, 0, 1, -1, 500_000_000}
+	for i := range 20000 {
+		u := us[i%len(us)]
+		if i >= len(us)*10 {
+			u = rng.Int64N(2*noiseURange+1) - noiseURange
+		}
+		up := rng.IntN(2) == 0
+		ratio := []int64{100_000, 1, 1_000_000, 333_333}[i%4]
+		var (
+			m     numberNoise
+			x     string
+			b     int
+			limit *big.Rat
+		)
+		switch i % 3 {
+		case 0: // unconstrained numeric, up to 60 digits
+			frac := rng.IntN(20)
+			x, b = randomDecimal(rng, 40, frac), frac
+			m = numberNoise{r: ratio, inputScale: true}
+		case 1: // numeric(8,3)
+			x, b = randomDecimal(rng, 5, 3), 3
+			m = numberNoise{r: ratio, precision: 8, scale: 3}
+			limit, _ = new(big.Rat).SetString("99999.999")
+		case 2: // int2
+			x = strconv.Itoa(rng.IntN(1<<16) - 1<<15)
+			m = numberNoise{r: ratio, isInt: true, intMin: -1 << 15, intMax: 1<<15 - 1}
+			limit = big.NewRat(1<<15-1, 1)
+			if strings.HasPrefix(x, "-") {
+				limit = big.NewRat(1<<15, 1)
+			}
+		}
+		got, err := m.maskDecimal(nil, []byte(x), u, up)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := noiseReference(x, u, ratio, b, limit, up)
+		if string(got) != want {
+			t.Fatalf("%s with u=%d r=%d up=%v: got %s, want %s", x, u, ratio, up, got, want)
+		}
+	}
+}
+
+func TestNumberNoiseStaysWithinRatio(t *testing.T) {
+	c := col(CatInt, "int8")
+	m := mustBuild(t, &Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.2}}, c, testOptions("s"))
+	var up, down int
+	for x := int64(1000); x < 21000; x += 7 {
+		out, _ := maskString(t, m, c, strconv.FormatInt(x, 10))
+		y, err := strconv.ParseInt(out, 10, 64)
+		if err != nil || y == x || math.Abs(float64(y-x)/float64(x)) > 0.2+1e-3 {
+			t.Fatalf("%d -> %s", x, out)
+		}
+		if y > x {
+			up++
+		} else {
+			down++
+		}
+	}
+	if up < 1000 || down < 1000 {
+		t.Errorf("noise is lopsided: %d up, %d down", up, down)
+	}
+}
+
+func TestNumberNoiseKeepsScaleAndDigits(t *testing.T) {
+	opts := testOptions("s")
+	// Unconstrained numeric keeps the input's decimals, at any size.
+	c := col(CatNumeric, "numeric")
+	m := mustBuild(t, &Spec{Name: "number_noise"}, c, opts)
+	big := "123456789012345678901234567890123456789.123456789"
+	out, _ := maskString(t, m, c, big)
+	if dot := strings.IndexByte(out, '.'); dot < 0 || len(out)-dot-1 != 9 {
+		t.Errorf("%s -> %s: decimals changed", big, out)
+	}
+	if strings.HasSuffix(strings.TrimRight(out, "0"), "000000") {
+		t.Errorf("%s -> %s: digits lost to floating point", big, out)
+	}
+	for _, v := range []string{"0.001", "7", "-0.5"} {
+		out, _ := maskString(t, m, c, v)
+		if strings.Count(out, ".") != strings.Count(v, ".") || len(out)-strings.IndexByte(out, '.') != len(v)-strings.IndexByte(v, '.') {
+			t.Errorf("%s -> %s: decimals changed", v, out)
+		}
+	}
+	// numeric(p,s) always writes s decimals.
+	c = col(CatNumeric, "numeric", 6, 2)
+	m = mustBuild(t, &Spec{Name: "number_noise"}, c, opts)
+	for _, v := range []string{"0.00", "1.50", "9999.99", "-9999.99"} {
+		out, _ := maskString(t, m, c, v)
+		if !strings.Contains(out, ".") || len(out)-strings.IndexByte(out, '.') != 3 {
+			t.Errorf("%s -> %s", v, out)
+		}
+		if err := fits(c, out); err != nil {
+			t.Errorf("%s -> %s: %v", v, out, err)
+		}
+	}
+}
+
+func TestNumberNoiseClampsAndNudges(t *testing.T) {
+	cases := []struct {
+		m     numberNoise
+		in    string
+		u     int64
+		up    bool
+		want  string
+		about string
+	}{
+		{numberNoise{r: 100_000, isInt: true, intMin: -1 << 15, intMax: 1<<15 - 1}, "32767", noiseURange, true, "32766", "clamped to the maximum, then moved off the input"},
+		{numberNoise{r: 100_000, isInt: true, intMin: -1 << 15, intMax: 1<<15 - 1}, "-32768", noiseURange, false, "-32767", "clamped to the minimum"},
+		{numberNoise{r: 100_000, isInt: true, intMin: -1 << 15, intMax: 1<<15 - 1}, "30000", noiseURange, true, "32767", "clamped"},
+		{numberNoise{r: 100_000, precision: 4, scale: 2}, "99.99", noiseURange, true, "99.98", "numeric(4,2) stays below 100"},
+		{numberNoise{r: 100_000, isInt: true}, "0", 123, true, "1", "zero moves up"},
+		{numberNoise{r: 100_000, isInt: true}, "0", -123, false, "-1", "zero moves down"},
+		{numberNoise{r: 100_000, precision: 10, scale: 2}, "0.00", 5, true, "0.01", "zero moves one unit of the scale"},
+		{numberNoise{r: 100_000, inputScale: true}, "1", 10, true, "2", "a factor too small to show nudges"},
+		{numberNoise{r: 100_000, inputScale: true}, "-1", 10, true, "0", "nudged towards u, through zero"},
+		{numberNoise{r: 1_000_000, inputScale: true}, "-5.5", -noiseURange, false, "0.0", "ratio 1 can reach zero"},
+		{numberNoise{r: 100_000, inputScale: true}, "NaN", 10, true, "NaN", "NaN is kept"},
+		{numberNoise{r: 100_000, inputScale: true}, "-Infinity", 10, true, "-Infinity", "infinity is kept"},
+		{numberNoise{r: 100_000, precision: 3, scale: -2}, "1200", noiseURange, true, "1300", "negative scale rounds to hundreds"},
+	}
+	for _, c := range cases {
+		got, err := c.m.maskDecimal(nil, []byte(c.in), c.u, c.up)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s: %s -> %s (%v), want %s", c.about, c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestNumberNoiseFloats(t *testing.T) {
+	m8 := numberNoise{r: 100_000, float: true}
+	m4 := numberNoise{r: 100_000, float: true, float32: true}
+	cases := []struct {
+		m    numberNoise
+		in   string
+		u    int64
+		up   bool
+		want string
+	}{
+		{m8, "0", 7, true, "5e-324"},
+		{m8, "-0", 7, false, "-5e-324"},
+		{m4, "0", 7, true, "1e-45"},
+		{m8, "2", 0, false, "1.9999999999999998"},
+		{m8, "1.7976931348623157e+308", noiseURange, true, "1.7976931348623155e+308"},
+		{m4, "3.4028235e+38", noiseURange, true, "3.4028233e+38"},
+		{m8, "NaN", 7, true, "NaN"},
+		{m8, "Infinity", 7, true, "Infinity"},
+		{m4, "-Infinity", 7, true, "-Infinity"},
+		{m8, "100", noiseURange / 2, true, "105"},
+	}
+	for _, c := range cases {
+		got, err := c.m.maskFloat(nil, []byte(c.in), c.u, c.up)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%s (u=%d) -> %s (%v), want %s", c.in, c.u, got, err, c.want)
+		}
+	}
+}
+
+func TestNumberNoiseErrors(t *testing.T) {
+	opts := testOptions("s")
+	c := col(CatNumeric, "numeric")
+	m := mustBuild(t, &Spec{Name: "number_noise"}, c, opts)
+	for _, v := range []string{"", "-", ".", "12a", "1e5", "1.2.3", "secret 42", "+-1", "١٢"} {
+		_, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(v), false)
+		if err == nil {
+			t.Errorf("%q was accepted", v)
+		} else if v != "" && strings.Contains(err.Error(), v) {
+			t.Errorf("error quotes the value: %v", err)
+		}
+	}
+	f := col(CatFloat, "float8")
+	if _, _, err := Wrap(mustBuild(t, &Spec{Name: "number_noise"}, f, opts), f).Apply(NewScratch(), nil, []byte("pi"), false); err == nil {
+		t.Error("float accepted pi")
+	}
+	for _, ratio := range []any{0.0, -0.1, 1.5, 1e-9} {
+		if _, err := Build(&Spec{Name: "number_noise", Params: map[string]any{"ratio": ratio}}, c, opts); err == nil {
+			t.Errorf("ratio %v accepted", ratio)
+		}
+	}
+	money := col(CatNumeric, "money")
+	if _, err := Build(&Spec{Name: "number_noise"}, money, opts); err == nil || !strings.Contains(err.Error(), "lc_monetary") {
+		t.Errorf("money: %v", err)
+	}
+	if _, err := Build(&Spec{Name: "number_noise"}, col(CatText, "text"), opts); err == nil {
+		t.Error("text accepted")
+	}
+}
+
+func TestNumberNoiseAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	s := NewScratch()
+	for _, c := range []struct {
+		col *Column
+		v   string
+	}{{col(CatInt, "int8"), "123456789"}, {col(CatNumeric, "numeric", 12, 2), "1234.56"}, {col(CatNumeric, "numeric"), "98765432109876543210.0123456789"}} {
+		m := mustBuild(t, &Spec{Name: "number_noise"}, c.col, testOptions("s"))
+		dst, v := make([]byte, 0, 256), []byte(c.v)
+		if n := testing.AllocsPerRun(100, func() { m.Mask(s, dst[:0], v) }); n > 0 {
+			t.Errorf("%s: %v allocations per value", c.col.TypeName(), n)
+		}
+	}
+}
+
+func BenchmarkNumberNoise(b *testing.B) {
+	c := col(CatNumeric, "numeric", 12, 2)
+	m := mustBuild(b, &Spec{Name: "number_noise"}, c, testOptions("s"))
+	s, in := NewScratch(), []byte("123456.78")
+	var dst []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		dst, _ = m.Mask(s, dst[:0], in)
+	}
+}

@@ -1,0 +1,182 @@
+package masking
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var samplePhones = []string{"+44 20 7946 0018", "+1 (415) 555-2671", "020 7123 4567", "0049 30 1234567", "07911 123456", "+61 491 570 156", "(415) 867-5309", "+353 1 234 5678"}
+
+func phoneCheckColumn() *Column {
+	c := col(CatText, "varchar", 20)
+	c.Checks = []Check{{Name: "phone_format", Re: regexp.MustCompile(`^\+[0-9][0-9 ]{6,14}$`)}}
+	return c
+}
+
+func init() {
+	conformanceCases = append(conformanceCases,
+		conformanceCase{spec: Spec{Name: "phone"}, col: col(CatText, "text"), values: samplePhones},
+		conformanceCase{spec: Spec{Name: "phone"}, col: phoneCheckColumn(), values: []string{"+44 20 7946 0018", "+49 30 1234567", "+1 415 555 2671", "+7 495 123 45 67"}},
+		conformanceCase{spec: Spec{Name: "phone", Params: map[string]any{"fictional": true}}, col: col(CatText, "text"), values: samplePhones},
+		conformanceCase{spec: Spec{Name: "phone", Params: map[string]any{"fictional": true}}, col: col(CatText, "varchar", 14), values: []string{"+44 20123", "+61 298765432", "0412 345 678", "(415) 867-5309"}},
+	)
+}
+
+// sameShape reports where out differs from in in anything but the values
+// of its letters and digits.
+func sameShape(in, out string) error {
+	if len(in) != len(out) {
+		return fmt.Errorf("length %d became %d", len(in), len(out))
+	}
+	for i := range len(in) {
+		ri, _ := charClass(in[i])
+		ro, _ := charClass(out[i])
+		if ri != ro || ri == 0 && in[i] != out[i] || ri == 26 && (in[i] < 'a') != (out[i] < 'a') {
+			return fmt.Errorf("byte %d changed class", i)
+		}
+	}
+	return nil
+}
+
+func TestPhoneKeepsShapeAndPrefix(t *testing.T) {
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "phone"}, c, testOptions("s"))
+	for _, tc := range []struct{ in, keep string }{
+		{"+44 20 7946 0018", "+44 "},
+		{"+44(0)20 7946 0018", "+44("},
+		{"+1 415-555-2671", "+1 "},
+		{"+353 1 234 5678", "+353 "},
+		{"+7 495 123-45-67", "+7 "},
+		{"0044 20 7946 0018", "0044 "},
+		{"00 33 1 23 45 67 89", "00 33 "},
+		{"(020) 7123 4567", "(0"},
+		{"07911 123456", "0"},
+		{"(415) 867-5309", "("},
+		{"tel 555 1234 ext 12", ""},
+	} {
+		out, _ := maskString(t, m, c, tc.in)
+		if err := sameShape(tc.in, out); err != nil {
+			t.Errorf("%q -> %q: %v", tc.in, out, err)
+		}
+		if !strings.HasPrefix(out, tc.keep) || out == tc.in {
+			t.Errorf("%q -> %q: want prefix %q kept and the rest masked", tc.in, out, tc.keep)
+		}
+	}
+}
+
+// Numbers of one shape but different layouts (international "00",
+// trunk "0", plain national) must never meet: the masker is a bijection.
+func TestPhoneShapeIsBijective(t *testing.T) {
+	k := testOptions("s").Secret.Key("phone")
+	for _, format := range []string{"%04d", "+%05d", "%03d-%02d"} {
+		seen := map[string]string{}
+		for i := range 100000 {
+			if format == "%04d" && i >= 10000 || format == "%03d-%02d" && i >= 1000*100 {
+				break
+			}
+			var in string
+			if format == "%03d-%02d" {
+				in = fmt.Sprintf(format, i/100, i%100)
+			} else {
+				in = fmt.Sprintf(format, i)
+			}
+			l := parsePhone([]byte(in))
+			out := string(maskPhoneShape(k, nil, []byte(in), l))
+			if prev, dup := seen[out]; dup {
+				t.Fatalf("%q and %q both gave %q", prev, in, out)
+			}
+			seen[out] = in
+			lo := parsePhone([]byte(out))
+			if lo.from != l.from || lo.intl != l.intl || lo.trunk != l.trunk || lo.code != l.code {
+				t.Fatalf("%q -> %q changed its layout", in, out)
+			}
+		}
+	}
+}
+
+func TestCallingCodes(t *testing.T) {
+	for code, n := range map[string]int{"1": 1, "7": 1, "20": 2, "27": 2, "212": 3, "44": 2, "420": 3, "49": 2, "55": 2, "590": 3, "61": 2, "670": 3, "86": 2, "852": 3, "91": 2, "971": 3, "98": 2} {
+		l := parsePhone([]byte("+" + code + " 1234567"))
+		if l.from != 1+n || fmt.Sprint(l.code) != code {
+			t.Errorf("+%s: code %d, prefix ends at %d", code, l.code, l.from)
+		}
+	}
+}
+
+func TestPhoneFictional(t *testing.T) {
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "phone", Params: map[string]any{"fictional": true}}, c, testOptions("s"))
+	for _, tc := range []struct{ in, want string }{
+		{"+44 20 1234 5678", `^\+44 20 7946 0\d{3}$`},
+		{"+44 7911 123456", `^\+44 7700 900\d{3}$`},
+		{"0044 113 496 0123", `^0044 207 946 0\d{3}$`},
+		{"020 8123 4567", `^020 7946 0\d{3}$`},
+		{"020 7946 0123", `^020 7946 0\d{3}$`},
+		{"07911 123456", `^07700 900\d{3}$`},
+		{"+44 (0)20 1234 5678", `^\+44 20 7946 0\d{3}$`},
+		{"+4420123", `^\+44 20 7946 0\d{3}$`},
+		{"(415) 867-5309", `^\([2-9][0-8]\d\) 555-01\d\d$`},
+		{"+1 415 867 5309", `^\+1 [2-9][0-8]\d 555 01\d\d$`},
+		{"1-415-867-5309", `^1-[2-9][0-8]\d-555-01\d\d$`},
+		{"+61 2 9876 5432", `^\+61 [2378] (5550|7010) \d{4}$`},
+		{"(03) 9876 5432", `^\(0[2378]\) (5550|7010) \d{4}$`},
+		{"0412 345 678", `^0491 57\d \d{3}$`},
+		{"+61 412 345 678 ext 9", `^\+61 491 57\d \d{3}$`},
+		{"+49 30 1234567", `^\+49 \d\d \d{7}$`},
+	} {
+		out, _ := maskString(t, m, c, tc.in)
+		if !regexp.MustCompile(tc.want).MatchString(out) || out == tc.in {
+			t.Errorf("%q -> %q, want %s", tc.in, out, tc.want)
+		}
+	}
+}
+
+func TestPhoneFictionalRanges(t *testing.T) {
+	listed := map[string]bool{}
+	for i := 0; i < len(auFictionalMobiles); i += 6 {
+		listed["0491"+auFictionalMobiles[i:i+6]] = true
+	}
+	if len(listed) != 30 {
+		t.Fatalf("%d ACMA mobile numbers, want 30", len(listed))
+	}
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "phone", Params: map[string]any{"fictional": true}}, c, testOptions("s"))
+	for i := range 2000 {
+		au, _ := maskString(t, m, c, fmt.Sprintf("04%08d", i*7919))
+		if !listed[au] {
+			t.Fatalf("%q is not a listed fictional mobile", au)
+		}
+		us, _ := maskString(t, m, c, fmt.Sprintf("%d", 2000000000+i*4241))
+		if us[1:3] == "11" || us[3:8] != "55501" {
+			t.Fatalf("%q is not NXX-555-01XX", us)
+		}
+	}
+}
+
+func TestPhoneFictionalFitsAndRefusesUnique(t *testing.T) {
+	c := col(CatText, "varchar", 13)
+	m := mustBuild(t, &Spec{Name: "phone", Params: map[string]any{"fictional": true}}, c, testOptions("s"))
+	out, _ := maskString(t, m, c, "+44 20123")
+	if !regexp.MustCompile(`^\+442079460\d{3}$`).MatchString(out) {
+		t.Errorf("short column: %q", out)
+	}
+	u := col(CatText, "text")
+	u.Unique = true
+	if _, err := Build(&Spec{Name: "phone", Params: map[string]any{"fictional": true}}, u, testOptions("s")); err == nil || !strings.Contains(err.Error(), "unique") {
+		t.Errorf("fictional on a unique column: %v", err)
+	}
+	if _, err := Build(&Spec{Name: "phone"}, u, testOptions("s")); err != nil {
+		t.Errorf("shape mask on a unique column: %v", err)
+	}
+}
+
+func BenchmarkPhone(b *testing.B) {
+	m := mustBuild(b, &Spec{Name: "phone"}, col(CatText, "text"), testOptions("s"))
+	s, in := NewScratch(), []byte("+44 20 7946 0018")
+	var dst []byte
+	for b.Loop() {
+		dst, _ = m.Mask(s, dst[:0], in)
+	}
+}

@@ -1,0 +1,43 @@
+package masking
+
+import (
+	"fmt"
+	"testing"
+)
+
+var samplePostcodes = []string{"SW1A 1AA", "10115", "94105-1234", "75008", "EC1V 9HX", "H3Z 2Y7", "1012 AB"}
+
+func init() {
+	conformanceCases = append(conformanceCases,
+		conformanceCase{spec: Spec{Name: "postcode"}, col: col(CatText, "text"), values: samplePostcodes},
+		conformanceCase{spec: Spec{Name: "postcode"}, col: col(CatText, "varchar", 10), values: samplePostcodes},
+	)
+}
+
+func TestPostcodeKeepsShape(t *testing.T) {
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "postcode"}, c, testOptions("s"))
+	for _, in := range append(samplePostcodes, "sw1a 1aa", "00501") {
+		out, _ := maskString(t, m, c, in)
+		if err := sameShape(in, out); err != nil || out == in {
+			t.Errorf("%q -> %q: %v", in, out, err)
+		}
+	}
+}
+
+func TestPostcodeIsBijective(t *testing.T) {
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "postcode"}, c, testOptions("s"))
+	if _, ok := m.(Bijective); !ok {
+		t.Fatal("postcode does not declare itself bijective")
+	}
+	seen := map[string]string{}
+	for i := range 100000 {
+		in := fmt.Sprintf("%05d", i)
+		out, _ := maskString(t, m, c, in)
+		if prev, dup := seen[out]; dup {
+			t.Fatalf("%q and %q both gave %q", prev, in, out)
+		}
+		seen[out] = in
+	}
+}
