@@ -301,10 +301,13 @@ func TestSameSecretSameBytesOtherSecretOtherValues(t *testing.T) {
 	c := anonymizeTo(t, map[string]string{"ANONYMIZE_SECRET": "another secret"}, shopRules, fixture)
 	plan := shopPlan(t)
 	rowsA, rowsC, rowsO := dumpRows(t, a), dumpRows(t, c), dumpRows(t, fixture)
-	// Maskers that do not use the secret at all, or draw from a handful of
-	// outcomes, may repeat a value; everything else must change every value.
+	// Maskers that do not use the secret at all may repeat a value; those
+	// that draw from a finite list (a few hundred companies, ± a few days)
+	// may by chance draw the same one under both secrets, and are allowed
+	// 5%; everything else must change every value.
 	secretless := map[string]bool{"null": true, "const": true, "partial": true, "regex_replace": true}
-	smallSpace := map[string]bool{"date_shift": true, "number_noise": true}
+	smallSpace := map[string]bool{"date_shift": true, "number_noise": true, "first_name": true, "last_name": true,
+		"city": true, "company": true, "template": true}
 	for table, rows := range rowsA {
 		if strings.HasSuffix(table, "#columns") {
 			continue

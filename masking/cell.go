@@ -1,8 +1,10 @@
 package masking
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 )
 
 // Cell applies a masker to one column: NULL handling, arrays element by
@@ -41,6 +43,13 @@ func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outN
 		out, outNull = c.filler.MaskNull(s, dst)
 		return out, outNull, nil
 	}
+	var slot *memoSlot
+	if len(value) <= memoMaxValue {
+		slot = &s.memo(c).slots[maphash.Bytes(s.seed, value)&(memoSlots-1)]
+		if slot.used && bytes.Equal(slot.in, value) {
+			return append(dst, slot.out...), false, nil
+		}
+	}
 	start := len(dst)
 	if c.col.Array {
 		out, err = c.maskArray(s, dst, value)
@@ -56,6 +65,11 @@ func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outN
 				return dst, false, &CheckError{Check: ch.Name}
 			}
 		}
+	}
+	if slot != nil {
+		slot.used = true
+		slot.in = append(slot.in[:0], value...)
+		slot.out = append(slot.out[:0], out[start:]...)
 	}
 	return out, false, nil
 }

@@ -8,7 +8,14 @@ import (
 // Format-preserving bijections: keyed permutations that keep a value in the
 // set it came from, so masked keys stay unique and stay valid for the column.
 
-const feistelRounds = 6
+// feistelRounds is the number of rounds of the binary Feistel networks;
+// shapeRounds counts half-rounds of the mixed-radix one (each updates one
+// side), four per side — beyond Luby-Rackoff's bound for a strong
+// permutation with an AES round function.
+const (
+	feistelRounds = 6
+	shapeRounds   = 8
+)
 
 // permute maps v in [0, n) to [0, n) bijectively: a balanced Feistel network
 // over the smallest even bit width covering n, cycle-walking until the result
@@ -143,7 +150,7 @@ func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
 	half := len(pos) / 2
 	a, b := pos[:half], pos[half:]
 	buf := k.blocks.Get().(*aesBuf)
-	for r := 0; r < 2*feistelRounds; r++ {
+	for r := 0; r < shapeRounds; r++ {
 		target, from := a, b
 		if r%2 == 1 {
 			target, from = b, a

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"sync"
 )
 
@@ -48,23 +47,19 @@ func (s Secret) Key(label string) *Key {
 // Key is the secret of one rule: a keyed PRF over values and an AES block
 // cipher for the bijections.
 type Key struct {
-	raw   []byte
-	block cipher.Block
-	macs  sync.Pool
+	raw []byte
+	// block drives the bijections and the PRF's chaining; out expands the
+	// PRF's tag into its output, under an independent key.
+	block, out cipher.Block
 	// blocks holds AES work buffers: arrays handed to cipher.Block escape to
 	// the heap, so they are pooled rather than declared per call.
 	blocks sync.Pool
 }
 
-// aesBuf is scratch space for the block-cipher-based bijections.
+// aesBuf is scratch space for the block-cipher-based functions.
 type aesBuf struct {
 	in, out, mac, stream [16]byte
-}
-
-type macState struct {
-	h   hash.Hash
-	tag [1]byte
-	out [sha256.Size]byte
+	sum                  [32]byte
 }
 
 func newKey(raw []byte) *Key {
@@ -72,41 +67,48 @@ func newKey(raw []byte) *Key {
 	if err != nil {
 		panic(err) // 16-byte keys are always valid
 	}
-	k := &Key{raw: raw, block: block}
-	k.macs.New = func() any { return &macState{h: hmac.New(sha256.New, raw)} }
+	out, err := aes.NewCipher(raw[16:32])
+	if err != nil {
+		panic(err)
+	}
+	k := &Key{raw: raw, block: block, out: out}
 	k.blocks.New = func() any { return new(aesBuf) }
 	return k
 }
 
-// Sum returns HMAC-SHA256 of value under the key.
-func (k *Key) Sum(value []byte) [sha256.Size]byte {
-	st := k.macs.Get().(*macState)
-	st.h.Reset()
-	st.h.Write(value)
-	st.h.Sum(st.out[:0])
-	out := st.out
-	k.macs.Put(st)
-	return out
-}
+// Sum is the rule's PRF of value: a CBC-MAC under AES over the
+// length-prefixed value (prefix-free, so a PRF for inputs of any length),
+// expanded to 32 bytes under a second AES key. It is several times cheaper
+// than HMAC-SHA256 for the short values maskers see, with AES-NI.
+func (k *Key) Sum(value []byte) [32]byte { return k.sum(0, value) }
 
-// Sum2 is Sum over a domain-separated pair, for derived draws.
-func (k *Key) Sum2(tag byte, value []byte) [sha256.Size]byte {
-	st := k.macs.Get().(*macState)
-	st.h.Reset()
-	st.tag[0] = tag
-	st.h.Write(st.tag[:])
-	st.h.Write(value)
-	st.h.Sum(st.out[:0])
-	out := st.out
-	k.macs.Put(st)
-	return out
-}
+// Sum2 is Sum over a domain-separated input, for independent draws from one
+// value.
+func (k *Key) Sum2(tag byte, value []byte) [32]byte { return k.sum(uint64(tag)+1, value) }
 
-// Sub derives an independent key for a part of a rule.
-func (k *Key) Sub(label string) *Key {
-	m := hmac.New(sha256.New, k.raw)
-	m.Write([]byte(label))
-	return newKey(m.Sum(nil))
+func (k *Key) sum(tag uint64, value []byte) [32]byte {
+	b := k.blocks.Get().(*aesBuf)
+	mac, in := &b.mac, &b.in
+	binary.LittleEndian.PutUint64(mac[:8], uint64(len(value)))
+	binary.LittleEndian.PutUint64(mac[8:], tag)
+	k.block.Encrypt(mac[:], mac[:])
+	for len(value) > 0 {
+		n := copy(in[:], value)
+		clear(in[n:])
+		value = value[n:]
+		for i := range mac {
+			mac[i] ^= in[i]
+		}
+		k.block.Encrypt(mac[:], mac[:])
+	}
+	*in = *mac
+	in[0] ^= 1
+	k.out.Encrypt(b.sum[:16], in[:])
+	in[0] ^= 3
+	k.out.Encrypt(b.sum[16:], in[:])
+	out := b.sum
+	k.blocks.Put(b)
+	return out
 }
 
 // round is the Feistel round function: AES of (round, x) truncated to 64 bits.

@@ -1,6 +1,7 @@
 package masking
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 )
@@ -116,5 +117,37 @@ func TestBijectionsDoNotAllocate(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("%.1f allocations per call", allocs)
+	}
+}
+
+func TestSumSeparatesInputs(t *testing.T) {
+	k := testOptions("s").Secret.Key("rule")
+	seen := map[[32]byte]string{}
+	inputs := []string{"", "a", "a\x00", "\x00", "0123456789abcdef", "0123456789abcdef\x00", "0123456789abcdef0"}
+	for _, in := range inputs {
+		for tag := -1; tag < 3; tag++ {
+			var s [32]byte
+			if tag < 0 {
+				s = k.Sum([]byte(in))
+			} else {
+				s = k.Sum2(byte(tag), []byte(in))
+			}
+			key := fmt.Sprintf("%q/%d", in, tag)
+			if prev, dup := seen[s]; dup {
+				t.Fatalf("Sum collides for %s and %s", prev, key)
+			}
+			seen[s] = key
+		}
+	}
+	if k.Sum([]byte("x")) == testOptions("t").Secret.Key("rule").Sum([]byte("x")) {
+		t.Fatal("Sum does not depend on the secret")
+	}
+}
+
+func BenchmarkSum(b *testing.B) {
+	k := testOptions("s").Secret.Key("rule")
+	v := []byte("someone.somewhere@example.org")
+	for b.Loop() {
+		k.Sum(v)
 	}
 }

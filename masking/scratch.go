@@ -2,6 +2,7 @@ package masking
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"math/rand/v2"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -13,15 +14,41 @@ import (
 type Scratch struct {
 	pcg   *rand.PCG
 	faker *gofakeit.Faker
-	buf   []byte
-	elems [][]byte
-	nulls []bool
+	memos map[*Cell]*memo
+	seed  maphash.Seed
 }
 
 // NewScratch returns scratch state for one goroutine.
 func NewScratch() *Scratch {
 	pcg := rand.NewPCG(0, 0)
-	return &Scratch{pcg: pcg, faker: gofakeit.NewFaker(pcg, false)}
+	return &Scratch{pcg: pcg, faker: gofakeit.NewFaker(pcg, false), memos: map[*Cell]*memo{}, seed: maphash.MakeSeed()}
+}
+
+// memo remembers a cell's most recent outputs. Masking is a pure function
+// and columns repeat values — foreign keys above all, but also IPs of one
+// session, a customer's city — so a repeat costs a hash and a compare
+// instead of the keyed crypto and fake generation.
+type memo struct {
+	slots [memoSlots]memoSlot
+}
+
+type memoSlot struct {
+	used    bool
+	in, out []byte
+}
+
+const (
+	memoSlots    = 1 << 10
+	memoMaxValue = 128 // longer values (free text) rarely repeat
+)
+
+func (s *Scratch) memo(c *Cell) *memo {
+	m := s.memos[c]
+	if m == nil {
+		m = new(memo)
+		s.memos[c] = m
+	}
+	return m
 }
 
 // Faker returns the fake-data generator seeded from the keyed hash of value:

@@ -19,6 +19,7 @@ import (
 type File struct {
 	path string
 	tmp  *os.File
+	dev  *os.File // a device or pipe written in place
 	gz   *gzip.Writer
 	bw   *bufio.Writer
 	w    io.Writer
@@ -31,6 +32,18 @@ func Create(path string, stdout io.Writer) (*File, error) {
 	if path == "-" {
 		bw := bufio.NewWriterSize(stdout, 1<<16)
 		return &File{path: path, bw: bw, w: bw}, nil
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		// A device or pipe (/dev/null, a FIFO) is written through: renaming
+		// a temporary file over it would replace it.
+		dev, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open output: %w", err)
+		}
+		f := &File{path: path, dev: dev}
+		f.bw = bufio.NewWriterSize(dev, 1<<20)
+		f.w = f.bw
+		return f, nil
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
@@ -66,6 +79,9 @@ func (f *File) Commit() error {
 		f.remove()
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
+	if f.dev != nil {
+		return f.dev.Close()
+	}
 	if f.tmp == nil {
 		return nil
 	}
@@ -94,6 +110,9 @@ func (f *File) Abort() {
 }
 
 func (f *File) remove() {
+	if f.dev != nil {
+		f.dev.Close()
+	}
 	if f.tmp != nil {
 		f.tmp.Close()
 		os.Remove(f.tmp.Name())

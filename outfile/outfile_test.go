@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -65,5 +66,31 @@ func TestGzipAndStdout(t *testing.T) {
 	f.Write([]byte("to stdout"))
 	if err := f.Commit(); err != nil || stdout.String() != "to stdout" {
 		t.Fatalf("stdout %q, %v", stdout.String(), err)
+	}
+}
+
+func TestDeviceIsWrittenInPlace(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	f, err := Create(fifo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("through the pipe"))
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; string(b) != "through the pipe" {
+		t.Fatalf("read %q", b)
+	}
+	if st, err := os.Stat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatal("the FIFO was replaced")
 	}
 }

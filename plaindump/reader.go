@@ -109,7 +109,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	rd := &Reader{name: name, br: br}
 	rd.lex.reset()
 	rd.names = names{searchPath: "public", standardStrings: true}
-	magic, _ := br.Peek(5)
+	magic, _ := br.Peek(512)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
@@ -117,7 +117,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		}
 		rd.gz = gz
 		rd.br = bufio.NewReaderSize(gz, ReadBufferSize)
-		magic, _ = rd.br.Peek(5)
+		magic, _ = rd.br.Peek(512)
 	}
 	if err := sniffBinary(magic); err != "" {
 		return nil, &SyntaxError{File: name, Line: 1, Msg: err}
@@ -130,12 +130,14 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 func sniffBinary(magic []byte) string {
 	switch {
 	case bytes.HasPrefix(magic, []byte("PGDMP")):
-		return "this is a pg_dump custom-format archive, not a plain SQL dump"
+		return "this is a pg_dump custom-format archive (-Fc), not a plain SQL dump; convert it with pg_restore -f dump.sql"
+	case len(magic) >= 262 && bytes.Equal(magic[257:262], []byte("ustar")):
+		return "this is a tar archive (pg_dump -Ft?), not a plain SQL dump; convert it with pg_restore -f dump.sql"
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return "this is zstd-compressed; decompress it first"
 	case bytes.HasPrefix(magic, []byte{0x04, 0x22, 0x4d, 0x18}):
 		return "this is lz4-compressed; decompress it first"
-	case bytes.IndexByte(magic, 0) >= 0:
+	case bytes.IndexByte(magic[:min(len(magic), 8)], 0) >= 0:
 		return "binary data where a plain SQL dump was expected"
 	}
 	return ""

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# bench.sh [SCALE]
+#
+# End-to-end benchmark of the anonymize binary: generates a shop dump at the
+# given scale (default 400, about 500 MB) with shopgen, then times two runs
+# of the CLI over it — every table kept (the pass-through floor of the same
+# reader and writer) and rules/shop.yaml — and prints throughput, peak RSS
+# and the masked/pass-through ratio (target ≥ 0.70). No database is needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scale=${1:-400}
+work=${BENCH_DIR:-${TMPDIR:-/tmp}/understudy-bench}
+mkdir -p "$work"
+dump="$work/shop-$scale.sql"
+
+go build -o "$work/anonymize" ./cmd/anonymize
+go build -o "$work/shopgen" ./cmd/shopgen
+
+if [ ! -s "$dump" ]; then
+  echo "generating $dump (scale $scale)…" >&2
+  "$work/shopgen" -q --scale "$scale" --out "$dump"
+fi
+size=$(wc -c <"$dump")
+
+# Keep-all rules: every table with data, kept.
+keep="$work/keep.yaml"
+{
+  echo "version: 1"
+  echo "tables:"
+  grep -a -o '^COPY [^ ]*' "$dump" | sort -u | while read -r _ table; do
+    printf "  '%s': keep\n" "$table"
+  done
+} >"$keep"
+
+# run NAME RULES: prints seconds and peak RSS (MB) of one anonymize run.
+run() {
+  local name=$1 rules=$2 stats
+  stats=$(ANONYMIZE_SECRET=bench /usr/bin/time -f '%e %M' "$work/anonymize" --quiet \
+    --rules "$rules" --in "$dump" --out /dev/null 2>&1 >/dev/null | tail -1)
+  echo "$stats"
+}
+
+read -r pass_s pass_kb < <(run pass "$keep")
+read -r mask_s mask_kb < <(run masked rules/shop.yaml)
+
+awk -v path="$dump" -v size="$size" -v ps="$pass_s" -v pk="$pass_kb" -v ms="$mask_s" -v mk="$mask_kb" 'BEGIN {
+  mb = size / 1e6
+  printf "dump:          %.0f MB (%s)\n", mb, path
+  printf "pass-through:  %6.2f s  %7.1f MB/s  peak RSS %4.0f MB\n", ps, mb / ps, pk / 1024
+  printf "masked:        %6.2f s  %7.1f MB/s  peak RSS %4.0f MB\n", ms, mb / ms, mk / 1024
+  printf "masked/pass:   %.2f (target >= 0.70)\n", (mb / ms) / (mb / ps)
+  printf "masking cost:  %.1f s per GB (both passes of the two-pass run included)\n", ms / (mb / 1000)
+}'
