@@ -12,6 +12,8 @@ import (
 	"bytes"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/understudy-db/understudy/internal/ascii"
 )
 
 // Null is the text COPY uses for a NULL field.
@@ -144,11 +146,11 @@ func Decode(dst, field []byte) ([]byte, error) {
 			dst = append(dst, byte(v))
 			sawByteEscape = true
 		case 'x':
-			if i < len(field) && isHex(field[i]) {
-				v := unhex(field[i])
+			if i < len(field) && ascii.IsHex(field[i]) {
+				v := ascii.HexValue(field[i])
 				i++
-				if i < len(field) && isHex(field[i]) {
-					v = v<<4 | unhex(field[i])
+				if i < len(field) && ascii.IsHex(field[i]) {
+					v = v<<4 | ascii.HexValue(field[i])
 					i++
 				}
 				if v == 0 {
@@ -170,21 +172,6 @@ func Decode(dst, field []byte) ([]byte, error) {
 		return dst, &EscapeError{Offset: 0, Reason: "escapes produce invalid UTF-8"}
 	}
 	return dst, nil
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
 
 // needsEscape marks the bytes COPY TO escapes in text format.

@@ -1,6 +1,10 @@
 package masking
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/understudy-db/understudy/internal/ascii"
+)
 
 // creditCard masks a card number into a Luhn-valid test number of the same
 // length, with spaces and dashes where they were. The first six digits
@@ -32,7 +36,7 @@ func (m creditCard) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	n, binEnd := 0, 0
 	for i, c := range value {
 		switch {
-		case decimalDigit(c):
+		case ascii.IsDigit(c):
 			if n == cardMaxDigits {
 				return dst, errNotCard
 			}
@@ -65,7 +69,7 @@ func (m creditCard) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	dst = append(dst, value...)
 	j := 0
 	for i := start; i < len(dst); i++ {
-		if decimalDigit(dst[i]) {
+		if ascii.IsDigit(dst[i]) {
 			dst[i] = out[j]
 			j++
 		}
@@ -74,12 +78,24 @@ func (m creditCard) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 }
 
 // luhnDigit is the check digit that makes payload followed by it pass the
-// Luhn test: from the right, every other digit (starting with the last
-// payload digit) is doubled and its digits summed.
+// Luhn test.
 func luhnDigit(payload []byte) byte {
-	sum := 0
-	for i, double := len(payload)-1, true; i >= 0; i, double = i-1, !double {
-		d := int(payload[i] - '0')
+	return byte('0' + (10-luhnSum(payload, true)%10)%10)
+}
+
+// luhnValid checks the Luhn digit of the digits in b (other bytes ignored).
+func luhnValid(b []byte) bool { return luhnSum(b, false)%10 == 0 }
+
+// luhnSum is the Luhn sum of the digits in b, other bytes ignored: from the
+// right, every other digit is doubled (starting with the last one when
+// doubleLast) and the digits of the products are summed.
+func luhnSum(b []byte, doubleLast bool) int {
+	sum, double := 0, doubleLast
+	for i := len(b) - 1; i >= 0; i-- {
+		if !ascii.IsDigit(b[i]) {
+			continue
+		}
+		d := int(b[i] - '0')
 		if double {
 			d *= 2
 			if d > 9 {
@@ -87,8 +103,9 @@ func luhnDigit(payload []byte) byte {
 			}
 		}
 		sum += d
+		double = !double
 	}
-	return byte('0' + (10-sum%10)%10)
+	return sum
 }
 
 func init() {

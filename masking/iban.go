@@ -1,6 +1,10 @@
 package masking
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/understudy-db/understudy/internal/ascii"
+)
 
 // iban masks an IBAN into a valid IBAN of the same country and length: the
 // country code stays, the BBAN goes through the keyed shape bijection
@@ -79,7 +83,7 @@ func checkIBAN(v []byte) error {
 	}
 	cr0, cb0 := charClass(v[0])
 	cr1, cb1 := charClass(v[1])
-	if cr0 != 26 || cr1 != 26 || !decimalDigit(v[2]) || !decimalDigit(v[3]) {
+	if cr0 != 26 || cr1 != 26 || !ascii.IsDigit(v[2]) || !ascii.IsDigit(v[3]) {
 		return errIBANSyntax
 	}
 	n := 4

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+
+	"github.com/understudy-db/understudy/internal/ascii"
 )
 
 // ipMasker replaces addresses by private ones that route nowhere outside
@@ -140,7 +142,7 @@ func parseIPv4(b []byte) (out [4]byte, ok bool) {
 			part, n, digits = part+1, 0, 0
 			continue
 		}
-		if !decimalDigit(b[i]) || digits == 3 {
+		if !ascii.IsDigit(b[i]) || digits == 3 {
 			return out, false
 		}
 		n = n*10 + int(b[i]-'0')
@@ -159,7 +161,7 @@ func parsePrefixLen(b []byte, max int) (int, bool) {
 	}
 	n := 0
 	for _, c := range b {
-		if !decimalDigit(c) {
+		if !ascii.IsDigit(c) {
 			return 0, false
 		}
 		n = n*10 + int(c-'0')

@@ -10,6 +10,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/understudy-db/understudy/internal/ascii"
+
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -398,7 +400,7 @@ func scanJSONString(in []byte, i int) (end int, escaped, ok bool) {
 					return 0, false, false
 				}
 				for _, h := range in[i+1 : i+5] {
-					if !isHexDigit(h) {
+					if !ascii.IsHex(h) {
 						return 0, false, false
 					}
 				}
@@ -523,7 +525,7 @@ func appendUnescaped(dst, raw []byte) []byte {
 func hex4(b []byte) rune {
 	var r rune
 	for _, c := range b[:4] {
-		r = r<<4 | rune(hexVal(c))
+		r = r<<4 | rune(ascii.HexValue(c))
 	}
 	return r
 }

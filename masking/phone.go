@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
+
+	"github.com/understudy-db/understudy/internal/ascii"
 )
 
 // phoneShape masks a telephone number with the keyed shape bijection:
@@ -56,16 +58,16 @@ func parsePhone(v []byte) phoneLayout {
 	case v[i] == '0':
 		l.trunk = true
 		l.from = i + 1
-		if l.from < len(v) && decimalDigit(v[l.from]) {
+		if l.from < len(v) && ascii.IsDigit(v[l.from]) {
 			l.guard = l.from
 		}
-	case decimalDigit(v[i]):
+	case ascii.IsDigit(v[i]):
 		l.from, l.guard = i, i
 	default:
 		l.from = i
 	}
 	for _, c := range v[l.from:] {
-		if decimalDigit(c) {
+		if ascii.IsDigit(c) {
 			l.digitsAfter++
 		}
 	}
@@ -78,7 +80,7 @@ func readCallingCode(v []byte, j int) (end, code int) {
 	for j < len(v) && v[j] == ' ' {
 		j++
 	}
-	if j >= len(v) || !decimalDigit(v[j]) {
+	if j >= len(v) || !ascii.IsDigit(v[j]) {
 		return j, 0
 	}
 	var d2 byte
@@ -86,7 +88,7 @@ func readCallingCode(v []byte, j int) (end, code int) {
 		d2 = v[j+1]
 	}
 	n := callingCodeLen(v[j], d2)
-	for k := 0; k < n && j < len(v) && decimalDigit(v[j]); k++ {
+	for k := 0; k < n && j < len(v) && ascii.IsDigit(v[j]); k++ {
 		code = code*10 + int(v[j]-'0')
 		j++
 	}
@@ -114,7 +116,7 @@ func callingCodeLen(d1, d2 byte) int {
 	case '0', '1', '7':
 		return 1
 	}
-	if decimalDigit(d2) && twoDigitCodes[d1-'0']>>(d2-'0')&1 == 1 {
+	if ascii.IsDigit(d2) && twoDigitCodes[d1-'0']>>(d2-'0')&1 == 1 {
 		return 2
 	}
 	return 3
@@ -177,7 +179,7 @@ func (m phoneFictional) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	// The national significant number starts at the first digit after from.
 	var first byte
 	for _, c := range value[from:] {
-		if decimalDigit(c) {
+		if ascii.IsDigit(c) {
 			first = c
 			break
 		}
@@ -213,7 +215,7 @@ func fictionFor(v []byte, l phoneLayout) (fiction, int) {
 		}
 		return noFiction, 0
 	}
-	if l.sig == len(v) || !decimalDigit(v[l.sig]) {
+	if l.sig == len(v) || !ascii.IsDigit(v[l.sig]) {
 		return noFiction, 0
 	}
 	n := l.digitsAfter
@@ -293,7 +295,7 @@ func (m phoneFictional) write(dst, value []byte, l phoneLayout, from int, countr
 	layable := true
 	n := 0
 	for _, c := range value[from:] {
-		if decimalDigit(c) {
+		if ascii.IsDigit(c) {
 			n++
 		} else if r, _ := charClass(c); r != 0 {
 			layable = false
@@ -303,7 +305,7 @@ func (m phoneFictional) write(dst, value []byte, l phoneLayout, from int, countr
 		dst = append(dst, value...)
 		j := 0
 		for i := start + from; i < len(dst); i++ {
-			if decimalDigit(dst[i]) {
+			if ascii.IsDigit(dst[i]) {
 				dst[i] = nsn[j]
 				j++
 			}

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/understudy-db/understudy/internal/ascii"
+
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -170,7 +172,7 @@ type numberRun struct {
 // scanNumberRun reads the run of digit groups starting at v[i] (a digit,
 // or "+" or "(" before one) and classifies it. It never reads past limit.
 func scanNumberRun(v []byte, i, limit int) numberRun {
-	digit := func(j int) bool { return j < limit && decimalDigit(v[j]) }
+	digit := func(j int) bool { return j < limit && ascii.IsDigit(v[j]) }
 	j := i
 	plus := j < limit && v[j] == '+'
 	if plus {
@@ -284,18 +286,18 @@ func scanNumberRun(v []byte, i, limit int) numberRun {
 // and a day are no date (and may be a phone number).
 func dateAt(v []byte, i, limit int) int {
 	const n = len("dddd-dd-dd")
-	if i+n > limit || i+n < limit && decimalDigit(v[i+n]) {
+	if i+n > limit || i+n < limit && ascii.IsDigit(v[i+n]) {
 		return 0
 	}
 	sep := v[i+2]
-	if decimalDigit(sep) {
+	if ascii.IsDigit(sep) {
 		sep = v[i+4]
 	}
 	var f [3]int // the three numbers
 	k := 0
 	for j := i; j < i+n; j++ {
 		switch c := v[j]; {
-		case decimalDigit(c):
+		case ascii.IsDigit(c):
 			f[k] = f[k]*10 + int(c-'0')
 		case c == sep && (c == '-' || c == '.' || c == '/') && k < 2:
 			k++
@@ -309,26 +311,6 @@ func dateAt(v []byte, i, limit int) int {
 		return n
 	}
 	return 0
-}
-
-// luhnValid checks the Luhn digit of the digits in b (other bytes ignored).
-func luhnValid(b []byte) bool {
-	sum, double := 0, false
-	for i := len(b) - 1; i >= 0; i-- {
-		if !decimalDigit(b[i]) {
-			continue
-		}
-		d := int(b[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 func init() {

@@ -3,6 +3,8 @@ package masking
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/understudy-db/understudy/internal/ascii"
 )
 
 // urlMasker rewrites a URL so that it can only point at a reserved domain:
@@ -123,7 +125,7 @@ func (m urlMasker) appendMasked(dst, s []byte) []byte {
 		switch {
 		case s[i] == '/':
 			n = 1
-		case s[i] == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]):
+		case s[i] == '%' && i+2 < len(s) && ascii.IsHex(s[i+1]) && ascii.IsHex(s[i+2]):
 			n = 3
 		default:
 			i++

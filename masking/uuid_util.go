@@ -1,6 +1,10 @@
 package masking
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/understudy-db/understudy/internal/ascii"
+)
 
 var errNotUUID = errors.New("value is not a UUID")
 
@@ -17,10 +21,10 @@ func parseUUID(b []byte) ([16]byte, bool) {
 		if c == '-' {
 			continue
 		}
-		if !isHexDigit(c) || n >= 32 {
+		if !ascii.IsHex(c) || n >= 32 {
 			return u, false
 		}
-		v := hexVal(c)
+		v := ascii.HexValue(c)
 		if n%2 == 0 {
 			u[n/2] = v << 4
 		} else {
@@ -29,21 +33,6 @@ func parseUUID(b []byte) ([16]byte, bool) {
 		n++
 	}
 	return u, n == 32
-}
-
-func isHexDigit(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
 
 const hexDigits = "0123456789abcdef"

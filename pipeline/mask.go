@@ -97,9 +97,9 @@ type masker struct {
 	stats   Stats
 	scratch *masking.Scratch
 
-	// The current COPY block.
+	// The current COPY block, and the table whose data was last seen.
 	block   *blockPlan
-	skipRow bool
+	current schema.QName
 
 	seen     map[*rules.Guard]map[[2]uint64]struct{}
 	seeds    [2]maphash.Seed
@@ -120,7 +120,7 @@ type blockPlan struct {
 	table  *rules.TablePlan
 	cols   []*rules.ColumnPlan // per position; nil passes through
 	names  []string
-	last   int // highest masked position
+	last   int // highest position that is masked or part of a guarded key
 	rows   []int
 	guards []guardPlan
 }
@@ -157,7 +157,7 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 		if opts.Progress != nil && n&0x3ff == 0 {
 			if now := time.Now(); now.Sub(m.lastTick) >= opts.ProgressEvery {
 				m.lastTick = now
-				opts.Progress(Progress{Table: it.Table, Rows: m.stats.Rows + m.stats.SkippedRows, TotalRows: opts.TotalRows, BytesIn: r.Offset()})
+				opts.Progress(Progress{Table: m.current, Rows: m.stats.Rows + m.stats.SkippedRows, TotalRows: opts.TotalRows, BytesIn: r.Offset()})
 			}
 		}
 	}
@@ -174,6 +174,7 @@ func (m *masker) item(it *plaindump.Item) error {
 	switch it.Kind {
 	case plaindump.CopyHeader:
 		m.tables[it.Table] = true
+		m.current = it.Table
 		m.block = m.blockFor(it.Table, it.Columns)
 		return m.write(it)
 	case plaindump.CopyRow:
@@ -196,6 +197,7 @@ func (m *masker) item(it *plaindump.Item) error {
 		return m.write(it)
 	case plaindump.Insert:
 		m.tables[it.Table] = true
+		m.current = it.Table
 		return m.insert(it)
 	case plaindump.Statement:
 		if len(m.plan.Sequences) > 0 {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/understudy-db/understudy/internal/ascii"
 )
 
 // AppendText appends the text value of v (located in raw, the Item's Raw)
@@ -63,9 +65,9 @@ func appendUnquoted(dst, body []byte, escapes bool) ([]byte, error) {
 			dst = append(dst, byte(v))
 		case 'x':
 			v, n := 0, 0
-			for n < 2 && i+1 < len(body) && isHex(body[i+1]) {
+			for n < 2 && i+1 < len(body) && ascii.IsHex(body[i+1]) {
 				i++
-				v = v<<4 | int(unhexByte(body[i]))
+				v = v<<4 | int(ascii.HexValue(body[i]))
 				n++
 			}
 			if n == 0 {
@@ -92,21 +94,6 @@ func appendUnquoted(dst, body []byte, escapes bool) ([]byte, error) {
 		}
 	}
 	return dst, nil
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhexByte(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
 
 // AppendLiteral appends value as a string literal that reads back as value
