@@ -1,0 +1,169 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
+)
+
+// maskString runs the whole pipeline over an in-memory dump.
+func maskString(t *testing.T, dump, rulesYAML string) (string, error) {
+	t.Helper()
+	r, err := plaindump.NewReader(strings.NewReader(dump), "t.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Scan(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := rules.Parse("t.yaml", []byte(rulesYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = plaindump.NewReader(strings.NewReader(dump), "t.sql")
+	var out bytes.Buffer
+	_, err = Mask(context.Background(), r, plaindump.NewWriter(&out), plan, inv.Catalog, MaskOptions{})
+	return out.String(), err
+}
+
+const codesDump = `CREATE TABLE public.t (
+    id integer NOT NULL,
+    code text NOT NULL
+);
+
+COPY public.t (id, code) FROM stdin;
+1	alpha
+2	beta
+\.
+
+ALTER TABLE ONLY public.t
+    ADD CONSTRAINT t_code_key UNIQUE (code);
+`
+
+func TestCollisionIsAnError(t *testing.T) {
+	_, err := maskString(t, codesDump, "version: 1\ntables:\n  t:\n    id: keep\n    code: {use: regex_replace, pattern: '^.*$', replacement: same}\n")
+	var ce *CollisionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v, want a CollisionError", err)
+	}
+	if ce.Line != 8 || ce.Key != "t_code_key" || ce.Columns[0] != "code" {
+		t.Fatalf("collision %+v", ce)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "t.sql:8: public.t: masked values collide on unique key t_code_key (code)") || strings.Contains(msg, "same") || strings.Contains(msg, "beta") {
+		t.Fatalf("message %q", msg)
+	}
+}
+
+func TestSequenceStaysAheadOfMaskedKeys(t *testing.T) {
+	dump := `CREATE TABLE public.t (
+    id integer NOT NULL
+);
+
+CREATE SEQUENCE public.t_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+
+ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;
+
+ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.t_id_seq'::regclass);
+
+COPY public.t (id) FROM stdin;
+1
+2
+3
+\.
+
+SELECT pg_catalog.setval('public.t_id_seq', 3, true);
+`
+	out, err := maskString(t, dump, "version: 1\ntables:\n  t:\n    id: hash_id\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := out[strings.Index(out, "stdin;\n")+7 : strings.Index(out, "\\.")]
+	maxID := 0
+	for _, f := range strings.Fields(rows) {
+		n := 0
+		for _, c := range f {
+			n = n*10 + int(c-'0')
+		}
+		maxID = max(maxID, n)
+	}
+	if maxID <= 3 {
+		t.Fatalf("keys were not permuted: %q", rows)
+	}
+	want := "SELECT pg_catalog.setval('public.t_id_seq', " + itoa(maxID) + ", true);"
+	if !strings.Contains(out, want) {
+		t.Fatalf("setval not moved ahead of %d:\n%s", maxID, out[strings.Index(out, "SELECT"):])
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+const insertDump = `CREATE TABLE public.p (
+    id integer NOT NULL,
+    email text,
+    note text,
+    born date
+);
+
+CREATE TABLE public.audit (
+    id integer NOT NULL
+);
+
+INSERT INTO public.p VALUES (1, 'ann@corp.com', 'it''s', '1980-01-02'::date), (2, NULL, E'a\\nb', DEFAULT);
+INSERT INTO public.audit (id) VALUES (1), (2);
+`
+
+func TestInsertStatementsAreMaskedInPlace(t *testing.T) {
+	out, err := maskString(t, insertDump, `version: 1
+tables:
+  p:
+    id: keep
+    email: email
+    note: keep
+    born: {use: date_shift, max_days: 10}
+  audit: skip
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "ann@corp.com") || strings.Contains(out, "1980-01-02") {
+		t.Fatalf("original values survive:\n%s", out)
+	}
+	for _, keep := range []string{"INSERT INTO public.p VALUES (1, '", "@example.com', 'it''s', '", `'::date), (2, NULL, E'a\\nb', DEFAULT);`} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("output lacks %q:\n%s", keep, out)
+		}
+	}
+	if strings.Contains(out, "INSERT INTO public.audit") {
+		t.Errorf("skipped table's rows are still there:\n%s", out)
+	}
+}
+
+func TestSkippedTableKeepsItsCopyBlock(t *testing.T) {
+	out, err := maskString(t, codesDump, "version: 1\ntables:\n  t: skip\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "COPY public.t (id, code) FROM stdin;\n\\.\n") {
+		t.Fatalf("skip should leave an empty COPY block:\n%s", out)
+	}
+}
