@@ -85,6 +85,11 @@ func (f *File) Commit() error {
 	if f.tmp == nil {
 		return nil
 	}
+	// CreateTemp makes the file private; the result is an ordinary output.
+	if err := f.tmp.Chmod(0o644); err != nil {
+		f.remove()
+		return fmt.Errorf("write %s: %w", f.path, err)
+	}
 	if err := f.tmp.Sync(); err != nil {
 		f.remove()
 		return fmt.Errorf("write %s: %w", f.path, err)
