@@ -29,6 +29,8 @@ Flags:
                       The file appears only when the run succeeds.
   --secret-file FILE  file holding the masking secret (default: $ANONYMIZE_SECRET).
                       Same secret, same output; without one a random secret is used.
+  -j N                goroutines masking rows (default: one per CPU); output
+                      order and bytes do not depend on it
   --progress          report progress even when stderr is not a terminal
                       (a line every few seconds, for logs)
   --quiet             no progress and no summary
@@ -61,6 +63,7 @@ func located(err error) bool {
 type anonymizeFlags struct {
 	rules, in, out, secretFile string
 	quiet, progress            bool
+	jobs                       int
 }
 
 func (e *env) anonymize(args []string) int {
@@ -72,6 +75,7 @@ func (e *env) anonymize(args []string) int {
 	fs.StringVar(&f.secretFile, "secret-file", "", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.progress, "progress", false, "")
+	fs.IntVar(&f.jobs, "j", 0, "")
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -86,6 +90,8 @@ func (e *env) anonymize(args []string) int {
 		return e.fail(usagef("--in is required"))
 	case f.out == "":
 		return e.fail(usagef("--out is required (use - for stdout)"))
+	case f.jobs < 0:
+		return e.fail(usagef("-j must be at least 1"))
 	}
 	return e.run(&f, false)
 }
@@ -186,7 +192,7 @@ func (e *env) mask(f *anonymizeFlags, input *namedFile, inv *pipeline.Inventory,
 		every = e.progressEvery
 	}
 	stats, err := pipeline.Mask(e.ctx, r, plaindump.NewWriter(out), plan, inv.Catalog, pipeline.MaskOptions{
-		TotalRows: total, Progress: p.update, ProgressEvery: every,
+		Workers: f.jobs, TotalRows: total, Progress: p.update, ProgressEvery: every,
 	})
 	p.done()
 	if err != nil {

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"hash/maphash"
 	"io"
-	"regexp"
-	"strconv"
+	"runtime"
+	"sync"
 	"time"
 
-	"github.com/understudy-db/understudy/copytext"
-	"github.com/understudy-db/understudy/masking"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
 	"github.com/understudy-db/understudy/schema"
@@ -31,13 +28,15 @@ type Stats struct {
 // Progress is reported periodically while rows stream.
 type Progress struct {
 	Table     schema.QName
-	Rows      int64 // rows done so far, all tables
+	Rows      int64 // rows read so far, all tables
 	TotalRows int64 // from the first pass; 0 if unknown
 	BytesIn   int64
 }
 
 // MaskOptions configure Mask.
 type MaskOptions struct {
+	// Workers is the number of goroutines masking rows; 0 means one per CPU.
+	Workers int
 	// TotalRows, if known, lets progress show a fraction.
 	TotalRows int64
 	// Progress, if set, is called about every ProgressEvery.
@@ -56,6 +55,9 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Table, e.Err)
+	}
 	return fmt.Sprintf("%s:%d: %s.%s: %v", e.File, e.Line, e.Table, schema.QuoteIdent(e.Column), e.Err)
 }
 
@@ -87,388 +89,344 @@ func joinCols(cols []string) string {
 	return b.String()
 }
 
-// masker is the state of one masking run over a dump.
-type masker struct {
-	plan    *rules.Plan
-	cat     *schema.Catalog
-	r       *plaindump.Reader
-	w       *plaindump.Writer
-	opts    MaskOptions
-	stats   Stats
-	scratch *masking.Scratch
+// The data flows through units: the reading goroutine cuts the dump into
+// units in order — raw bytes to copy, or a batch of rows to mask — workers
+// mask batches in parallel, and one writing goroutine takes the units in
+// their original order, checks unique keys, keeps sequences ahead and
+// writes. A fixed pool of units bounds memory.
+const (
+	unitBytes = 256 << 10 // a unit is flushed past this many bytes
+	unitRows  = 512       // or this many rows
+)
 
-	// The current COPY block, and the table whose data was last seen.
-	block   *blockPlan
-	current schema.QName
+type unitKind uint8
 
-	seen     map[*rules.Guard]map[[2]uint64]struct{}
-	seeds    [2]maphash.Seed
-	maxOut   map[*rules.ColumnPlan]int64
-	fields   [][]byte
-	row      []byte
-	dec      []byte
-	out      [][]byte
-	outNull  []bool
-	stmt     []byte
-	tuple    []plaindump.Value // the INSERT tuple being masked, nil for COPY rows
-	tables   map[schema.QName]bool
-	lastTick time.Time
+const (
+	rawUnit    unitKind = iota // bytes to write as they are
+	rowsUnit                   // COPY rows for a worker to mask
+	setvalUnit                 // a setval statement the writer may rewrite
+)
+
+type unit struct {
+	kind  unitKind
+	block *blockPlan
+	in    []byte   // raw bytes, or the rows (each with its line end)
+	rows  []rowRef // for rowsUnit
+	out   []byte   // masked rows
+	res   results
+	err   error
+	done  chan struct{}
 }
 
-// blockPlan maps one COPY column list (or INSERT column list) onto a plan.
-type blockPlan struct {
-	table  *rules.TablePlan
-	cols   []*rules.ColumnPlan // per position; nil passes through
-	names  []string
-	last   int // highest position that is masked or part of a guarded key
-	rows   []int
-	guards []guardPlan
+// rowRef locates one row of a rowsUnit in unit.in.
+type rowRef struct {
+	start, end, eol int // row is in[start:end], its line end in[end:eol]
+	line            int
 }
 
-type guardPlan struct {
-	g   *rules.Guard
-	pos []int
+// results are what masking a unit found, for the writer to apply in order.
+type results struct {
+	hits    []guardHit
+	maxOut  []trackedMax
+	cells   int64
+	rows    int64
+	skipped int64
+}
+
+func (r *results) reset() {
+	r.hits, r.maxOut = r.hits[:0], r.maxOut[:0]
+	r.cells, r.rows, r.skipped = 0, 0, 0
+}
+
+// guardHit is one row's fingerprint on a guarded unique key.
+type guardHit struct {
+	g     *rules.Guard
+	table schema.QName
+	fp    [2]uint64
+	line  int
+}
+
+type trackedMax struct {
+	cp *rules.ColumnPlan
+	n  int64
 }
 
 // Mask streams a plain dump from r to w, masking rows as the plan says.
-// Everything that is not a masked value is copied byte for byte.
+// Everything that is not a masked value is copied byte for byte, in order.
 func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *rules.Plan, cat *schema.Catalog, opts MaskOptions) (*Stats, error) {
-	m := &masker{plan: plan, cat: cat, r: r, w: w, opts: opts, scratch: masking.NewScratch(),
-		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, maxOut: map[*rules.ColumnPlan]int64{},
-		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, tables: map[schema.QName]bool{}}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	start := time.Now()
-	m.lastTick = start
-	for n := 0; ; n++ {
-		if n&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	pool := make(chan *unit, 2*workers+2)
+	for range cap(pool) {
+		pool <- &unit{done: make(chan struct{}, 1)}
+	}
+	work := make(chan *unit, cap(pool))
+	ordered := make(chan *unit, cap(pool))
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk := newWorker(r.Name())
+			for u := range work {
+				u.err = wk.maskRows(u)
+				u.done <- struct{}{}
 			}
-		}
-		it, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := m.item(it); err != nil {
-			return nil, err
-		}
-		if opts.Progress != nil && n&0x3ff == 0 {
-			if now := time.Now(); now.Sub(m.lastTick) >= opts.ProgressEvery {
-				m.lastTick = now
-				opts.Progress(Progress{Table: m.current, Rows: m.stats.Rows + m.stats.SkippedRows, TotalRows: opts.TotalRows, BytesIn: r.Offset()})
-			}
-		}
+		}()
+	}
+	wr := &writer{w: w, file: r.Name(), plan: plan, pool: pool, cancel: cancel,
+		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, maxOut: map[*rules.ColumnPlan]int64{}}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		wr.run(ordered)
+	}()
+
+	rd := &reader{ctx: ctx, r: r, plan: plan, cat: cat, opts: opts, pool: pool, work: work, ordered: ordered,
+		wk: newWorker(r.Name()), tables: map[schema.QName]bool{}, lastTick: start}
+	readErr := rd.run()
+	close(work)
+	close(ordered)
+	wg.Wait()
+	<-writerDone
+
+	// The writer's error comes from earlier in the dump than anything the
+	// reader can have hit since (or is what made the reader stop).
+	if wr.err != nil {
+		return nil, wr.err
+	}
+	if readErr != nil {
+		return nil, readErr
 	}
 	if err := w.Flush(); err != nil {
 		return nil, err
 	}
-	m.stats.Tables = len(m.tables)
-	m.stats.BytesIn = r.Offset()
-	m.stats.Elapsed = time.Since(start)
-	return &m.stats, nil
+	st := wr.stats
+	st.Tables = len(rd.tables)
+	st.BytesIn = r.Offset()
+	st.Elapsed = time.Since(start)
+	return &st, nil
 }
 
-func (m *masker) item(it *plaindump.Item) error {
+// reader is the goroutine that cuts the dump into units.
+type reader struct {
+	ctx     context.Context
+	r       *plaindump.Reader
+	plan    *rules.Plan
+	cat     *schema.Catalog
+	opts    MaskOptions
+	pool    chan *unit
+	work    chan<- *unit
+	ordered chan<- *unit
+	wk      *worker // masks INSERT statements, which arrive whole
+
+	cur      *unit
+	block    *blockPlan
+	current  schema.QName
+	tables   map[schema.QName]bool
+	rowsRead int64
+	lastTick time.Time
+}
+
+func (rd *reader) run() error {
+	for n := 0; ; n++ {
+		it, err := rd.r.Next()
+		if err == io.EOF {
+			return rd.flush()
+		}
+		if err != nil {
+			rd.flush()
+			return err
+		}
+		if err := rd.item(it); err != nil {
+			return err
+		}
+		if rd.opts.Progress != nil && n&0x3ff == 0 {
+			if now := time.Now(); now.Sub(rd.lastTick) >= rd.opts.ProgressEvery {
+				rd.lastTick = now
+				rd.opts.Progress(Progress{Table: rd.current, Rows: rd.rowsRead, TotalRows: rd.opts.TotalRows, BytesIn: rd.r.Offset()})
+			}
+		}
+	}
+}
+
+// take returns a unit of the given kind to append to, flushing the
+// current one if it is of another kind (or block) or full.
+func (rd *reader) take(kind unitKind, b *blockPlan) (*unit, error) {
+	if u := rd.cur; u != nil {
+		if u.kind == kind && u.block == b && len(u.in) < unitBytes && len(u.rows) < unitRows {
+			return u, nil
+		}
+		if err := rd.flush(); err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case u := <-rd.pool:
+		u.kind, u.block, u.err = kind, b, nil
+		u.in, u.out, u.rows = u.in[:0], u.out[:0], u.rows[:0]
+		u.res.reset()
+		rd.cur = u
+		return u, nil
+	case <-rd.ctx.Done():
+		return nil, rd.ctx.Err()
+	}
+}
+
+// flush hands the current unit on: to a worker if it has rows to mask, and
+// in any case to the writer, in order.
+func (rd *reader) flush() error {
+	u := rd.cur
+	if u == nil {
+		return nil
+	}
+	rd.cur = nil
+	if u.kind == rowsUnit {
+		rd.work <- u
+	} else {
+		u.done <- struct{}{}
+	}
+	rd.ordered <- u
+	return nil
+}
+
+func (rd *reader) raw(p ...[]byte) error {
+	u, err := rd.take(rawUnit, nil)
+	if err != nil {
+		return err
+	}
+	for _, b := range p {
+		u.in = append(u.in, b...)
+	}
+	return nil
+}
+
+func (rd *reader) item(it *plaindump.Item) error {
 	switch it.Kind {
 	case plaindump.CopyHeader:
-		m.tables[it.Table] = true
-		m.current = it.Table
-		m.block = m.blockFor(it.Table, it.Columns)
-		return m.write(it)
+		rd.tables[it.Table] = true
+		rd.current = it.Table
+		rd.block = blockFor(rd.plan, rd.cat, it.Table, it.Columns)
+		return rd.raw(it.Raw)
 	case plaindump.CopyRow:
-		if m.block.table != nil && m.block.table.Skip {
-			m.stats.SkippedRows++
+		rd.rowsRead++
+		b := rd.block
+		if b.table != nil && b.table.Skip {
+			u, err := rd.take(rawUnit, nil)
+			if err == nil {
+				u.res.skipped++
+			}
+			return err
+		}
+		if !b.masks() {
+			u, err := rd.take(rawUnit, nil)
+			if err != nil {
+				return err
+			}
+			u.in = append(append(u.in, it.Raw...), it.EOL...)
+			u.res.rows++
 			return nil
 		}
-		m.stats.Rows++
-		if m.block.table == nil || !m.block.table.Masked() && len(m.block.guards) == 0 {
-			return m.write(it)
-		}
-		row, err := m.maskRow(it)
+		u, err := rd.take(rowsUnit, b)
 		if err != nil {
 			return err
 		}
-		m.stats.BytesOut += int64(len(row) + len(it.EOL))
-		return m.w.WriteRow(row, it.EOL)
+		ref := rowRef{start: len(u.in), line: it.Line}
+		u.in = append(u.in, it.Raw...)
+		ref.end = len(u.in)
+		u.in = append(u.in, it.EOL...)
+		ref.eol = len(u.in)
+		u.rows = append(u.rows, ref)
+		return nil
 	case plaindump.CopyEnd:
-		m.block = nil
-		return m.write(it)
+		rd.block = nil
+		return rd.raw(it.Raw)
 	case plaindump.Insert:
-		m.tables[it.Table] = true
-		m.current = it.Table
-		return m.insert(it)
+		rd.tables[it.Table] = true
+		rd.current = it.Table
+		rd.rowsRead += int64(len(it.Insert.Tuples))
+		u, err := rd.take(rawUnit, nil)
+		if err != nil {
+			return err
+		}
+		return rd.wk.insert(rd.plan, rd.cat, it, u)
 	case plaindump.Statement:
-		if len(m.plan.Sequences) > 0 {
-			if out, ok := m.setval(it); ok {
-				m.stats.BytesOut += int64(len(out))
-				_, err := m.w.Write(out)
+		if len(rd.plan.Sequences) > 0 && isSetval(it.Text) {
+			u, err := rd.take(setvalUnit, nil)
+			if err != nil {
 				return err
 			}
+			u.in = append(u.in, it.Raw...)
+			return rd.flush()
 		}
 	}
-	return m.write(it)
+	return rd.raw(it.Raw)
 }
 
-func (m *masker) write(it *plaindump.Item) error {
-	m.stats.BytesOut += int64(len(it.Raw) + len(it.EOL))
-	return m.w.WriteItem(it)
+// writer is the goroutine that writes units in order.
+type writer struct {
+	w      *plaindump.Writer
+	file   string
+	plan   *rules.Plan
+	pool   chan<- *unit
+	cancel context.CancelFunc
+	stats  Stats
+	err    error
+	seen   map[*rules.Guard]map[[2]uint64]struct{}
+	maxOut map[*rules.ColumnPlan]int64
+	stmt   []byte
 }
 
-// blockFor maps a column list to the table's plan.
-func (m *masker) blockFor(q schema.QName, columns []string) *blockPlan {
-	b := &blockPlan{table: m.plan.Tables[q], last: -1, names: columns}
-	if b.table == nil {
-		return b
-	}
-	if columns == nil {
-		// INSERT without a column list: every column in table order.
-		if t := m.cat.Table(q); t != nil {
-			for _, c := range t.Columns {
-				b.names = append(b.names, c.Name)
+func (wr *writer) run(ordered <-chan *unit) {
+	for u := range ordered {
+		<-u.done
+		if wr.err == nil {
+			if err := wr.unit(u); err != nil {
+				wr.err = err
+				wr.cancel() // stop the reader; keep draining so nothing blocks
 			}
 		}
-	}
-	b.cols = make([]*rules.ColumnPlan, len(b.names))
-	index := map[string]int{}
-	for i, name := range b.names {
-		index[name] = i
-		if cp := b.table.Columns[name]; cp != nil {
-			b.cols[i] = cp
-			if cp.Row != nil {
-				b.rows = append(b.rows, i)
-			}
-			b.last = i
-		}
-	}
-	for _, g := range b.table.Guards {
-		gp := guardPlan{g: g}
-		for _, c := range g.Columns {
-			i, ok := index[c]
-			if !ok {
-				gp.pos = nil
-				break
-			}
-			gp.pos = append(gp.pos, i)
-			b.last = max(b.last, i)
-		}
-		if gp.pos != nil {
-			b.guards = append(b.guards, gp)
-		}
-	}
-	return b
-}
-
-// maskRow rebuilds one COPY row: fields before the last one that matters are
-// split out, masked fields are decoded, masked and re-escaped, and the rest
-// of the row is copied as it is.
-func (m *masker) maskRow(it *plaindump.Item) ([]byte, error) {
-	b := m.block
-	// Fields up to the last one of interest, then the rest of the row whole.
-	m.fields = copytext.SplitN(m.fields[:0], it.Raw, b.last+2)
-	n := len(m.fields)
-	m.ensureOut(n)
-	for i := 0; i < n && i <= b.last; i++ {
-		cp := b.cols[i]
-		if cp == nil || cp.Row != nil {
-			m.out[i], m.outNull[i] = nil, false
-			continue
-		}
-		if err := m.maskField(it, i, cp, m.fields[i]); err != nil {
-			return nil, err
-		}
-	}
-	for _, i := range b.rows {
-		if err := m.maskRowField(it, i, b.cols[i]); err != nil {
-			return nil, err
-		}
-	}
-	if err := m.checkGuards(it.Line, b); err != nil {
-		return nil, err
-	}
-	m.row = m.row[:0]
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			m.row = append(m.row, '\t')
-		}
-		switch {
-		case i > b.last || b.cols[i] == nil:
-			m.row = append(m.row, m.fields[i]...)
-		case m.outNull[i]:
-			m.row = append(m.row, copytext.Null...)
-		default:
-			m.row = copytext.Encode(m.row, m.out[i])
-		}
-	}
-	return m.row, nil
-}
-
-func (m *masker) ensureOut(n int) {
-	for len(m.out) < n {
-		m.out = append(m.out, nil)
-		m.outNull = append(m.outNull, false)
+		wr.pool <- u
 	}
 }
 
-// maskField masks raw field i into m.out[i].
-func (m *masker) maskField(it *plaindump.Item, i int, cp *rules.ColumnPlan, raw []byte) error {
-	null := copytext.IsNull(raw)
-	var value []byte
-	if !null {
-		var err error
-		m.dec, err = copytext.Decode(m.dec[:0], raw)
-		if err != nil {
-			return &RowError{File: m.r.Name(), Line: it.Line, Table: it.Table, Column: cp.Name, Err: err}
-		}
-		value = m.dec
+func (wr *writer) unit(u *unit) error {
+	if u.err != nil {
+		return u.err
 	}
-	return m.applyCell(it, i, cp, value, null)
-}
-
-func (m *masker) applyCell(it *plaindump.Item, i int, cp *rules.ColumnPlan, value []byte, null bool) error {
-	out, outNull, err := cp.Cell.Apply(m.scratch, m.out[i][:0], value, null)
-	if err != nil {
-		return &RowError{File: m.r.Name(), Line: it.Line, Table: it.Table, Column: cp.Name, Err: err}
-	}
-	m.out[i], m.outNull[i] = out, outNull
-	if !null {
-		m.stats.MaskedCells++
-	}
-	if cp.TrackMax && !outNull {
-		if n, err := strconv.ParseInt(string(out), 10, 64); err == nil && n > m.maxOut[cp] {
-			m.maxOut[cp] = n
-		}
-	}
-	return nil
-}
-
-// maskRowField runs a row masker (template) over the row's masked values.
-func (m *masker) maskRowField(it *plaindump.Item, i int, cp *rules.ColumnPlan) error {
-	b := m.block
-	var err error
-	get := func(column string) ([]byte, bool) {
-		for j, name := range b.names {
-			if name != column || j >= len(m.fields) {
-				continue
-			}
-			if b.cols[j] != nil && b.cols[j].Row == nil {
-				return m.out[j], m.outNull[j]
-			}
-			v, null, derr := m.original(it, j)
-			if derr != nil {
-				err = derr
-			}
-			return v, null
-		}
-		return nil, true
-	}
-	out, merr := cp.Row.MaskRow(m.scratch, m.out[i][:0], get)
-	if merr == nil {
-		merr = err
-	}
-	if merr != nil {
-		return &RowError{File: m.r.Name(), Line: it.Line, Table: it.Table, Column: cp.Name, Err: merr}
-	}
-	m.out[i], m.outNull[i] = out, false
-	m.stats.MaskedCells++
-	return nil
-}
-
-// original decodes the unmasked value at position j of the current row.
-func (m *masker) original(it *plaindump.Item, j int) ([]byte, bool, error) {
-	if m.tuple != nil {
-		v := m.tuple[j]
-		if v.Kind == plaindump.ValNull {
-			return nil, true, nil
-		}
-		out, err := it.Insert.AppendText(nil, it.Raw, v)
-		return out, false, err
-	}
-	raw := m.fields[j]
-	if copytext.IsNull(raw) {
-		return nil, true, nil
-	}
-	out, err := copytext.Decode(nil, raw)
-	return out, false, err
-}
-
-// checkGuards records the row's masked unique keys and fails on a repeat.
-// Keys with a NULL never collide, as in PostgreSQL.
-func (m *masker) checkGuards(line int, b *blockPlan) error {
-	for _, gp := range b.guards {
-		var h [2]maphash.Hash
-		h[0].SetSeed(m.seeds[0])
-		h[1].SetSeed(m.seeds[1])
-		null := false
-		for _, i := range gp.pos {
-			var v []byte
-			if b.cols[i] != nil {
-				if m.outNull[i] {
-					null = true
-					break
-				}
-				v = m.out[i]
-			} else {
-				if m.tuple != nil && m.tuple[i].Kind == plaindump.ValNull || m.tuple == nil && copytext.IsNull(m.fields[i]) {
-					null = true
-					break
-				}
-				v = m.fields[i]
-			}
-			for k := range h {
-				h[k].Write(v)
-				h[k].WriteByte(0)
-			}
-		}
-		if null {
-			continue
-		}
-		fp := [2]uint64{h[0].Sum64(), h[1].Sum64()}
-		set := m.seen[gp.g]
+	for _, h := range u.res.hits {
+		set := wr.seen[h.g]
 		if set == nil {
 			set = map[[2]uint64]struct{}{}
-			m.seen[gp.g] = set
+			wr.seen[h.g] = set
 		}
-		if _, dup := set[fp]; dup {
-			return &CollisionError{File: m.r.Name(), Line: line, Table: b.table.Name, Key: gp.g.Name, Columns: gp.g.Columns}
+		if _, dup := set[h.fp]; dup {
+			return &CollisionError{File: wr.file, Line: h.line, Table: h.table, Key: h.g.Name, Columns: h.g.Columns}
 		}
-		set[fp] = struct{}{}
+		set[h.fp] = struct{}{}
 	}
-	return nil
-}
-
-// setvalRe matches pg_dump's sequence setting statement.
-var setvalRe = regexp.MustCompile(`(?is)^SELECT\s+(?:pg_catalog\.)?setval\(\s*'((?:[^']|'')+)'\s*,\s*(-?[0-9]+)\s*(,\s*(?:true|false)\s*)?\)\s*;`)
-
-// setval rewrites a sequence's value so it stays ahead of the masked keys it
-// feeds: hash_id may move a key above the original maximum.
-func (m *masker) setval(it *plaindump.Item) ([]byte, bool) {
-	sub := setvalRe.FindSubmatchIndex(it.Text)
-	if sub == nil {
-		return nil, false
+	for _, m := range u.res.maxOut {
+		if m.n > wr.maxOut[m.cp] {
+			wr.maxOut[m.cp] = m.n
+		}
 	}
-	name, err := schema.ParseQName(string(bytes.ReplaceAll(it.Text[sub[2]:sub[3]], []byte("''"), []byte("'"))))
-	if err != nil {
-		return nil, false
+	wr.stats.MaskedCells += u.res.cells
+	wr.stats.Rows += u.res.rows + int64(len(u.rows))
+	wr.stats.SkippedRows += u.res.skipped
+	out := u.in
+	switch u.kind {
+	case rowsUnit:
+		out = u.out
+	case setvalUnit:
+		out = wr.setval(u.in)
 	}
-	cp := m.plan.Sequences[name]
-	if cp == nil {
-		return nil, false
-	}
-	cur, err := strconv.ParseInt(string(it.Text[sub[4]:sub[5]]), 10, 64)
-	if err != nil || m.maxOut[cp] <= cur {
-		return nil, false
-	}
-	off := len(it.Raw) - len(it.Text)
-	m.stmt = append(m.stmt[:0], it.Raw[:off+sub[4]]...)
-	m.stmt = strconv.AppendInt(m.stmt, m.maxOut[cp], 10)
-	if sub[6] >= 0 {
-		// is_called must be true: the value itself is taken.
-		m.stmt = append(m.stmt, ", true"...)
-		m.stmt = append(m.stmt, it.Raw[off+sub[7]:]...)
-	} else {
-		m.stmt = append(m.stmt, it.Raw[off+sub[5]:]...)
-	}
-	return m.stmt, true
+	wr.stats.BytesOut += int64(len(out))
+	_, err := wr.w.Write(out)
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -165,5 +166,43 @@ func TestSkippedTableKeepsItsCopyBlock(t *testing.T) {
 	}
 	if !strings.Contains(out, "COPY public.t (id, code) FROM stdin;\n\\.\n") {
 		t.Fatalf("skip should leave an empty COPY block:\n%s", out)
+	}
+}
+
+// The output does not depend on how many workers mask rows: units are
+// written in dump order, and masking is a pure function of the value.
+func TestWorkersDoNotChangeTheOutput(t *testing.T) {
+	f, err := os.ReadFile("../testdata/fixtures/shop.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := plaindump.NewReader(bytes.NewReader(f), "shop.sql")
+	inv, err := Scan(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := rules.Load("../rules/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs []string
+	for _, workers := range []int{1, 2, 7} {
+		r, _ := plaindump.NewReader(bytes.NewReader(f), "shop.sql")
+		var out bytes.Buffer
+		st, err := Mask(context.Background(), r, plaindump.NewWriter(&out), plan, inv.Catalog, MaskOptions{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Rows == 0 || st.MaskedCells == 0 {
+			t.Fatalf("stats %+v", st)
+		}
+		outs = append(outs, out.String())
+	}
+	if outs[0] != outs[1] || outs[0] != outs[2] {
+		t.Fatal("output depends on the number of workers")
 	}
 }

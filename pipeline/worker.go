@@ -1,0 +1,274 @@
+package pipeline
+
+import (
+	"hash/maphash"
+	"strconv"
+
+	"github.com/understudy-db/understudy/copytext"
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
+	"github.com/understudy-db/understudy/schema"
+)
+
+// blockPlan maps one COPY column list (or INSERT column list) onto a plan.
+type blockPlan struct {
+	table  *rules.TablePlan
+	name   schema.QName
+	cols   []*rules.ColumnPlan // per position; nil passes through
+	names  []string
+	last   int   // highest position that is masked or part of a guarded key
+	rows   []int // positions of row maskers (template), run last
+	guards []guardPlan
+}
+
+type guardPlan struct {
+	g   *rules.Guard
+	pos []int
+}
+
+// masks reports whether rows of this block need a worker.
+func (b *blockPlan) masks() bool {
+	return b.table != nil && (b.table.Masked() || len(b.guards) > 0)
+}
+
+// blockFor maps a column list to the table's plan.
+func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []string) *blockPlan {
+	b := &blockPlan{table: plan.Tables[q], name: q, last: -1, names: append([]string(nil), columns...)}
+	if b.table == nil {
+		return b
+	}
+	if columns == nil {
+		// INSERT without a column list: every column in table order.
+		if t := cat.Table(q); t != nil {
+			for _, c := range t.Columns {
+				b.names = append(b.names, c.Name)
+			}
+		}
+	}
+	b.cols = make([]*rules.ColumnPlan, len(b.names))
+	index := map[string]int{}
+	for i, name := range b.names {
+		index[name] = i
+		if cp := b.table.Columns[name]; cp != nil {
+			b.cols[i] = cp
+			if cp.Row != nil {
+				b.rows = append(b.rows, i)
+			}
+			b.last = i
+		}
+	}
+	for _, g := range b.table.Guards {
+		gp := guardPlan{g: g}
+		for _, c := range g.Columns {
+			i, ok := index[c]
+			if !ok {
+				gp.pos = nil
+				break
+			}
+			gp.pos = append(gp.pos, i)
+			b.last = max(b.last, i)
+		}
+		if gp.pos != nil {
+			b.guards = append(b.guards, gp)
+		}
+	}
+	return b
+}
+
+// worker is what one goroutine needs to mask rows: scratch state for the
+// maskers and buffers reused from row to row.
+type worker struct {
+	file    string
+	scratch *masking.Scratch
+	seeds   [2]maphash.Seed
+
+	// The row being masked.
+	block   *blockPlan
+	line    int
+	fields  [][]byte
+	tuple   []plaindump.Value // the INSERT tuple, nil for COPY rows
+	item    *plaindump.Item   // the INSERT statement
+	dec     []byte
+	out     [][]byte
+	outNull []bool
+	res     *results
+}
+
+// fingerprintSeeds are shared by all workers of a process, so that equal
+// keys get equal fingerprints whichever worker masked them.
+var fingerprintSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func newWorker(file string) *worker {
+	return &worker{file: file, scratch: masking.NewScratch(), seeds: fingerprintSeeds}
+}
+
+// maskRows masks every row of a rows unit into u.out.
+func (wk *worker) maskRows(u *unit) error {
+	wk.block, wk.res, wk.tuple = u.block, &u.res, nil
+	b := u.block
+	for _, ref := range u.rows {
+		wk.line = ref.line
+		row := u.in[ref.start:ref.end]
+		// Fields up to the last one of interest, then the rest of the row whole.
+		wk.fields = copytext.SplitN(wk.fields[:0], row, b.last+2)
+		n := len(wk.fields)
+		wk.ensureOut(n)
+		for i := 0; i < n && i <= b.last; i++ {
+			cp := b.cols[i]
+			if cp == nil || cp.Row != nil {
+				wk.out[i], wk.outNull[i] = wk.out[i][:0], false
+				continue
+			}
+			if err := wk.maskField(i, cp, wk.fields[i]); err != nil {
+				return err
+			}
+		}
+		if err := wk.maskRowFields(); err != nil {
+			return err
+		}
+		wk.fingerprints()
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				u.out = append(u.out, '\t')
+			}
+			switch {
+			case i > b.last || b.cols[i] == nil:
+				u.out = append(u.out, wk.fields[i]...)
+			case wk.outNull[i]:
+				u.out = append(u.out, copytext.Null...)
+			default:
+				u.out = copytext.Encode(u.out, wk.out[i])
+			}
+		}
+		u.out = append(u.out, u.in[ref.end:ref.eol]...)
+	}
+	return nil
+}
+
+func (wk *worker) ensureOut(n int) {
+	for len(wk.out) < n {
+		wk.out = append(wk.out, nil)
+		wk.outNull = append(wk.outNull, false)
+	}
+}
+
+func (wk *worker) rowError(column string, err error) error {
+	return &RowError{File: wk.file, Line: wk.line, Table: wk.block.name, Column: column, Err: err}
+}
+
+// maskField masks raw COPY field i into wk.out[i].
+func (wk *worker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
+	if copytext.IsNull(raw) {
+		return wk.applyCell(i, cp, nil, true)
+	}
+	var err error
+	wk.dec, err = copytext.Decode(wk.dec[:0], raw)
+	if err != nil {
+		return wk.rowError(cp.Name, err)
+	}
+	return wk.applyCell(i, cp, wk.dec, false)
+}
+
+func (wk *worker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool) error {
+	out, outNull, err := cp.Cell.Apply(wk.scratch, wk.out[i][:0], value, null)
+	if err != nil {
+		return wk.rowError(cp.Name, err)
+	}
+	wk.out[i], wk.outNull[i] = out, outNull
+	if !null {
+		wk.res.cells++
+	}
+	if cp.TrackMax && !outNull {
+		if n, err := strconv.ParseInt(string(out), 10, 64); err == nil {
+			wk.res.maxOut = append(wk.res.maxOut, trackedMax{cp: cp, n: n})
+		}
+	}
+	return nil
+}
+
+// maskRowFields runs the row maskers (template) over the row's masked values.
+func (wk *worker) maskRowFields() error {
+	b := wk.block
+	for _, i := range b.rows {
+		var derr error
+		get := func(column string) ([]byte, bool) {
+			for j, name := range b.names {
+				if name != column || j >= len(wk.fields) {
+					continue
+				}
+				if b.cols[j] != nil && b.cols[j].Row == nil {
+					return wk.out[j], wk.outNull[j]
+				}
+				v, null, err := wk.original(j)
+				if err != nil {
+					derr = err
+				}
+				return v, null
+			}
+			return nil, true
+		}
+		cp := b.cols[i]
+		out, err := cp.Row.MaskRow(wk.scratch, wk.out[i][:0], get)
+		if err == nil {
+			err = derr
+		}
+		if err != nil {
+			return wk.rowError(cp.Name, err)
+		}
+		wk.out[i], wk.outNull[i] = out, false
+		wk.res.cells++
+	}
+	return nil
+}
+
+// original decodes the unmasked value at position j of the current row.
+func (wk *worker) original(j int) ([]byte, bool, error) {
+	if wk.tuple != nil {
+		v := wk.tuple[j]
+		if v.Kind == plaindump.ValNull {
+			return nil, true, nil
+		}
+		out, err := wk.item.Insert.AppendText(nil, wk.item.Raw, v)
+		return out, false, err
+	}
+	raw := wk.fields[j]
+	if copytext.IsNull(raw) {
+		return nil, true, nil
+	}
+	out, err := copytext.Decode(nil, raw)
+	return out, false, err
+}
+
+// fingerprints records the row's guarded unique keys for the writer to
+// check. Keys with a NULL never collide, as in PostgreSQL.
+func (wk *worker) fingerprints() {
+	b := wk.block
+	for _, gp := range b.guards {
+		var h [2]maphash.Hash
+		h[0].SetSeed(wk.seeds[0])
+		h[1].SetSeed(wk.seeds[1])
+		null := false
+		for _, i := range gp.pos {
+			var v []byte
+			switch {
+			case b.cols[i] != nil:
+				null, v = wk.outNull[i], wk.out[i]
+			case wk.tuple != nil:
+				null, v = wk.tuple[i].Kind == plaindump.ValNull, wk.fields[i]
+			default:
+				null, v = copytext.IsNull(wk.fields[i]), wk.fields[i]
+			}
+			if null {
+				break
+			}
+			for k := range h {
+				h[k].Write(v)
+				h[k].WriteByte(0)
+			}
+		}
+		if !null {
+			wk.res.hits = append(wk.res.hits, guardHit{g: gp.g, table: b.name, fp: [2]uint64{h[0].Sum64(), h[1].Sum64()}, line: wk.line})
+		}
+	}
+}
