@@ -85,8 +85,9 @@ func validDomain(d string) bool {
 	return true
 }
 
-// checkReservedDomain validates a configured domain for fake contact data.
-func checkReservedDomain(d string) error {
+// CheckReservedDomain validates a configured domain for fake contact data:
+// a valid host name reserved by RFC 2606 / RFC 6761.
+func CheckReservedDomain(d string) error {
 	if !validDomain(d) {
 		return fmt.Errorf("%q is not a valid domain name", d)
 	}
@@ -104,7 +105,7 @@ func init() {
 		Accepts: acceptText,
 		New: func(cfg *Config) (Masker, error) {
 			domain := cfg.String("domain", cfg.EmailDomain)
-			if err := checkReservedDomain(domain); err != nil {
+			if err := CheckReservedDomain(domain); err != nil {
 				return nil, err
 			}
 			m := email{key: cfg.Key, domain: domain}

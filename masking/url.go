@@ -147,7 +147,7 @@ func init() {
 		Accepts: acceptText,
 		New: func(cfg *Config) (Masker, error) {
 			domain := cfg.String("domain", "example.com")
-			if err := checkReservedDomain(domain); err != nil {
+			if err := CheckReservedDomain(domain); err != nil {
 				return nil, err
 			}
 			m := urlMasker{key: cfg.Key, domain: domain, max: cfg.Column.MaxChars}

@@ -21,8 +21,10 @@ type File struct {
 	Version     int
 	Strict      bool
 	EmailDomain string
-	Tables      []*TableRule // in file order
-	Subset      *Subset
+	// EmailDomainLine locates email_domain, for messages (0: the default).
+	EmailDomainLine int
+	Tables          []*TableRule // in file order
+	Subset          *Subset
 }
 
 // TableMode says how a table entry treats its columns.
@@ -177,7 +179,7 @@ func (p *parser) file1(root *yaml.Node) *File {
 				p.errorf(v, "email_domain must be a domain name")
 				return
 			}
-			f.EmailDomain = v.Value
+			f.EmailDomain, f.EmailDomainLine = v.Value, v.Line
 		case "tables":
 			tablesSeen = true
 			p.mapping(v, "tables", func(tk, tv *yaml.Node) {

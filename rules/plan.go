@@ -98,8 +98,8 @@ type planner struct {
 func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *masking.Options) (*Plan, error) {
 	p := &planner{f: f, cat: cat, data: data, opts: opts, rules: map[schema.QName]*TableRule{},
 		eff: map[colKey]*effective{}, mode: map[schema.QName]*TableRule{}}
-	if err := checkReserved(f.EmailDomain); err != nil {
-		p.errorf(0, "email_domain: %v", err)
+	if err := masking.CheckReservedDomain(f.EmailDomain); err != nil {
+		p.errorf(f.EmailDomainLine, "email_domain: %v", err)
 	}
 	p.index()
 	p.inherit()
@@ -114,12 +114,6 @@ func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *m
 		}
 	}
 	return plan, nil
-}
-
-func checkReserved(domain string) error {
-	_, err := masking.Build(&masking.Spec{Name: "email", Params: map[string]any{"domain": domain}},
-		&masking.Column{Category: masking.CatText}, &masking.Options{})
-	return err
 }
 
 func (p *planner) errorf(line int, format string, a ...any) {
