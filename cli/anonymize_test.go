@@ -127,9 +127,14 @@ func TestAnonymizeShopLoadsWithEveryConstraint(t *testing.T) {
 
 func pgxIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// dumpRows reads every data row of a plain dump: table → rows of decoded
-// values (nil for NULL), in dump order.
-func dumpRows(t *testing.T, path string) map[string][][][]byte {
+// tableData is one table's rows in a dump: decoded values, nil for NULL.
+type tableData struct {
+	columns []string
+	rows    [][][]byte
+}
+
+// dumpRows reads every data row of a plain dump, by table, in dump order.
+func dumpRows(t *testing.T, path string) map[string]*tableData {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -140,8 +145,7 @@ func dumpRows(t *testing.T, path string) map[string][][][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][][][]byte{}
-	cols := map[string][]string{}
+	out := map[string]*tableData{}
 	for {
 		it, err := r.Next()
 		if err == io.EOF {
@@ -153,8 +157,11 @@ func dumpRows(t *testing.T, path string) map[string][][][]byte {
 		if it.Kind != plaindump.CopyRow {
 			continue
 		}
-		name := it.Table.String()
-		cols[name] = append([]string(nil), it.Columns...)
+		td := out[it.Table.String()]
+		if td == nil {
+			td = &tableData{columns: append([]string(nil), it.Columns...)}
+			out[it.Table.String()] = td
+		}
 		var row [][]byte
 		for _, f := range copytext.Split(nil, it.Raw) {
 			if copytext.IsNull(f) {
@@ -167,20 +174,25 @@ func dumpRows(t *testing.T, path string) map[string][][][]byte {
 			}
 			row = append(row, v)
 		}
-		out[name] = append(out[name], row)
-	}
-	for name, c := range cols {
-		out[name+"#columns"] = [][][]byte{toBytes(c)}
+		td.rows = append(td.rows, row)
 	}
 	return out
 }
 
-func toBytes(ss []string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
+// eachMaskedColumn calls fn for every column of data that plan masks.
+func eachMaskedColumn(plan *rules.Plan, data map[string]*tableData, fn func(table string, td *tableData, i int, cp *rules.ColumnPlan)) {
+	for table, td := range data {
+		q, _ := schema.ParseQName(table)
+		tp := plan.Tables[q]
+		if tp == nil {
+			continue
+		}
+		for i, col := range td.columns {
+			if cp := tp.Columns[col]; cp != nil {
+				fn(table, td, i, cp)
+			}
+		}
 	}
-	return out
 }
 
 // shopPlan builds the plan of rules/shop.yaml for the fixture.
@@ -226,45 +238,33 @@ func TestNoOriginalValueSurvives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	orig := dumpRows(t, fixture)
 	originals := map[string]string{} // value → where it came from
-	for table, rows := range orig {
-		if strings.HasSuffix(table, "#columns") {
-			continue
-		}
-		q, _ := schema.ParseQName(table)
-		tp := plan.Tables[q]
-		if tp == nil {
-			continue
-		}
-		cols := orig[table+"#columns"][0]
-		for _, row := range rows {
-			for i, v := range row {
-				cp := tp.Columns[string(cols[i])]
-				if cp == nil || v == nil {
-					continue
-				}
-				where := table + "." + string(cols[i])
-				// json and scrub keep what they do not recognise; what they
-				// must replace is checked below.
-				if !lowEntropyMaskers[cp.Masker] && cp.Masker != "json" && cp.Masker != "scrub" && len(v) >= 8 {
-					originals[string(v)] = where
-				}
-				if cp.Masker != "json" && cp.Masker != "scrub" {
-					continue
-				}
-				// PII inside free text and JSON: emails and phone numbers.
-				for _, m := range emailRe.FindAll(v, -1) {
+	eachMaskedColumn(plan, dumpRows(t, fixture), func(table string, td *tableData, i int, cp *rules.ColumnPlan) {
+		where := table + "." + td.columns[i]
+		for _, row := range td.rows {
+			v := row[i]
+			if v == nil {
+				continue
+			}
+			// json and scrub keep what they do not recognise; what they
+			// must replace is checked below.
+			if !lowEntropyMaskers[cp.Masker] && cp.Masker != "json" && cp.Masker != "scrub" && len(v) >= 8 {
+				originals[string(v)] = where
+			}
+			if cp.Masker != "json" && cp.Masker != "scrub" {
+				continue
+			}
+			// PII inside free text and JSON: emails and phone numbers.
+			for _, m := range emailRe.FindAll(v, -1) {
+				originals[string(m)] = where + " (inside)"
+			}
+			for _, m := range phoneRe.FindAll(v, -1) {
+				if digits := countDigits(m); digits >= 9 {
 					originals[string(m)] = where + " (inside)"
-				}
-				for _, m := range phoneRe.FindAll(v, -1) {
-					if digits := countDigits(m); digits >= 9 {
-						originals[string(m)] = where + " (inside)"
-					}
 				}
 			}
 		}
-	}
+	})
 	if len(originals) < 2000 {
 		t.Fatalf("only %d original values collected; the test is not looking", len(originals))
 	}
@@ -308,45 +308,32 @@ func TestSameSecretSameBytesOtherSecretOtherValues(t *testing.T) {
 	secretless := map[string]bool{"null": true, "const": true, "partial": true, "regex_replace": true}
 	smallSpace := map[string]bool{"date_shift": true, "number_noise": true, "first_name": true, "last_name": true,
 		"city": true, "company": true, "template": true}
-	for table, rows := range rowsA {
-		if strings.HasSuffix(table, "#columns") {
-			continue
+	eachMaskedColumn(plan, rowsA, func(table string, td *tableData, i int, cp *rules.ColumnPlan) {
+		if secretless[cp.Masker] {
+			return
 		}
-		q, _ := schema.ParseQName(table)
-		tp := plan.Tables[q]
-		if tp == nil {
-			continue
-		}
-		cols := rowsA[table+"#columns"][0]
-		for i, col := range cols {
-			cp := tp.Columns[string(col)]
-			if cp == nil || secretless[cp.Masker] {
-				continue
+		same, total := 0, 0
+		for r, row := range td.rows {
+			va, vc, orig := row[i], rowsC[table].rows[r][i], rowsO[table].rows[r][i]
+			if va == nil || string(orig) == "{}" {
+				continue // nothing to mask
 			}
-			same, total := 0, 0
-			for r := range rows {
-				va, vc := rows[r][i], rowsC[table][r][i]
-				orig := rowsO[table][r][i]
-				if va == nil || string(orig) == "{}" {
-					continue // nothing to mask
-				}
-				if (cp.Masker == "json" || cp.Masker == "scrub") && !emailRe.Match(orig) {
-					continue // nothing these maskers replace
-				}
-				total++
-				if bytes.Equal(va, vc) {
-					same++
-				}
+			if (cp.Masker == "json" || cp.Masker == "scrub") && !emailRe.Match(orig) {
+				continue // nothing these maskers replace
 			}
-			limit := 0
-			if smallSpace[cp.Masker] {
-				limit = total / 20
-			}
-			if same > limit {
-				t.Errorf("%s.%s (%s): %d of %d values unchanged by a different secret", table, col, cp.Masker, same, total)
+			total++
+			if bytes.Equal(va, vc) {
+				same++
 			}
 		}
-	}
+		limit := 0
+		if smallSpace[cp.Masker] {
+			limit = total / 20
+		}
+		if same > limit {
+			t.Errorf("%s.%s (%s): %d of %d values unchanged by a different secret", table, td.columns[i], cp.Masker, same, total)
+		}
+	})
 }
 
 // keepAllRules writes a strict rules file that keeps every table of a dump.

@@ -106,32 +106,30 @@ func (e *EscapeError) Error() string {
 // stands for that character. Escapes that produce a NUL byte or invalid
 // UTF-8 are errors, as they are for a UTF8 database.
 func Decode(dst, field []byte) ([]byte, error) {
-	i := bytes.IndexByte(field, '\\')
-	if i < 0 {
+	if bytes.IndexByte(field, '\\') < 0 {
 		return append(dst, field...), nil
 	}
 	base := len(dst)
 	sawByteEscape := false
-	for i >= 0 {
-		dst = append(dst, field[:i]...)
-		start := i
-		i++
+	for i := 0; i < len(field); {
+		j := bytes.IndexByte(field[i:], '\\')
+		if j < 0 {
+			dst = append(dst, field[i:]...)
+			break
+		}
+		dst = append(dst, field[i:i+j]...)
+		start := i + j
+		i = start + 1
 		if i >= len(field) {
 			return dst, &EscapeError{Offset: start, Reason: "backslash at end of field"}
 		}
 		c := field[i]
 		i++
+		if ctl, ok := ascii.ControlEscape(c); ok {
+			dst = append(dst, ctl)
+			continue
+		}
 		switch c {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
 		case 'v':
 			dst = append(dst, '\v')
 		case '0', '1', '2', '3', '4', '5', '6', '7':
@@ -164,10 +162,7 @@ func Decode(dst, field []byte) ([]byte, error) {
 		default:
 			dst = append(dst, c)
 		}
-		field = field[i:]
-		i = bytes.IndexByte(field, '\\')
 	}
-	dst = append(dst, field...)
 	if sawByteEscape && !utf8.Valid(dst[base:]) {
 		return dst, &EscapeError{Offset: 0, Reason: "escapes produce invalid UTF-8"}
 	}

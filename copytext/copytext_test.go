@@ -178,3 +178,11 @@ func TestSplitN(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeErrorOffset(t *testing.T) {
+	_, err := Decode(nil, []byte(`ab\tcd\000`))
+	var ee *EscapeError
+	if !errors.As(err, &ee) || ee.Offset != 6 {
+		t.Fatalf("error %v, want an EscapeError at byte 6", err)
+	}
+}

@@ -490,17 +490,11 @@ func appendUnescaped(dst, raw []byte) []byte {
 			continue
 		}
 		i++
+		if ctl, ok := ascii.ControlEscape(raw[i]); ok {
+			dst = append(dst, ctl)
+			continue
+		}
 		switch raw[i] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
 		case 'u':
 			r := hex4(raw[i+1:])
 			i += 4

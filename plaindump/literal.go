@@ -45,17 +45,12 @@ func appendUnquoted(dst, body []byte, escapes bool) ([]byte, error) {
 		if i >= len(body) {
 			return dst, fmt.Errorf("string literal ends in a backslash")
 		}
-		switch c = body[i]; c {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
+		c = body[i]
+		if ctl, ok := ascii.ControlEscape(c); ok {
+			dst = append(dst, ctl)
+			continue
+		}
+		switch c {
 		case '0', '1', '2', '3', '4', '5', '6', '7':
 			v := int(c - '0')
 			for n := 0; n < 2 && i+1 < len(body) && body[i+1] >= '0' && body[i+1] <= '7'; n++ {

@@ -21,3 +21,22 @@ func HexValue(c byte) byte {
 		return c - 'A' + 10
 	}
 }
+
+// ControlEscape returns the control character that a backslash escape
+// letter stands for in every escaping syntax a dump uses (COPY text, SQL
+// E'' strings, JSON): \b \f \n \r \t.
+func ControlEscape(c byte) (byte, bool) {
+	switch c {
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
+}
