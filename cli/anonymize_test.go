@@ -408,6 +408,9 @@ func TestCorpusRulesLoadCleanly(t *testing.T) {
 		{"testdata/rules/chinook.yaml", "chinook/pg15/chinook.plain.sql"},
 		{"testdata/rules/chinook.yaml", "chinook/pg17/chinook.plain.sql"},
 		{"testdata/rules/northwind.yaml", "northwind/northwind.sql"},
+		{"testdata/rules/pagila.yaml", "pagila/pg15/pagila.plain.sql"},
+		{"testdata/rules/pagila.yaml", "pagila/pg15/pagila.inserts.sql"},
+		{"testdata/rules/pagila.yaml", "pagila/pg17/pagila.plain.sql"},
 	} {
 		t.Run(c.dump, func(t *testing.T) {
 			dump := corpus.Path(t, c.dump)

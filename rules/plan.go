@@ -282,9 +282,22 @@ func (p *planner) edges() []fkEdge {
 // references, to a fixed point (chains of keys), and reports conflicts.
 func (p *planner) propagate() {
 	edges := p.edges()
+	family := p.family()
 	reported := map[colKey]bool{}
 	for changed := true; changed; {
 		changed = false
+		// The partitions of a table hold one set of rows: a column masked in
+		// one of them (say, by following a foreign key only some partitions
+		// declare) is masked alike in all, or joins across them break.
+		for _, pair := range family {
+			for _, d := range [2][2]colKey{{pair[0], pair[1]}, {pair[1], pair[0]}} {
+				from, to := d[0], d[1]
+				if fe := p.eff[from]; fe != nil && fe.spec != nil && p.eff[to] == nil {
+					p.eff[to] = &effective{spec: fe.spec, from: &from}
+					changed = true
+				}
+			}
+		}
 		for _, e := range edges {
 			if len(e.fk.Columns) != len(e.fk.RefColumns) {
 				continue
@@ -325,6 +338,28 @@ func (p *planner) propagate() {
 			}
 		}
 	}
+}
+
+// family pairs every column of a partition (or inheritance child) with
+// the same column of its topmost ancestor.
+func (p *planner) family() [][2]colKey {
+	var out [][2]colKey
+	for _, t := range p.cat.Tables {
+		anc := p.ancestors(t.Name)
+		if len(anc) == 0 {
+			continue
+		}
+		root := p.cat.Table(anc[len(anc)-1])
+		if root == nil {
+			continue
+		}
+		for _, c := range t.Columns {
+			if !c.Generated && root.Column(c.Name) != nil {
+				out = append(out, [2]colKey{{t.Name, c.Name}, {root.Name, c.Name}})
+			}
+		}
+	}
+	return out
 }
 
 func where(e *effective, file string) string {
