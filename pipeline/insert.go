@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/understudy-db/understudy/internal/ascii"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
 	"github.com/understudy-db/understudy/schema"
@@ -69,9 +70,12 @@ func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.It
 				start, end = v.LitStart, v.LitEnd // keep a ::cast
 			}
 			u.in = append(u.in, it.Raw[done:start]...)
-			if wk.outNull[i] {
+			switch {
+			case wk.outNull[i]:
 				u.in = append(u.in, "NULL"...)
-			} else {
+			case v.Kind == plaindump.ValNumber && isNumber(wk.out[i]):
+				u.in = append(u.in, wk.out[i]...) // a number stays a bare number
+			default:
 				u.in = iv.AppendLiteral(u.in, wk.out[i])
 			}
 			done = end
@@ -104,3 +108,23 @@ func (wk *worker) maskValue(i int, cp *rules.ColumnPlan, v plaindump.Value) erro
 }
 
 func isDefault(b []byte) bool { return bytes.EqualFold(b, []byte("DEFAULT")) }
+
+// isNumber reports whether b is a plain decimal number (-12, 3.50), safe to
+// write into SQL unquoted.
+func isNumber(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	digits, dots := 0, 0
+	for _, c := range b {
+		switch {
+		case ascii.IsDigit(c):
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
