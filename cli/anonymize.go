@@ -38,7 +38,7 @@ Flags:
 Examples:
   export ANONYMIZE_SECRET=$(cat /run/secrets/understudy)
   anonymize --rules rules/shop.yaml --in prod.sql --out staging.sql
-  pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql staging
+  pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql -1 -v ON_ERROR_STOP=1 staging
   anonymize check --rules rules/shop.yaml --in prod.sql.gz
 
 Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
@@ -136,7 +136,7 @@ func (e *env) run(f *anonymizeFlags, checkOnly bool) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	input, cleanup, err := e.seekableInput(f.in)
+	input, cleanup, err := e.openTwice(f.in)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -166,13 +166,8 @@ func (e *env) run(f *anonymizeFlags, checkOnly bool) int {
 	return e.mask(f, input, inv, plan)
 }
 
-func (e *env) mask(f *anonymizeFlags, input *namedFile, inv *pipeline.Inventory, plan *rules.Plan) int {
-	src, err := input.open()
-	if err != nil {
-		return e.fail(err)
-	}
-	defer src.Close()
-	r, err := plaindump.NewReader(src, input.name)
+func (e *env) mask(f *anonymizeFlags, input *input, inv *pipeline.Inventory, plan *rules.Plan) int {
+	r, err := input.reader()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -196,6 +191,12 @@ func (e *env) mask(f *anonymizeFlags, input *namedFile, inv *pipeline.Inventory,
 	})
 	p.done()
 	if err != nil {
+		if f.out == "-" {
+			// What went to stdout cannot be taken back: end it so that psql
+			// reading it fails rather than loads a partial copy.
+			out.Write(incompleteMarker)
+			out.Commit()
+		}
 		return e.fail(err)
 	}
 	if err := out.Commit(); err != nil {
@@ -208,6 +209,10 @@ func (e *env) mask(f *anonymizeFlags, input *namedFile, inv *pipeline.Inventory,
 	}
 	return ExitOK
 }
+
+// incompleteMarker ends a failed run's stdout: it closes any COPY block and
+// raises an error, so `psql -1 -v ON_ERROR_STOP=1` loads nothing.
+var incompleteMarker = []byte("\n\\.\nDO $$ BEGIN RAISE EXCEPTION 'anonymize failed: this dump is incomplete'; END $$;\n")
 
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
@@ -234,43 +239,53 @@ func (e *env) secret(file string, quiet bool) (masking.Secret, error) {
 	return masking.RandomSecret(), nil
 }
 
-// namedFile is an input that can be read twice.
-type namedFile struct {
-	path, name string
+// input is a dump that can be read twice (schema pass, masking pass).
+type input struct {
+	f    *os.File
+	name string
 }
 
-func (n *namedFile) open() (io.ReadCloser, error) { return os.Open(n.path) }
+// reader rewinds the input and returns a plain-dump reader over it.
+func (in *input) reader() (*plaindump.Reader, error) {
+	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: %w", in.name, err)
+	}
+	return plaindump.NewReader(in.f, in.name)
+}
 
-// seekableInput returns the input as a file that can be read twice; stdin
-// is copied to a temporary file first.
-func (e *env) seekableInput(path string) (*namedFile, func(), error) {
+// openTwice opens the input so it can be read twice. A regular file is
+// simply rewound; stdin, pipes and devices are copied to a temporary file
+// first, unlinked at once so that the copy — production data — cannot
+// outlive the process whatever happens to it.
+func (e *env) openTwice(path string) (*input, func(), error) {
+	var src io.Reader = e.stdin
+	name := "stdin"
 	if path != "-" {
-		src, name, err := e.openInput(path)
+		rc, n, err := e.openInput(path)
 		if err != nil {
 			return nil, nil, err
 		}
-		src.Close()
-		return &namedFile{path: path, name: name}, func() {}, nil
+		f := rc.(*os.File)
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			return &input{f: f, name: n}, func() { f.Close() }, nil
+		}
+		defer f.Close()
+		src, name = f, n
 	}
-	tmp, err := os.CreateTemp("", "anonymize-stdin-*.sql")
+	tmp, err := os.CreateTemp("", "anonymize-input-*.sql")
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	if _, err := io.Copy(tmp, e.stdin); err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("read stdin: %w", err)
+	os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, src); err != nil {
+		tmp.Close()
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	return &namedFile{path: tmp.Name(), name: "stdin"}, cleanup, nil
+	return &input{f: tmp, name: name}, func() { tmp.Close() }, nil
 }
 
-func (e *env) scan(input *namedFile) (*pipeline.Inventory, error) {
-	src, err := input.open()
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	r, err := plaindump.NewReader(src, input.name)
+func (e *env) scan(in *input) (*pipeline.Inventory, error) {
+	r, err := in.reader()
 	if err != nil {
 		return nil, err
 	}

@@ -133,3 +133,18 @@ func TestBadInputLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// On stdout a failed run cannot take back what it wrote: it ends the stream
+// with an error statement, so a loading psql fails instead of half-loading.
+func TestFailedRunPoisonsStdout(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := writeFile(t, dir, "rules.yaml", "version: 1\ntables:\n  public.t:\n    a: keep\n    d: date_shift\n")
+	in := writeFile(t, dir, "bad.sql", "CREATE TABLE public.t (a integer, d date);\nCOPY public.t (a, d) FROM stdin;\n1\t2020-01-01\n2\tnot a date\n\\.\n")
+	r := run(t, secretEnv, "", "--rules", rulesPath, "--in", in, "--out", "-")
+	if r.code != ExitFailure {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.HasSuffix(r.stdout, string(incompleteMarker)) {
+		t.Fatalf("stdout does not end with the failure marker:\n%q", r.stdout)
+	}
+}

@@ -60,10 +60,8 @@ func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outN
 		return dst, false, err
 	}
 	if !c.col.Array {
-		for _, ch := range c.col.Checks {
-			if !ch.Re.Match(out[start:]) {
-				return dst, false, &CheckError{Check: ch.Name}
-			}
+		if err := c.Verify(out[start:]); err != nil {
+			return dst, false, err
 		}
 	}
 	if slot != nil {
@@ -72,6 +70,17 @@ func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outN
 		slot.out = append(slot.out[:0], out[start:]...)
 	}
 	return out, false, nil
+}
+
+// Verify checks a masked (non-array) value against the column's regular
+// expression CHECKs; row maskers' outputs go through it too.
+func (c *Cell) Verify(value []byte) error {
+	for _, ch := range c.col.Checks {
+		if !ch.Re.Match(value) {
+			return &CheckError{Check: ch.Name}
+		}
+	}
+	return nil
 }
 
 // CheckError is a masked value that would violate a CHECK of its column.
@@ -92,11 +101,6 @@ func (c *Cell) maskArray(s *Scratch, dst, value []byte) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		for _, ch := range c.col.Checks {
-			if !ch.Re.Match(out[start:]) {
-				return dst, &CheckError{Check: ch.Name}
-			}
-		}
-		return out, nil
+		return out, c.Verify(out[start:])
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/understudy-db/understudy/internal/ascii"
 	"github.com/understudy-db/understudy/plaindump"
@@ -26,7 +28,7 @@ func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.It
 		return nil
 	}
 	u.res.rows += int64(len(iv.Tuples))
-	b := blockFor(plan, cat, iv.Table, iv.Columns)
+	b := wk.insertBlock(plan, cat, iv.Table, iv.Columns)
 	if !b.masks() {
 		u.in = append(u.in, it.Raw...)
 		return nil
@@ -83,6 +85,24 @@ func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.It
 	}
 	u.in = append(u.in, it.Raw[done:]...)
 	return nil
+}
+
+// insertBlock returns the block plan of an INSERT's column list, built once
+// per table and list: dumps hold thousands of INSERTs per table.
+func (wk *worker) insertBlock(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []string) *blockPlan {
+	key := q.String()
+	if columns != nil {
+		key += "(" + strings.Join(columns, "\x00")
+	}
+	if b := wk.blocks[key]; b != nil {
+		return b
+	}
+	b := blockFor(plan, cat, q, slices.Clone(columns), true)
+	if wk.blocks == nil {
+		wk.blocks = map[string]*blockPlan{}
+	}
+	wk.blocks[key] = b
+	return b
 }
 
 // maskValue masks one INSERT value into wk.out[i].

@@ -21,7 +21,6 @@ type Stats struct {
 	SkippedRows int64 // rows dropped by skip rules
 	MaskedCells int64
 	BytesIn     int64
-	BytesOut    int64
 	Elapsed     time.Duration
 }
 
@@ -175,7 +174,7 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 			defer wg.Done()
 			wk := newWorker(r.Name())
 			for u := range work {
-				u.err = wk.maskRows(u)
+				u.err = wk.safeMaskRows(u)
 				u.done <- struct{}{}
 			}
 		}()
@@ -312,7 +311,7 @@ func (rd *reader) item(it *plaindump.Item) error {
 	case plaindump.CopyHeader:
 		rd.tables[it.Table] = true
 		rd.current = it.Table
-		rd.block = blockFor(rd.plan, rd.cat, it.Table, it.Columns)
+		rd.block = blockFor(rd.plan, rd.cat, it.Table, it.Columns, false)
 		return rd.raw(it.Raw)
 	case plaindump.CopyRow:
 		rd.rowsRead++
@@ -426,7 +425,6 @@ func (wr *writer) unit(u *unit) error {
 	case setvalUnit:
 		out = wr.setval(u.in)
 	}
-	wr.stats.BytesOut += int64(len(out))
 	_, err := wr.w.Write(out)
 	return err
 }

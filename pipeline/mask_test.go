@@ -206,3 +206,155 @@ func TestWorkersDoNotChangeTheOutput(t *testing.T) {
 		t.Fatal("output depends on the number of workers")
 	}
 }
+
+// maskFails runs the pipeline and returns the planning or masking error.
+func planErr(t *testing.T, dump, rulesYAML string) error {
+	t.Helper()
+	r, _ := plaindump.NewReader(strings.NewReader(dump), "t.sql")
+	inv, err := Scan(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := rules.Parse("t.yaml", []byte(rulesYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+	return err
+}
+
+const twoTables = `CREATE TABLE public.a (
+    id integer NOT NULL,
+    name text
+);
+
+CREATE TABLE public.b (
+    id integer NOT NULL,
+    up text GENERATED ALWAYS AS (upper(note)) STORED,
+    note text
+);
+
+COPY public.a (id, name) FROM stdin;
+1	x
+\.
+
+COPY public.b FROM stdin;
+1	hello note
+\.
+`
+
+// A COPY without a column list holds every column but the generated ones.
+func TestCopyWithoutColumnList(t *testing.T) {
+	out, err := maskString(t, twoTables, "version: 1\ntables:\n  a: keep\n  b:\n    id: keep\n    note: lorem\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "hello note") {
+		t.Fatalf("the listless COPY was not masked:\n%s", out)
+	}
+	_, err = maskString(t, strings.Replace(twoTables, "1\thello note", "1", 1), "version: 1\ntables:\n  a: keep\n  b:\n    id: keep\n    note: lorem\n")
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 17 || !strings.Contains(err.Error(), "row has 1 fields, the table has 2 columns") {
+		t.Fatalf("narrow row: %v", err)
+	}
+}
+
+func TestTemplateRules(t *testing.T) {
+	dump := `CREATE TABLE public.p (
+    id integer NOT NULL,
+    first text,
+    label text,
+    city text,
+    CONSTRAINT p_label_check CHECK ((label ~ '^[0-9]+$'))
+);
+
+COPY public.p (id, first, label, city) FROM stdin;
+1	Alice	x	Paris
+\.
+`
+	// Inputs after the last masked column are read whole, not as "the rest".
+	out, err := maskString(t, strings.Replace(dump, ",\n    CONSTRAINT p_label_check CHECK ((label ~ '^[0-9]+$'))\n", "\n", 1),
+		"version: 1\ntables:\n  p:\n    id: keep\n    first: first_name\n    label: {use: template, template: 'from {{.city}}'}\n    city: keep\n")
+	if err != nil || !strings.Contains(out, "\tfrom Paris\tParis\n") {
+		t.Fatalf("template input after the last masked column: %v\n%s", err, out)
+	}
+	// A template's output is checked against the column's CHECK.
+	_, err = maskString(t, dump,
+		"version: 1\ntables:\n  p:\n    id: keep\n    first: first_name\n    label: {use: template, template: '{{.first}}'}\n    city: keep\n")
+	var ce *masking.CheckError
+	if !errors.As(err, &ce) {
+		t.Fatalf("template output violating a CHECK: %v", err)
+	}
+	// A template may not read another template.
+	err = planErr(t, dump, "version: 1\ntables:\n  p:\n    id: keep\n    first: {use: template, template: '{{.city}}'}\n    label: {use: template, template: '{{.first}}'}\n    city: keep\n")
+	if err == nil || !strings.Contains(err.Error(), "which is itself a template") {
+		t.Fatalf("template on template: %v", err)
+	}
+}
+
+func TestDataMustMatchSchema(t *testing.T) {
+	dump := "CREATE TABLE public.p (\n    id integer NOT NULL\n);\n\nCOPY public.p (id, ssn) FROM stdin;\n1\t123-45-6789\n\\.\n"
+	var de *rules.DataError
+	if err := planErr(t, dump, "version: 1\ntables:\n  p: keep\n"); !errors.As(err, &de) || !strings.Contains(err.Error(), "column ssn that its CREATE TABLE does not define") {
+		t.Fatalf("unknown data column: %v", err)
+	}
+	// Rows of a table the dump neither creates nor lists columns for are
+	// not silently covered.
+	dataOnly := "INSERT INTO public.q VALUES (1, 'secret');\n"
+	var cov *rules.CoverageError
+	if err := planErr(t, dataOnly, "version: 1\ntables: {}\n"); !errors.As(err, &cov) || !strings.Contains(err.Error(), "public.q (rows without a column list") {
+		t.Fatalf("data-only table without columns: %v", err)
+	}
+}
+
+// Partitions share their parent's sequence: it must pass the largest
+// masked key of all of them, not of the last one read.
+func TestSequenceAheadOfEveryPartition(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`CREATE TABLE public.ev (
+    id integer NOT NULL,
+    part integer NOT NULL
+) PARTITION BY LIST (part);
+
+CREATE SEQUENCE public.ev_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+
+ALTER SEQUENCE public.ev_id_seq OWNED BY public.ev.id;
+
+CREATE TABLE public.ev_1 (
+    id integer DEFAULT nextval('public.ev_id_seq'::regclass) NOT NULL,
+    part integer NOT NULL
+);
+
+CREATE TABLE public.ev_2 (
+    id integer DEFAULT nextval('public.ev_id_seq'::regclass) NOT NULL,
+    part integer NOT NULL
+);
+
+ALTER TABLE ONLY public.ev ATTACH PARTITION public.ev_1 FOR VALUES IN (1);
+
+ALTER TABLE ONLY public.ev ATTACH PARTITION public.ev_2 FOR VALUES IN (2);
+
+COPY public.ev_1 (id, part) FROM stdin;
+`)
+	for i := 1; i <= 500; i++ {
+		b.WriteString(itoa(i) + "\t1\n")
+	}
+	b.WriteString("\\.\n\nCOPY public.ev_2 (id, part) FROM stdin;\n501\t2\n\\.\n\nSELECT pg_catalog.setval('public.ev_id_seq', 501, true);\n")
+	out, err := maskString(t, b.String(), "version: 1\ntables:\n  ev:\n    id: hash_id\n    part: keep\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxID := 0
+	for _, line := range strings.Split(out, "\n") {
+		if id, part, ok := strings.Cut(line, "\t"); ok && (part == "1" || part == "2") {
+			n := 0
+			for _, c := range id {
+				n = n*10 + int(c-'0')
+			}
+			maxID = max(maxID, n)
+		}
+	}
+	if !strings.Contains(out, "setval('public.ev_id_seq', "+itoa(maxID)+", true)") {
+		t.Fatalf("setval is not the largest masked key %d:\n%s", maxID, out[strings.LastIndex(out, "SELECT"):])
+	}
+}

@@ -29,16 +29,16 @@ func (wr *writer) setval(raw []byte) []byte {
 	if err != nil {
 		return raw
 	}
-	cp := wr.plan.Sequences[name]
-	if cp == nil {
-		return raw
+	var top int64
+	for _, cp := range wr.plan.Sequences[name] {
+		top = max(top, wr.maxOut[cp])
 	}
 	cur, err := strconv.ParseInt(string(raw[sub[4]:sub[5]]), 10, 64)
-	if err != nil || wr.maxOut[cp] <= cur {
+	if err != nil || top <= cur {
 		return raw
 	}
 	wr.stmt = append(wr.stmt[:0], raw[:sub[4]]...)
-	wr.stmt = strconv.AppendInt(wr.stmt, wr.maxOut[cp], 10)
+	wr.stmt = strconv.AppendInt(wr.stmt, top, 10)
 	if sub[6] >= 0 {
 		// is_called must be true: the value itself is taken.
 		wr.stmt = append(wr.stmt, ", true"...)

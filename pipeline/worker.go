@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"hash/maphash"
 	"strconv"
 
@@ -32,17 +33,21 @@ func (b *blockPlan) masks() bool {
 	return b.table != nil && (b.table.Masked() || len(b.guards) > 0)
 }
 
-// blockFor maps a column list to the table's plan.
-func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []string) *blockPlan {
-	b := &blockPlan{table: plan.Tables[q], name: q, last: -1, names: append([]string(nil), columns...)}
+// blockFor maps a column list to the table's plan. Without a list the
+// data holds every column in table order — except, in COPY, generated
+// columns, which pg_dump leaves out (INSERTs write DEFAULT for them).
+func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []string, insert bool) *blockPlan {
+	b := &blockPlan{table: plan.Tables[q], name: q, last: -1, names: columns}
 	if b.table == nil {
 		return b
 	}
-	if columns == nil {
-		// INSERT without a column list: every column in table order.
+	if len(columns) == 0 {
+		b.names = nil
 		if t := cat.Table(q); t != nil {
 			for _, c := range t.Columns {
-				b.names = append(b.names, c.Name)
+				if insert || !c.Generated {
+					b.names = append(b.names, c.Name)
+				}
 			}
 		}
 	}
@@ -56,6 +61,14 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 				b.rows = append(b.rows, i)
 			}
 			b.last = i
+		}
+	}
+	// A row masker reads its inputs, which must be split out too.
+	for _, i := range b.rows {
+		for _, in := range b.cols[i].Row.Inputs() {
+			if j, ok := index[in]; ok {
+				b.last = max(b.last, j)
+			}
 		}
 	}
 	for _, g := range b.table.Guards {
@@ -93,6 +106,7 @@ type worker struct {
 	out     [][]byte
 	outNull []bool
 	res     *results
+	blocks  map[string]*blockPlan // INSERT column lists seen, by table and list
 }
 
 // fingerprintSeeds are shared by all workers of a process, so that equal
@@ -101,6 +115,18 @@ var fingerprintSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
 func newWorker(file string) *worker {
 	return &worker{file: file, scratch: masking.NewScratch(), seeds: fingerprintSeeds}
+}
+
+// safeMaskRows is maskRows with a panic turned into an error, so that a bug
+// in a masker fails the run cleanly (temporary files removed) instead of
+// killing the process.
+func (wk *worker) safeMaskRows(u *unit) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = wk.rowError("", fmt.Errorf("internal error while masking: %v", p))
+		}
+	}()
+	return wk.maskRows(u)
 }
 
 // maskRows masks every row of a rows unit into u.out.
@@ -113,6 +139,9 @@ func (wk *worker) maskRows(u *unit) error {
 		// Fields up to the last one of interest, then the rest of the row whole.
 		wk.fields = copytext.SplitN(wk.fields[:0], row, b.last+2)
 		n := len(wk.fields)
+		if n <= b.last {
+			return wk.rowError("", fmt.Errorf("row has %d fields, the table has %d columns", copytext.Count(row), len(b.names)))
+		}
 		wk.ensureOut(n)
 		for i := 0; i < n && i <= b.last; i++ {
 			cp := b.cols[i]
@@ -212,6 +241,9 @@ func (wk *worker) maskRowFields() error {
 		out, err := cp.Row.MaskRow(wk.scratch, wk.out[i][:0], get)
 		if err == nil {
 			err = derr
+		}
+		if err == nil {
+			err = cp.Cell.Verify(out)
 		}
 		if err != nil {
 			return wk.rowError(cp.Name, err)

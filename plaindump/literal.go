@@ -2,12 +2,17 @@ package plaindump
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/understudy-db/understudy/internal/ascii"
 )
+
+// errExpression says a value cannot be read; it never quotes the value,
+// which may be personal data.
+var errExpression = errors.New("the value is an expression, not a literal")
 
 // AppendText appends the text value of v (located in raw, the Item's Raw)
 // to dst: a string literal unquoted and unescaped, a number or bare word as
@@ -26,7 +31,7 @@ func (iv *InsertValues) AppendText(dst, raw []byte, v Value) ([]byte, error) {
 		}
 		return appendUnquoted(dst, lit[1:len(lit)-1], escapes)
 	}
-	return dst, fmt.Errorf("the value %q is an expression, not a literal", raw[v.Start:v.End])
+	return dst, errExpression
 }
 
 func appendUnquoted(dst, body []byte, escapes bool) ([]byte, error) {

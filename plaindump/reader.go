@@ -66,7 +66,7 @@ type Item struct {
 	// (a subslice of Raw); for a meta-command, the command line.
 	Text []byte
 	// Table and Columns are set for CopyHeader, CopyRow, CopyEnd and Insert.
-	// Columns is nil for an INSERT without a column list.
+	// Columns is nil for an INSERT or COPY without a column list.
 	Table   schema.QName
 	Columns []string
 	// Insert locates the values of an Insert item.
@@ -148,9 +148,6 @@ func (r *Reader) Name() string { return r.name }
 
 // Offset returns the number of (decompressed) bytes read so far.
 func (r *Reader) Offset() int64 { return r.offset }
-
-// Line returns the number of lines read so far.
-func (r *Reader) Line() int { return r.line }
 
 // Next returns the next item, or io.EOF after the last one.
 func (r *Reader) Next() (*Item, error) {
@@ -369,7 +366,10 @@ func (r *Reader) copyHeader(startLine, end int) (*Item, error) {
 	}
 	it.Table, it.Columns = h.table, h.columns
 	r.inCopy = true
-	r.copyTable, r.copyNames = h.table, append(r.copyNames[:0], h.columns...)
+	r.copyTable, r.copyNames = h.table, nil
+	if h.columns != nil {
+		r.copyNames = append(r.copyNames[:0:0], h.columns...)
+	}
 	it.Columns = r.copyNames
 	r.copyCols = len(h.columns)
 	r.copyStart = startLine

@@ -147,14 +147,14 @@ func (p *parser) mapping(n *yaml.Node, what string, fn func(key, val *yaml.Node)
 		p.errorf(n, "%s must be a mapping", what)
 		return
 	}
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if seen[k.Value] {
-			p.errorf(k, "%s: %q is given twice", what, k.Value)
+		if line, dup := seen[k.Value]; dup {
+			p.errorf(k, "%s: %q is given twice (first at line %d)", what, k.Value, line)
 			continue
 		}
-		seen[k.Value] = true
+		seen[k.Value] = k.Line
 		fn(k, v)
 	}
 }
@@ -234,12 +234,19 @@ func (p *parser) table(k, v *yaml.Node) *TableRule {
 	case v.Kind == yaml.ScalarNode && v.Value == "skip":
 		t.Mode = SkipTable
 	case v.Kind == yaml.MappingNode:
+		cols := map[string]int{}
 		p.mapping(v, "table "+name.String(), func(ck, cv *yaml.Node) {
 			col := unquoteIdent(ck.Value)
 			if col == "" {
 				p.errorf(ck, "empty column name")
 				return
 			}
+			// email and "email" name the same column: quotes are optional.
+			if line, dup := cols[col]; dup {
+				p.errorf(ck, "table %s: column %s is given twice (first at line %d)", name, schema.QuoteIdent(col), line)
+				return
+			}
+			cols[col] = ck.Line
 			spec, ok := p.rule(cv, "column "+name.String()+"."+schema.QuoteIdent(col))
 			if !ok {
 				return

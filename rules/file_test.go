@@ -106,3 +106,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestQuotedAndBareColumnAreOne(t *testing.T) {
+	_, err := Parse("d.yaml", []byte("version: 1\ntables:\n  users:\n    email: email\n    '\"email\"': keep\n"))
+	if err == nil || !strings.Contains(err.Error(), "d.yaml:5: table public.users: column email is given twice (first at line 4)") {
+		t.Fatalf("error %v", err)
+	}
+}

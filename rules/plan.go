@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,9 +13,9 @@ import (
 // Plan says what to do with every table of a dump.
 type Plan struct {
 	Tables map[schema.QName]*TablePlan
-	// Sequences maps each sequence that feeds a hash_id-masked integer key to
-	// that column: the pipeline keeps the sequence ahead of the masked keys.
-	Sequences map[schema.QName]*ColumnPlan
+	// Sequences maps each sequence that feeds hash_id-masked integer keys to
+	// those columns: the pipeline keeps the sequence ahead of the masked keys.
+	Sequences map[schema.QName][]*ColumnPlan
 }
 
 // TablePlan is the plan for one table's rows.
@@ -101,6 +102,9 @@ func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *m
 	if err := masking.CheckReservedDomain(f.EmailDomain); err != nil {
 		p.errorf(f.EmailDomainLine, "email_domain: %v", err)
 	}
+	if err := p.checkData(); err != nil {
+		return nil, err
+	}
 	p.index()
 	p.inherit()
 	p.propagate()
@@ -133,6 +137,37 @@ func (p *planner) columns(q schema.QName) []string {
 		return out
 	}
 	return p.data[q]
+}
+
+// DataError is a dump whose data does not match its own DDL.
+type DataError struct{ Msg string }
+
+func (e *DataError) Error() string { return "dump: " + e.Msg }
+
+// checkData makes sure every column the data holds is one the schema
+// defines: a column that is not would escape every rule.
+func (p *planner) checkData() error {
+	var problems []string
+	for q, cols := range p.data {
+		t := p.cat.Table(q)
+		if t == nil {
+			continue
+		}
+		for _, c := range cols {
+			col := t.Column(c)
+			switch {
+			case col == nil:
+				problems = append(problems, fmt.Sprintf("the data of %s has a column %s that its CREATE TABLE does not define", q, schema.QuoteIdent(c)))
+			case col.Generated:
+				problems = append(problems, fmt.Sprintf("the data of %s holds generated column %s", q, schema.QuoteIdent(c)))
+			}
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	return &DataError{Msg: strings.Join(problems, "; ")}
 }
 
 // index checks that every rule names a real table and real columns.
@@ -290,6 +325,12 @@ func (p *planner) propagate() {
 		// one of them (say, by following a foreign key only some partitions
 		// declare) is masked alike in all, or joins across them break.
 		for _, pair := range family {
+			pe, re := p.eff[pair[0]], p.eff[pair[1]]
+			if pe != nil && re != nil && pe.explicit && re.explicit && labelOf(pe) != labelOf(re) && p.isKey(pair[1]) && !reported[pair[0]] {
+				reported[pair[0]] = true
+				p.errorf(pe.line, "column %s is part of a key of %s, whose %s rule says %s (line %d): a partition's key must be masked like its parent's, or rows stop matching across partitions",
+					pair[0], pair[1].t, schema.QuoteIdent(pair[1].c), labelOf(re), re.line)
+			}
 			for _, d := range [2][2]colKey{{pair[0], pair[1]}, {pair[1], pair[0]}} {
 				from, to := d[0], d[1]
 				if fe := p.eff[from]; fe != nil && fe.spec != nil && p.eff[to] == nil {
@@ -340,6 +381,42 @@ func (p *planner) propagate() {
 	}
 }
 
+func labelOf(e *effective) string {
+	if e.spec == nil {
+		return "keep"
+	}
+	return e.spec.Label()
+}
+
+// isKey reports whether a column is part of a primary key, unique key or
+// foreign key of its table, or is referenced by a foreign key.
+func (p *planner) isKey(k colKey) bool {
+	t := p.cat.Table(k.t)
+	if t == nil {
+		return false
+	}
+	keys := append([]*schema.Key{}, t.Uniques...)
+	if t.PrimaryKey != nil {
+		keys = append(keys, t.PrimaryKey)
+	}
+	for _, key := range keys {
+		if slices.Contains(key.Columns, k.c) {
+			return true
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		if slices.Contains(fk.Columns, k.c) {
+			return true
+		}
+	}
+	for _, ref := range p.cat.Referencing(k.t) {
+		if slices.Contains(ref.FK.RefColumns, k.c) {
+			return true
+		}
+	}
+	return false
+}
+
 // family pairs every column of a partition (or inheritance child) with
 // the same column of its topmost ancestor.
 func (p *planner) family() [][2]colKey {
@@ -380,7 +457,7 @@ func describe(s *masking.Spec) string {
 // masker built for the tightest of their types, so equal inputs give equal
 // outputs on both sides of every key.
 func (p *planner) build() *Plan {
-	plan := &Plan{Tables: map[schema.QName]*TablePlan{}, Sequences: map[schema.QName]*ColumnPlan{}}
+	plan := &Plan{Tables: map[schema.QName]*TablePlan{}, Sequences: map[schema.QName][]*ColumnPlan{}}
 	groupCol := p.groupColumns()
 	keys := make([]colKey, 0, len(p.eff))
 	for k := range p.eff {
@@ -429,6 +506,7 @@ func (p *planner) build() *Plan {
 		if e.from != nil {
 			cp.Origin = "follows " + e.from.String()
 		}
+		cp.Cell = masking.Wrap(m, own)
 		if rm, ok := m.(masking.RowMasker); ok {
 			cp.Row = rm
 			for _, in := range rm.Inputs() {
@@ -436,18 +514,32 @@ func (p *planner) build() *Plan {
 					p.errorf(e.line, "column %s: the template reads column %s, which %s does not have", k, in, k.t)
 				}
 			}
-		} else {
-			cp.Cell = masking.Wrap(m, own)
 		}
 		if _, bij := m.(masking.Bijective); bij && own.Category == masking.CatInt && col.Sequence != nil {
+			// Partitions share their parent's sequence: all feed one maximum.
 			cp.TrackMax = true
-			plan.Sequences[*col.Sequence] = cp
+			plan.Sequences[*col.Sequence] = append(plan.Sequences[*col.Sequence], cp)
 		}
 		tp.Columns[k.c] = cp
 	}
 	for q, tr := range p.mode {
 		if tr.Mode == SkipTable {
 			plan.table(q).Skip = true
+		}
+	}
+	// A template reads masked values; another template's output is not
+	// ready when it runs.
+	for _, tp := range plan.Tables {
+		for _, cp := range tp.Columns {
+			if cp.Row == nil {
+				continue
+			}
+			for _, in := range cp.Row.Inputs() {
+				if other := tp.Columns[in]; other != nil && other.Row != nil {
+					p.errorf(p.eff[colKey{tp.Name, cp.Name}].line, "column %s.%s: the template reads %s, which is itself a template; build both from the same masked columns",
+						tp.Name, schema.QuoteIdent(cp.Name), schema.QuoteIdent(in))
+				}
+			}
 		}
 	}
 	p.guards(plan)
@@ -599,6 +691,10 @@ func (p *planner) coverage() error {
 			continue
 		}
 		t := p.cat.Table(q)
+		if t == nil && len(p.data[q]) == 0 {
+			missing = append(missing, q.String()+" (rows without a column list or a CREATE TABLE: its columns cannot be known; keep or skip it)")
+			continue
+		}
 		for _, c := range p.columns(q) {
 			if p.eff[colKey{q, c}] != nil {
 				continue
