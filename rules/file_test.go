@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/understudy-db/understudy/masking"
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -111,5 +112,44 @@ func TestQuotedAndBareColumnAreOne(t *testing.T) {
 	_, err := Parse("d.yaml", []byte("version: 1\ntables:\n  users:\n    email: email\n    '\"email\"': keep\n"))
 	if err == nil || !strings.Contains(err.Error(), "d.yaml:5: table public.users: column email is given twice (first at line 4)") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// rules/shop.yaml is the tour of the catalogue: it must use every masker.
+func TestShopRulesUseEveryMasker(t *testing.T) {
+	f, err := Load("shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	var visit func(s *masking.Spec)
+	visit = func(s *masking.Spec) {
+		used[s.Name] = true
+		for _, p := range s.Params {
+			if sub, ok := p.(map[string]*masking.Spec); ok {
+				for _, s := range sub {
+					visit(s)
+				}
+			}
+		}
+	}
+	keep := false
+	for _, tr := range f.Tables {
+		keep = keep || tr.Mode == KeepTable
+		for _, c := range tr.Columns {
+			if c.Spec == nil {
+				keep = true
+				continue
+			}
+			visit(c.Spec)
+		}
+	}
+	for _, name := range masking.Names() {
+		if !used[name] {
+			t.Errorf("rules/shop.yaml does not use masker %s", name)
+		}
+	}
+	if !keep {
+		t.Error("rules/shop.yaml does not use keep")
 	}
 }
