@@ -25,12 +25,14 @@ Usage:
 Flags:
   --rules FILE        rules file (YAML, version 1; see rules/shop.yaml)
   --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
-  --out FILE          masked dump; - writes stdout; a name ending in .gz is compressed.
-                      The file appears only when the run succeeds.
+  --out FILE          masked dump; a name ending in .gz is compressed. The file
+                      appears only when the run succeeds. - streams to stdout; a
+                      failed run ends the stream with an error statement, so load
+                      it with psql -1 -v ON_ERROR_STOP=1
   --secret-file FILE  file holding the masking secret (default: $ANONYMIZE_SECRET).
                       Same secret, same output; without one a random secret is used.
-  -j N                goroutines masking rows (default: one per CPU); output
-                      order and bytes do not depend on it
+  -j N                goroutines masking COPY rows (default: one per CPU); the
+                      output does not depend on it
   --progress          report progress even when stderr is not a terminal
                       (a line every few seconds, for logs)
   --quiet             no progress and no summary
