@@ -24,7 +24,7 @@ func HexValue(c byte) byte {
 
 // ControlEscape returns the control character that a backslash escape
 // letter stands for in every escaping syntax a dump uses (COPY text, SQL
-// E” strings, JSON): \b \f \n \r \t.
+// escape strings, JSON): \b \f \n \r \t.
 func ControlEscape(c byte) (byte, bool) {
 	switch c {
 	case 'b':
