@@ -53,6 +53,8 @@ export PATH="$bindir:$PATH"
 
 as_owner=()
 if [ "$(id -u)" = 0 ]; then
+  # initdb refuses to run as root: the cluster belongs to the postgres user.
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
   as_owner=(runuser -u postgres --)
 fi
 
