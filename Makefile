@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench fixture fuzz demo clean
+.PHONY: build test vet bench fixture clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...

@@ -169,35 +169,20 @@ func Decode(dst, field []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// needsEscape marks the bytes COPY TO escapes in text format.
-var needsEscape = [256]bool{'\\': true, '\b': true, '\f': true, '\n': true, '\r': true, '\t': true, '\v': true}
+// escapeLetter maps each byte COPY TO escapes to the letter it writes after
+// the backslash; 0 means the byte passes through.
+var escapeLetter = [256]byte{'\\': '\\', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v'}
 
 // Encode appends value to dst escaped the way COPY TO writes it, so that a
 // decoded field that was not changed encodes back to its original bytes.
-func Encode(dst, value []byte) []byte {
+func Encode[T ~string | ~[]byte](dst []byte, value T) []byte {
 	last := 0
-	for i, c := range value {
-		if !needsEscape[c] {
-			continue
+	for i := 0; i < len(value); i++ {
+		if l := escapeLetter[value[i]]; l != 0 {
+			dst = append(dst, value[last:i]...)
+			dst = append(dst, '\\', l)
+			last = i + 1
 		}
-		dst = append(dst, value[last:i]...)
-		switch c {
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\v':
-			dst = append(dst, '\\', 'v')
-		}
-		last = i + 1
 	}
 	return append(dst, value[last:]...)
 }

@@ -204,25 +204,12 @@ func (w *jsonWalker) object(dst []byte, active uint64, depth int) ([]byte, error
 		}
 		dst = append(dst, ':')
 		w.pos++
+		var done bool
 		var err error
-		if dst, err = w.value(dst, child, depth+1); err != nil {
+		if dst, done, err = w.member(dst, child, depth, '}'); done || err != nil {
 			return dst, err
 		}
 		dst = w.space(dst)
-		if w.pos >= len(w.in) {
-			return dst, errNotJSON
-		}
-		switch w.in[w.pos] {
-		case ',':
-			dst = append(dst, ',')
-			w.pos++
-			dst = w.space(dst)
-		case '}':
-			w.pos++
-			return append(dst, '}'), nil
-		default:
-			return dst, errNotJSON
-		}
 	}
 }
 
@@ -241,25 +228,33 @@ func (w *jsonWalker) array(dst []byte, active uint64, depth int) ([]byte, error)
 				return st.kind == stepIndex && st.index == i
 			})
 		}
+		var done bool
 		var err error
-		if dst, err = w.value(dst, child, depth+1); err != nil {
+		if dst, done, err = w.member(dst, child, depth, ']'); done || err != nil {
 			return dst, err
 		}
-		dst = w.space(dst)
-		if w.pos >= len(w.in) {
-			return dst, errNotJSON
-		}
-		switch w.in[w.pos] {
-		case ',':
-			dst = append(dst, ',')
-			w.pos++
-		case ']':
-			w.pos++
-			return append(dst, ']'), nil
-		default:
-			return dst, errNotJSON
-		}
 	}
+}
+
+// member copies (and masks) one object member's value or array element and
+// the ',' after it; done reports the closing bracket instead.
+func (w *jsonWalker) member(dst []byte, active uint64, depth int, closer byte) (out []byte, done bool, err error) {
+	if dst, err = w.value(dst, active, depth+1); err != nil {
+		return dst, false, err
+	}
+	dst = w.space(dst)
+	if w.pos >= len(w.in) {
+		return dst, false, errNotJSON
+	}
+	switch w.in[w.pos] {
+	case ',':
+		w.pos++
+		return append(dst, ','), false, nil
+	case closer:
+		w.pos++
+		return append(dst, closer), true, nil
+	}
+	return dst, false, errNotJSON
 }
 
 // children narrows active to the paths whose step at depth matches a child.

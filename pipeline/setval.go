@@ -13,7 +13,7 @@ var setvalRe = regexp.MustCompile(`(?is)SELECT\s+(?:pg_catalog\.)?setval\(\s*'((
 
 // isSetval reports whether a statement sets a sequence.
 func isSetval(text []byte) bool {
-	return bytes.HasPrefix(bytes.ToUpper(text[:min(len(text), 6)]), []byte("SELECT")) && setvalRe.Match(text)
+	return len(text) >= 6 && bytes.EqualFold(text[:6], []byte("SELECT")) && setvalRe.Match(text)
 }
 
 // setval rewrites a sequence's value so it stays ahead of the masked keys it

@@ -18,8 +18,9 @@ type blockPlan struct {
 	name   schema.QName
 	cols   []*rules.ColumnPlan // per position; nil passes through
 	names  []string
-	last   int   // highest position that is masked or part of a guarded key
-	rows   []int // positions of row maskers (template), run last
+	index  map[string]int // position of each name
+	last   int            // highest position that is masked, read by a row masker, or part of a guarded key
+	rows   []int          // positions of row maskers (template), run last
 	guards []guardPlan
 }
 
@@ -52,7 +53,8 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 		}
 	}
 	b.cols = make([]*rules.ColumnPlan, len(b.names))
-	index := map[string]int{}
+	b.index = map[string]int{}
+	index := b.index
 	for i, name := range b.names {
 		index[name] = i
 		if cp := b.table.Columns[name]; cp != nil {
@@ -106,7 +108,11 @@ type worker struct {
 	out     [][]byte
 	outNull []bool
 	res     *results
-	blocks  map[string]*blockPlan // INSERT column lists seen, by table and list
+	// rowValue is wk.value, bound once: a method value made per row would
+	// allocate on the hot path.
+	rowValue func(column string) ([]byte, bool)
+	rowErr   error
+	blocks   map[string]*blockPlan // INSERT column lists seen, by table and list
 }
 
 // fingerprintSeeds are shared by all workers of a process, so that equal
@@ -114,7 +120,9 @@ type worker struct {
 var fingerprintSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
 func newWorker(file string) *worker {
-	return &worker{file: file, scratch: masking.NewScratch(), seeds: fingerprintSeeds}
+	wk := &worker{file: file, scratch: masking.NewScratch(), seeds: fingerprintSeeds}
+	wk.rowValue = wk.value
+	return wk
 }
 
 // safeMaskRows is maskRows with a panic turned into an error, so that a bug
@@ -220,27 +228,11 @@ func (wk *worker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool
 func (wk *worker) maskRowFields() error {
 	b := wk.block
 	for _, i := range b.rows {
-		var derr error
-		get := func(column string) ([]byte, bool) {
-			for j, name := range b.names {
-				if name != column || j >= len(wk.fields) {
-					continue
-				}
-				if b.cols[j] != nil && b.cols[j].Row == nil {
-					return wk.out[j], wk.outNull[j]
-				}
-				v, null, err := wk.original(j)
-				if err != nil {
-					derr = err
-				}
-				return v, null
-			}
-			return nil, true
-		}
+		wk.rowErr = nil
 		cp := b.cols[i]
-		out, err := cp.Row.MaskRow(wk.scratch, wk.out[i][:0], get)
+		out, err := cp.Row.MaskRow(wk.scratch, wk.out[i][:0], wk.rowValue)
 		if err == nil {
-			err = derr
+			err = wk.rowErr
 		}
 		if err == nil {
 			err = cp.Cell.Verify(out)
@@ -252,6 +244,25 @@ func (wk *worker) maskRowFields() error {
 		wk.res.cells++
 	}
 	return nil
+}
+
+// value is what a row masker sees of the current row: masked values where
+// the column is masked, original ones elsewhere. A decoding error is kept in
+// wk.rowErr, since the row masker's callback cannot return one.
+func (wk *worker) value(column string) ([]byte, bool) {
+	b := wk.block
+	j, ok := b.index[column]
+	if !ok || j >= len(wk.fields) {
+		return nil, true
+	}
+	if b.cols[j] != nil && b.cols[j].Row == nil {
+		return wk.out[j], wk.outNull[j]
+	}
+	v, null, err := wk.original(j)
+	if err != nil {
+		wk.rowErr = err
+	}
+	return v, null
 }
 
 // original decodes the unmasked value at position j of the current row.

@@ -28,15 +28,6 @@ func (w *Writer) WriteItem(it *Item) error {
 	return nil
 }
 
-// WriteRow writes a (possibly rewritten) COPY row followed by eol.
-func (w *Writer) WriteRow(row, eol []byte) error {
-	if _, err := w.bw.Write(row); err != nil {
-		return err
-	}
-	_, err := w.bw.Write(eol)
-	return err
-}
-
 // Write writes raw bytes, such as a rewritten statement.
 func (w *Writer) Write(p []byte) (int, error) { return w.bw.Write(p) }
 

@@ -3,6 +3,8 @@ package shopgen
 import (
 	"io"
 	"strconv"
+
+	"github.com/understudy-db/understudy/copytext"
 )
 
 // flushAt is the buffered size at which rows are handed to the underlying
@@ -41,12 +43,12 @@ func (c *copyWriter) null() {
 
 func (c *copyWriter) text(s string) {
 	c.sep()
-	c.buf = appendCopyEscaped(c.buf, s)
+	c.buf = copytext.Encode(c.buf, s)
 }
 
 func (c *copyWriter) textBytes(b []byte) {
 	c.sep()
-	c.buf = appendCopyEscaped(c.buf, b)
+	c.buf = copytext.Encode(c.buf, b)
 }
 
 // textOrNull writes NULL for an empty value: our nullable columns never
@@ -140,42 +142,6 @@ func (c *copyWriter) flush() {
 		c.n += int64(n)
 	}
 	c.buf = c.buf[:0]
-}
-
-// appendCopyEscaped appends s with COPY text escapes: backslash and the
-// control characters COPY TO spells with letters. Other bytes, UTF-8
-// included, pass through unchanged.
-func appendCopyEscaped[T string | []byte](dst []byte, s T) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch >= 0x20 && ch != '\\' {
-			continue
-		}
-		var esc byte
-		switch ch {
-		case '\\':
-			esc = '\\'
-		case '\t':
-			esc = 't'
-		case '\n':
-			esc = 'n'
-		case '\r':
-			esc = 'r'
-		case '\b':
-			esc = 'b'
-		case '\f':
-			esc = 'f'
-		case '\v':
-			esc = 'v'
-		default:
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		dst = append(dst, '\\', esc)
-		start = i + 1
-	}
-	return append(dst, s[start:]...)
 }
 
 func appendMoney(dst []byte, cents int64) []byte {

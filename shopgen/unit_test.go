@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/understudy-db/understudy/copytext"
 )
 
 // Email and username uniqueness rests on every (first, last, style) shape
@@ -124,7 +126,7 @@ func luhnValid(digits string) bool {
 func TestCopyEscaping(t *testing.T) {
 	in := "a\tb\nc\\d\re\\N\x01é🎉\b\f\v"
 	want := `a\tb\nc\\d\re\\N` + "\x01é🎉" + `\b\f\v`
-	if got := string(appendCopyEscaped(nil, in)); got != want {
+	if got := string(copytext.Encode(nil, in)); got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
