@@ -59,6 +59,9 @@ func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outN
 	if err != nil {
 		return dst, false, err
 	}
+	if len(out)-start > OutputLimit(len(value)) {
+		return dst, false, errTooLarge
+	}
 	if !c.col.Array {
 		if err := c.Verify(out[start:]); err != nil {
 			return dst, false, err
@@ -89,6 +92,13 @@ type CheckError struct{ Check string }
 func (e *CheckError) Error() string {
 	return fmt.Sprintf("the masked value would violate CHECK constraint %s; choose a masker that keeps the format", e.Check)
 }
+
+// OutputLimit bounds the masked value of an n-byte input: no masker needs
+// more, and a rule that would (a regex_replace matching the empty string
+// everywhere) must not turn a row into gigabytes.
+func OutputLimit(n int) int { return 16*n + 4096 }
+
+var errTooLarge = errors.New("the masked value would be more than 16 times the size of the original; check the rule (a regex_replace pattern that matches the empty string?)")
 
 // errNotArray is returned for an array column value that is not an array literal.
 var errNotArray = errors.New("value is not an array literal")

@@ -22,11 +22,15 @@ type regexReplace struct {
 func (m regexReplace) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	start := len(dst)
 	last := 0
+	limit := OutputLimit(len(value))
 	// FindAll skips empty matches right after a match, as ReplaceAll does.
 	for _, loc := range m.re.FindAllSubmatchIndex(value, -1) {
 		dst = append(dst, value[last:loc[0]]...)
 		dst = m.re.Expand(dst, m.repl, value, loc)
 		last = loc[1]
+		if len(dst)-start > limit {
+			return dst[:start], errTooLarge
+		}
 	}
 	dst = append(dst, value[last:]...)
 	return fit(dst, start, m.max), nil

@@ -1,6 +1,7 @@
 package masking
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,5 +60,21 @@ func TestRegexReplaceBadPattern(t *testing.T) {
 	}
 	if _, err := Build(&Spec{Name: "regex_replace", Params: map[string]any{"pattern": `(?<=a)b`, "replacement": ""}}, col(CatText, "text"), testOptions("s")); err == nil {
 		t.Error("lookbehind (not RE2) accepted")
+	}
+}
+
+func TestRegexReplaceOutputIsBounded(t *testing.T) {
+	col := &Column{Category: CatText}
+	m, err := Build(&Spec{Name: "regex_replace", Params: map[string]any{"pattern": "", "replacement": strings.Repeat("x", 1000)}}, col, testOptions("s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := bytes.Repeat([]byte("a"), 50_000)
+	out, _, err := Wrap(m, col).Apply(NewScratch(), nil, in, false)
+	if err == nil || len(out) > OutputLimit(len(in)) {
+		t.Fatalf("50 kB became %d bytes (err %v)", len(out), err)
+	}
+	if strings.Contains(err.Error(), "aaaa") {
+		t.Fatalf("error quotes the value: %v", err)
 	}
 }

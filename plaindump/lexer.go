@@ -27,6 +27,9 @@ type lexer struct {
 	quoteLine  int      // line where the open quote, comment or dollar quote began
 	start      int      // offset of the first statement byte (after the gap)
 	backslashy bool     // standard_conforming_strings is off: '...' takes backslash escapes
+	// stray is the line of a backslash outside quotes inside a statement:
+	// psql takes it as a meta-command, whose effect we cannot follow.
+	stray int
 }
 
 func (l *lexer) reset() {
@@ -34,6 +37,7 @@ func (l *lexer) reset() {
 	l.depth = 0
 	l.tag = l.tag[:0]
 	l.start = -1
+	l.stray = 0
 }
 
 // scan advances over buf[from:], which always ends at a line end or at EOF.
@@ -72,6 +76,9 @@ func (l *lexer) scan(buf []byte, from, line int) (end int, meta bool) {
 				l.state = lexCode
 			}
 			switch c {
+			case '\\':
+				l.stray = line
+				return -1, false
 			case ';':
 				l.state = lexGap
 				return i + 1, false

@@ -66,11 +66,16 @@ type Item struct {
 	// (a subslice of Raw); for a meta-command, the command line.
 	Text []byte
 	// Table and Columns are set for CopyHeader, CopyRow, CopyEnd and Insert.
-	// Columns is nil for an INSERT or COPY without a column list.
+	// Table is the name as written: its Schema is empty when the script
+	// leaves it unqualified, for the schema model to resolve. Columns is nil
+	// for an INSERT or COPY without a column list.
 	Table   schema.QName
 	Columns []string
 	// Insert locates the values of an Insert item.
 	Insert *InsertValues
+	// Meta is a meta-command's name without the backslash (connect, c,
+	// restrict, …) and MetaArgs the rest of its line, trimmed.
+	Meta, MetaArgs string
 }
 
 // Reader reads a plain dump. Use Next until it returns io.EOF.
@@ -95,6 +100,30 @@ type Reader struct {
 	copyStart int
 	copyTable schema.QName
 	copyNames []string
+
+	maxItem     int
+	openDump    int    // line of a "PostgreSQL database dump" header whose trailer has not come yet
+	restrictKey string // key of a \restrict without its \unrestrict yet
+	restrictAt  int
+}
+
+// DefaultMaxItem is the default limit on one row or statement: items are
+// held whole in memory, so an input with a larger one is refused instead of
+// exhausting it.
+const DefaultMaxItem = 512 << 20
+
+// SetMaxItem changes the limit on the size of one row or statement.
+func (r *Reader) SetMaxItem(n int) { r.maxItem = n }
+
+// ItemTooLargeError is a row or statement over the size limit.
+type ItemTooLargeError struct {
+	File  string
+	Line  int
+	Limit int
+}
+
+func (e *ItemTooLargeError) Error() string {
+	return fmt.Sprintf("%s:%d: a row or statement longer than %d MiB: raise --max-row-size if the machine has the memory for it", e.File, e.Line, e.Limit>>20)
 }
 
 // ReadBufferSize is the size of the read buffer; rows shorter than it are
@@ -106,9 +135,9 @@ const ReadBufferSize = 1 << 20
 // or "stdin").
 func NewReader(r io.Reader, name string) (*Reader, error) {
 	br := bufio.NewReaderSize(r, ReadBufferSize)
-	rd := &Reader{name: name, br: br}
+	rd := &Reader{name: name, br: br, maxItem: DefaultMaxItem}
 	rd.lex.reset()
-	rd.names = names{searchPath: "public", standardStrings: true}
+	rd.names = names{standardStrings: true}
 	magic, _ := br.Peek(512)
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
@@ -182,6 +211,9 @@ func (r *Reader) readLine() ([]byte, error) {
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if len(r.long)+len(r.buf) > r.maxItem {
+				return nil, &ItemTooLargeError{File: r.name, Line: r.line + 1, Limit: r.maxItem}
+			}
 			line, err = r.br.ReadSlice('\n')
 			r.long = append(r.long, line...)
 		}
@@ -258,7 +290,7 @@ func splitEOL(line []byte) (row, eol []byte) {
 
 func (r *Reader) nextStatement() (*Item, error) {
 	if r.done {
-		return nil, io.EOF
+		return nil, r.complete()
 	}
 	r.buf = r.buf[:0]
 	r.lex.reset()
@@ -275,6 +307,9 @@ func (r *Reader) nextStatement() (*Item, error) {
 			return nil, err
 		}
 		from := len(r.buf)
+		if from+len(line) > r.maxItem {
+			return nil, &ItemTooLargeError{File: r.name, Line: r.line + 1, Limit: r.maxItem}
+		}
 		r.buf = append(r.buf, line...)
 		r.line++
 		if startLine == 0 {
@@ -282,8 +317,12 @@ func (r *Reader) nextStatement() (*Item, error) {
 		}
 		lineNo := r.line
 		end, meta := r.lex.scan(r.buf, from, lineNo)
+		if r.lex.stray > 0 {
+			return nil, &SyntaxError{File: r.name, Line: r.lex.stray,
+				Msg: "a psql meta-command (backslash) inside an SQL statement: Understudy cannot tell what it runs"}
+		}
 		if meta {
-			return r.emit(Meta, startLine, len(r.buf))
+			return r.meta(startLine)
 		}
 		if end >= 0 {
 			return r.endStatement(startLine, end)
@@ -327,10 +366,77 @@ func (r *Reader) endStatement(startLine, end int) (*Item, error) {
 func (r *Reader) emit(k Kind, startLine, end int) (*Item, error) {
 	it := &r.item
 	*it = Item{Kind: k, Line: startLine, Raw: r.buf[:end]}
+	gap := it.Raw
 	if r.lex.start >= 0 && r.lex.start <= end {
 		it.Text = r.buf[r.lex.start:end]
+		gap = r.buf[:r.lex.start]
+	}
+	if err := r.noteComments(gap, startLine); err != nil {
+		return nil, err
 	}
 	return it, nil
+}
+
+// meta emits a psql meta-command, the rest of the current line.
+func (r *Reader) meta(startLine int) (*Item, error) {
+	it, err := r.emit(Meta, startLine, len(r.buf))
+	if err != nil {
+		return nil, err
+	}
+	cmd := bytes.TrimRight(it.Text[1:], " \t\r\n")
+	name, args, _ := bytes.Cut(cmd, []byte(" "))
+	it.Meta, it.MetaArgs = string(name), string(bytes.TrimSpace(args))
+	switch it.Meta {
+	case "restrict":
+		r.restrictKey, r.restrictAt = it.MetaArgs, r.line
+	case "unrestrict":
+		if it.MetaArgs == r.restrictKey {
+			r.restrictKey = ""
+		}
+	}
+	return it, nil
+}
+
+// The comment lines pg_dump and pg_dumpall open and close their output with.
+var (
+	dumpHeader    = []byte("-- PostgreSQL database dump")
+	dumpTrailer   = []byte("-- PostgreSQL database dump complete")
+	clusterHeader = []byte("-- PostgreSQL database cluster dump")
+	commentMarker = []byte("PostgreSQL database")
+)
+
+// noteComments looks for pg_dump's header and trailer among the comment
+// lines before an item, so that a dump cut short is recognised, and refuses
+// pg_dumpall output.
+func (r *Reader) noteComments(gap []byte, line int) error {
+	if !bytes.Contains(gap, commentMarker) {
+		return nil
+	}
+	for _, l := range bytes.Split(gap, nl) {
+		switch string(bytes.TrimRight(l, " \r")) {
+		case string(dumpHeader):
+			r.openDump = line
+		case string(dumpTrailer):
+			r.openDump = 0
+		case string(clusterHeader):
+			return &SyntaxError{File: r.name, Line: line, Msg: "this is pg_dumpall output (a whole cluster: roles and several databases); " +
+				"Understudy masks one database at a time and never copies role passwords: dump each database with pg_dump"}
+		}
+		line++
+	}
+	return nil
+}
+
+// complete checks, at the end of the input, that a dump pg_dump started
+// was also finished: a script cut short loads without its constraints.
+func (r *Reader) complete() error {
+	switch {
+	case r.restrictKey != "":
+		return &SyntaxError{File: r.name, Line: r.line, Msg: fmt.Sprintf("the dump is truncated: \\restrict on line %d has no \\unrestrict", r.restrictAt)}
+	case r.openDump > 0:
+		return &SyntaxError{File: r.name, Line: r.line, Msg: fmt.Sprintf("the dump is truncated: pg_dump's header on line %d has no \"PostgreSQL database dump complete\" trailer", r.openDump)}
+	}
+	return io.EOF
 }
 
 // finish handles EOF between statements: an open quote is an error, a
@@ -343,19 +449,25 @@ func (r *Reader) finish(startLine int) (*Item, error) {
 			Msg: fmt.Sprintf("%s opened on line %d is never closed (end of file at line %d)", what, r.lex.quoteLine, r.line)}
 	}
 	if len(r.buf) == 0 {
-		return nil, io.EOF
+		return nil, r.complete()
 	}
 	if r.lex.state == lexCode {
 		return r.endStatement(startLine, len(r.buf))
 	}
-	it, _ := r.emit(Tail, startLine, len(r.buf))
+	it, err := r.emit(Tail, startLine, len(r.buf))
+	if err != nil {
+		return nil, err
+	}
 	it.Text = nil
 	return it, nil
 }
 
 func (r *Reader) copyHeader(startLine, end int) (*Item, error) {
-	it, _ := r.emit(CopyHeader, startLine, end)
-	h, err := parseCopy(it.Text, r.names.searchPath)
+	it, err := r.emit(CopyHeader, startLine, end)
+	if err != nil {
+		return nil, err
+	}
+	h, err := parseCopy(it.Text)
 	if err != nil {
 		return nil, &SyntaxError{File: r.name, Line: startLine + bytes.Count(r.buf[:r.lex.start], nl), Msg: err.Error()}
 	}
@@ -382,9 +494,12 @@ func (r *Reader) copyHeader(startLine, end int) (*Item, error) {
 }
 
 func (r *Reader) insert(startLine, end int) (*Item, error) {
-	it, _ := r.emit(Insert, startLine, end)
+	it, err := r.emit(Insert, startLine, end)
+	if err != nil {
+		return nil, err
+	}
 	base := r.lex.start
-	if err := parseInsert(&r.ins, r.buf[:end], base, r.names.searchPath, r.lex.backslashy); err != nil {
+	if err := parseInsert(&r.ins, r.buf[:end], base, r.lex.backslashy); err != nil {
 		return nil, &SyntaxError{File: r.name, Line: startLine + bytes.Count(r.buf[:err.offset], nl), Msg: err.msg}
 	}
 	it.Table, it.Columns, it.Insert = r.ins.Table, r.ins.Columns, &r.ins

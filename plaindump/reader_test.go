@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/understudy-db/understudy/internal/corpus"
+	"github.com/understudy-db/understudy/schema"
 )
 
 // roundTrip reads src item by item and writes every item back unchanged.
@@ -94,9 +96,10 @@ func TestCorpusRowCounts(t *testing.T) {
 		"chinook/pg15/chinook.plain.sql": {"public.album": 347, "public.artist": 275, "public.customer": 59, "public.employee": 8,
 			"public.genre": 25, "public.invoice": 412, "public.invoice_line": 2240, "public.media_type": 5, "public.playlist": 18,
 			"public.playlist_track": 8715, "public.track": 3503},
-		"northwind/northwind.sql": {"public.categories": 8, "public.customers": 91, "public.employee_territories": 49,
-			"public.employees": 9, "public.order_details": 2155, "public.orders": 830, "public.products": 77, "public.region": 4,
-			"public.shippers": 6, "public.suppliers": 29, "public.territories": 53, "public.us_states": 51},
+		// northwind's INSERTs leave names unqualified; the schema model resolves them.
+		"northwind/northwind.sql": {"categories": 8, "customers": 91, "employee_territories": 49,
+			"employees": 9, "order_details": 2155, "orders": 830, "products": 77, "region": 4,
+			"shippers": 6, "suppliers": 29, "territories": 53, "us_states": 51},
 		"pagila/pg15/pagila.inserts.sql":      {"public.rental": 16044, "public.film_actor": 5462, "public.payment_p2022_03": 2713},
 		"netflix/netflix.sql":                 {"public.netflix_shows": 8807},
 		"nxs/pg16_3.jsonb-xml.crlf.plain.sql": {"public.list_types": 10, "public.list_types2": 5, "public.list_types3": 5},
@@ -168,7 +171,7 @@ func TestItems(t *testing.T) {
 			}
 		case Insert:
 			iv := it.Insert
-			if iv.Table.String() != "public.t" || len(iv.Tuples) != 4 {
+			if iv.Table != (schema.QName{Name: "t"}) || len(iv.Tuples) != 4 || iv.Opaque != "" {
 				t.Fatalf("insert into %v with %d tuples", iv.Table, len(iv.Tuples))
 			}
 			kinds := []ValueKind{ValNumber, ValString, ValNumber, ValNull, ValWord, ValString, ValExpr, ValString}
@@ -225,6 +228,11 @@ func TestSyntaxErrors(t *testing.T) {
 		{"unterminated dollar quote", "SELECT 1;\nCREATE FUNCTION f() AS $$\nselect 1;\n", 2, "", "dollar-quoted string $$ opened on line 2 is never closed"},
 		{"unterminated string", "SELECT 'abc;\n", 1, "", "string literal opened on line 1"},
 		{"copy with options", "COPY public.t (a) FROM stdin WITH (FORMAT csv);\n", 1, "", "not supported"},
+		{"meta-command inside a statement", "SELECT 1;\nINSERT INTO t\nVALUES (1) \\g\n", 3, "", "meta-command (backslash) inside an SQL statement"},
+		{"pg_dumpall", "--\n-- PostgreSQL database cluster dump\n--\n\nSET x = 1;\n", 2, "", "pg_dumpall output"},
+		{"truncated dump", "--\n-- PostgreSQL database dump\n--\n\nSET x = 1;\nCREATE TABLE t (a int);\n", 6, "", "header on line 2 has no \"PostgreSQL database dump complete\" trailer"},
+		{"restrict without unrestrict", "\\restrict k1\nSET x = 1;\n-- PostgreSQL database dump complete\n", 3, "", "truncated: \\restrict on line 1 has no \\unrestrict"},
+		{"unrestrict with another key", "\\restrict k1\nSET x = 1;\n\\unrestrict k2\n", 3, "", "truncated"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -240,6 +248,105 @@ func TestSyntaxErrors(t *testing.T) {
 				t.Fatalf("error %q (line %d table %q), want line %d table %q containing %q", se, se.Line, se.Table, c.line, c.table, c.msg)
 			}
 		})
+	}
+}
+
+func TestCompleteDumps(t *testing.T) {
+	for name, dump := range map[string]string{
+		"trailer":                     "--\n-- PostgreSQL database dump\n--\nSET x = 1;\n--\n-- PostgreSQL database dump complete\n--\n",
+		"restrict":                    "--\n-- PostgreSQL database dump\n--\n\\restrict k\nSET x = 1;\n-- PostgreSQL database dump complete\n\n\\unrestrict k\n",
+		"two dumps one after another": "-- PostgreSQL database dump\nSET x = 1;\n-- PostgreSQL database dump complete\n-- PostgreSQL database dump\nSET y = 1;\n-- PostgreSQL database dump complete\n",
+		"no header":                   "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(strings.NewReader(dump), "ok.sql")
+			for err == nil {
+				_, err = r.Next()
+			}
+			if err != io.EOF {
+				t.Fatalf("got %v, want EOF", err)
+			}
+		})
+	}
+}
+
+func TestMetaCommands(t *testing.T) {
+	r, err := NewReader(strings.NewReader("\\connect -reuse-previous=on \"dbname='shop'\"\r\n\\c other\n"), "m.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][2]string{{"connect", `-reuse-previous=on "dbname='shop'"`}, {"c", "other"}} {
+		it, err := r.Next()
+		if err != nil || it.Kind != Meta || it.Meta != want[0] || it.MetaArgs != want[1] {
+			t.Fatalf("item %+v (%v), want meta %q args %q", it, err, want[0], want[1])
+		}
+	}
+}
+
+func TestInsertShapes(t *testing.T) {
+	cases := []struct {
+		stmt, opaque string
+		kinds        []ValueKind
+	}{
+		{"INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING;", "", []ValueKind{ValNumber, ValString}},
+		{"INSERT INTO t VALUES (1) ON CONFLICT (id) WHERE x > 0 DO NOTHING RETURNING id;", "", []ValueKind{ValNumber}},
+		{"INSERT INTO t VALUES (1) RETURNING *;", "", []ValueKind{ValNumber}},
+		{"INSERT INTO t VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET b = 'real';", "ON CONFLICT DO UPDATE", nil},
+		{"INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT t_pkey DO UPDATE SET b = excluded.b;", "ON CONFLICT DO UPDATE", nil},
+		{"INSERT INTO t VALUES ('x') UNION SELECT email FROM users;", "INSERT … VALUES combined with a query", nil},
+		{"INSERT INTO t SELECT * FROM users;", "INSERT … SELECT", nil},
+		{"INSERT INTO t (a) (SELECT 1);", "INSERT … SELECT", nil},
+		{"INSERT INTO t DEFAULT VALUES;", "INSERT … DEFAULT VALUES", nil},
+		{"INSERT INTO t VALUES (B'0101', X'1f', b'1'::bit(1), current_date, 'a' || 'b', 'a'::text || 'b', TRUE, -3);", "",
+			[]ValueKind{ValString, ValString, ValString, ValExpr, ValExpr, ValExpr, ValWord, ValNumber}},
+		{"INSERT INTO t VALUES ('1'::numeric(10,2), '{}'::text[], 'x'::character varying, 'y'::public.\"My Type\", 'z'::text::varchar(3), '1'::int + 1, 'q' COLLATE \"C\", lower('X'), B 'x');", "",
+			[]ValueKind{ValString, ValString, ValString, ValString, ValString, ValExpr, ValExpr, ValExpr, ValExpr}},
+	}
+	for _, c := range cases {
+		r, err := NewReader(strings.NewReader(c.stmt+"\n"), "i.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := r.Next()
+		if err != nil || it.Kind != Insert {
+			t.Fatalf("%s: %v %v", c.stmt, it, err)
+		}
+		if it.Insert.Opaque != c.opaque {
+			t.Errorf("%s: opaque %q, want %q", c.stmt, it.Insert.Opaque, c.opaque)
+		}
+		if c.kinds == nil {
+			continue
+		}
+		var got []ValueKind
+		for _, v := range it.Insert.Tuples[0] {
+			got = append(got, v.Kind)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.kinds) {
+			t.Errorf("%s: kinds %v, want %v", c.stmt, got, c.kinds)
+		}
+	}
+	r, _ := NewReader(strings.NewReader("INSERT INTO t VALUES (B'0101');\n"), "b.sql")
+	it, _ := r.Next()
+	if txt, err := it.Insert.AppendText(nil, it.Raw, it.Insert.Tuples[0][0]); err != nil || string(txt) != "0101" {
+		t.Errorf("bit string text %q %v", txt, err)
+	}
+}
+
+func TestMaxItem(t *testing.T) {
+	long := "COPY public.t (a) FROM stdin;\n" + strings.Repeat("x", 3<<20) + "\n\\.\n"
+	for _, in := range []string{long, "SELECT '" + strings.Repeat("y", 3<<20) + "';\n"} {
+		r, err := NewReader(strings.NewReader(in), "big.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.SetMaxItem(2 << 20)
+		for err == nil {
+			_, err = r.Next()
+		}
+		var te *ItemTooLargeError
+		if !errors.As(err, &te) || te.Limit != 2<<20 {
+			t.Fatalf("error %v, want ItemTooLargeError", err)
+		}
 	}
 }
 

@@ -189,9 +189,10 @@ func isKeyword(text []byte, kw string) bool {
 	return len(text) == len(kw) || !isIdentByte(text[len(kw)])
 }
 
-// parseQName reads name or schema.name; an unqualified name takes the
-// current search_path schema.
-func (t *tokenizer) parseQName(searchPath string) (schemaName, name string, ok bool) {
+// parseQName reads name or schema.name as written: an unqualified name
+// comes back with an empty schema, for the schema model to resolve through
+// the search_path in force at that point of the script.
+func (t *tokenizer) parseQName() (schemaName, name string, ok bool) {
 	first := t.next()
 	if !isName(first) {
 		return "", "", false
@@ -205,7 +206,7 @@ func (t *tokenizer) parseQName(searchPath string) (schemaName, name string, ok b
 		return first.text, second.text, true
 	}
 	t.pos = save
-	return searchPath, first.text, true
+	return "", first.text, true
 }
 
 // parseNameList reads "(a, b, …)" if present; present is false when the next

@@ -14,12 +14,13 @@ type copyHeader struct {
 }
 
 // parseCopy reads `COPY name [(cols)] FROM stdin;`. COPY to or from
-// anywhere else is reported with fromStdin false.
-func parseCopy(text []byte, searchPath string) (copyHeader, error) {
+// anywhere else is reported with fromStdin false. An unqualified table name
+// comes back with an empty schema.
+func parseCopy(text []byte) (copyHeader, error) {
 	var h copyHeader
 	t := tokenizer{src: text}
 	t.next() // COPY
-	sch, name, ok := t.parseQName(searchPath)
+	sch, name, ok := t.parseQName()
 	if !ok {
 		return h, fmt.Errorf("cannot read the table name of a COPY statement")
 	}
@@ -51,8 +52,8 @@ const (
 	ValNull   ValueKind = iota + 1 // NULL
 	ValString                      // a string literal, possibly with a ::cast
 	ValNumber                      // a numeric literal, possibly signed
-	ValWord                        // a bare word: true, false, DEFAULT
-	ValExpr                        // anything else (function call, ARRAY[…], …)
+	ValWord                        // true, false or DEFAULT
+	ValExpr                        // anything else (function call, operator, ARRAY[…], …)
 )
 
 // Value locates one value of an INSERT tuple in the Item's Raw bytes.
@@ -65,12 +66,14 @@ type Value struct {
 
 // InsertValues is what an INSERT … VALUES statement holds.
 type InsertValues struct {
+	// Table is the name as written: Schema is empty when unqualified.
 	Table   schema.QName
 	Columns []string // nil when the statement has no column list
 	Tuples  [][]Value
-	// Opaque is set when the rows come from something other than VALUES
-	// lists (INSERT … SELECT): their values cannot be seen or rewritten.
-	Opaque bool
+	// Opaque names what makes the statement write values that are not in
+	// its VALUES lists ("INSERT … SELECT", "ON CONFLICT DO UPDATE", …), so
+	// they cannot be seen or rewritten; "" for a plain INSERT … VALUES.
+	Opaque string
 	// Backslashy is set when string literals take backslash escapes
 	// (standard_conforming_strings off).
 	Backslashy bool
@@ -84,8 +87,10 @@ type insertError struct {
 }
 
 // parseInsert reads `INSERT INTO name [(cols)] [OVERRIDING … VALUE] VALUES
-// (…), (…);` from src[from:], recording value positions as offsets in src.
-func parseInsert(iv *InsertValues, src []byte, from int, searchPath string, backslashy bool) *insertError {
+// (…), (…) [ON CONFLICT … DO NOTHING] [RETURNING …];` from src[from:],
+// recording value positions as offsets in src. Any other shape writes values
+// the statement does not spell out, and is reported in iv.Opaque.
+func parseInsert(iv *InsertValues, src []byte, from int, backslashy bool) *insertError {
 	t := tokenizer{src: src, pos: from, backslashy: backslashy}
 	*iv = InsertValues{Tuples: iv.Tuples[:0], vals: iv.vals[:0], Backslashy: backslashy}
 	fail := func(tk token, msg string) *insertError { return &insertError{offset: tk.start, msg: msg} }
@@ -93,7 +98,7 @@ func parseInsert(iv *InsertValues, src []byte, from int, searchPath string, back
 	if into := t.next(); into.kind != tokIdent || into.text != "into" {
 		return fail(into, "INSERT without INTO")
 	}
-	sch, name, ok := t.parseQName(searchPath)
+	sch, name, ok := t.parseQName()
 	if !ok {
 		return fail(token{start: t.pos}, "cannot read the table name of an INSERT statement")
 	}
@@ -110,7 +115,10 @@ func parseInsert(iv *InsertValues, src []byte, from int, searchPath string, back
 		tk = t.next()
 	}
 	if tk.kind != tokIdent || tk.text != "values" {
-		iv.Opaque = true
+		iv.Opaque = "INSERT … SELECT"
+		if tk.kind == tokIdent && tk.text == "default" {
+			iv.Opaque = "INSERT … DEFAULT VALUES"
+		}
 		return nil
 	}
 	var bounds []int // tuple boundaries in iv.vals
@@ -130,15 +138,10 @@ func parseInsert(iv *InsertValues, src []byte, from int, searchPath string, back
 			}
 		}
 		bounds = append(bounds, len(iv.vals))
-		next := t.next()
-		if next.kind == tokOp && next.text == "," {
-			continue
-		}
-		if next.kind == tokEOF || next.kind == tokOp && next.text == ";" {
+		if next := t.next(); next.kind != tokOp || next.text != "," {
+			iv.Opaque = t.insertTail(next)
 			break
 		}
-		// ON CONFLICT and the like: the values are still what they are.
-		break
 	}
 	start := 0
 	for _, b := range bounds {
@@ -148,71 +151,138 @@ func parseInsert(iv *InsertValues, src []byte, from int, searchPath string, back
 	return nil
 }
 
+// insertTail reads what follows the VALUES lists, from tk on, and names
+// anything that makes the statement write other values than those lists:
+// `ON CONFLICT … DO UPDATE SET …`, or VALUES combined with a query
+// (`VALUES (…) UNION SELECT …`).
+func (t *tokenizer) insertTail(tk token) string {
+	if tk.kind == tokIdent && tk.text == "on" {
+		if c := t.next(); c.kind != tokIdent || c.text != "conflict" {
+			return "INSERT … VALUES … ON"
+		}
+		// Skip the conflict target up to DO; it names columns or a
+		// constraint and carries no values.
+		for tk = t.next(); tk.kind != tokEOF && !(tk.kind == tokIdent && tk.text == "do"); tk = t.next() {
+		}
+		if a := t.next(); a.kind != tokIdent || a.text != "nothing" {
+			return "ON CONFLICT DO UPDATE"
+		}
+		tk = t.next()
+	}
+	if tk.kind == tokIdent && tk.text == "returning" {
+		return "" // RETURNING reads back what was written
+	}
+	if tk.kind == tokEOF || tk.kind == tokOp && tk.text == ";" {
+		return ""
+	}
+	return "INSERT … VALUES combined with a query"
+}
+
 // parseValue reads one value up to the "," or ")" that ends it at depth 0.
 func (t *tokenizer) parseValue() (Value, string, *insertError) {
 	var v Value
-	var toks [4]token
-	n := 0
+	var vs valueShape
 	depth := 0
 	for {
 		tk := t.next()
 		switch {
 		case tk.kind == tokEOF:
 			return v, "", &insertError{offset: tk.start, msg: "INSERT statement ends inside a row of values"}
-		case tk.kind == tokOp && (tk.text == "(" || tk.text == "["):
-			depth++
-		case tk.kind == tokOp && tk.text == "]":
-			depth--
 		case tk.kind == tokOp && (tk.text == "," || tk.text == ")") && depth == 0:
-			if n == 0 {
+			if vs.n == 0 {
 				return v, "", &insertError{offset: tk.start, msg: "empty value in INSERT row"}
 			}
-			v.End = toks[min(n, len(toks))-1].end
-			v.Kind = classify(toks[:min(n, len(toks))], n)
+			v.End = vs.last.end
+			v.Kind = vs.kind()
 			if v.Kind == ValString {
-				v.LitStart, v.LitEnd = toks[0].start, toks[0].end
+				v.LitStart, v.LitEnd = vs.lit.start, vs.lit.end
 			}
 			return v, tk.text, nil
-		case tk.kind == tokOp && tk.text == ")":
+		case tk.kind == tokOp && (tk.text == "(" || tk.text == "["):
+			depth++
+		case tk.kind == tokOp && (tk.text == ")" || tk.text == "]"):
 			depth--
 		}
-		if n == 0 {
+		if vs.n == 0 {
 			v.Start = tk.start
 		}
-		if n < len(toks) {
-			toks[n] = tk
-		} else {
-			toks[len(toks)-1] = tk
-		}
-		n++
+		vs.add(tk, depth)
 	}
 }
 
-// classify names a value from its first tokens; n is the total count.
-func classify(toks []token, n int) ValueKind {
-	first := toks[0]
+// valueShape follows the tokens of one value closely enough to tell a
+// plain literal — 'text', E'…', B'0101', 42, -1.5, NULL, true, DEFAULT,
+// each optionally followed by ::type casts — from an expression.
+type valueShape struct {
+	n          int
+	first, lit token
+	last       token
+	litEnd     int  // tokens the literal itself takes (0: not a literal)
+	castOnly   bool // every token after the literal belongs to a ::type cast
+	inCast     bool
+	numberSign bool // a leading + or -
+}
+
+func (vs *valueShape) add(tk token, depth int) {
+	vs.n++
+	vs.last = tk
+	switch vs.n {
+	case 1:
+		vs.first = tk
+		vs.castOnly = true
+		switch {
+		case tk.kind == tokString && tk.text[0] != '$':
+			vs.lit, vs.litEnd = tk, 1
+		case tk.kind == tokOp && (tk.text == "-" || tk.text == "+"):
+			vs.numberSign = true
+		}
+		return
+	case 2:
+		if isBitPrefix(vs.first) && tk.kind == tokString && tk.start == vs.first.end && tk.text[0] == '\'' {
+			vs.lit, vs.litEnd = tk, 2 // pg_dump --inserts writes bit strings as B'0101'
+			return
+		}
+	}
 	switch {
-	case n == 1 && first.kind == tokIdent && first.text == "null":
+	case tk.kind == tokOp && tk.text == "::":
+		vs.inCast = true
+	case !vs.inCast:
+		vs.castOnly = false
+	case tk.kind == tokIdent || tk.kind == tokQIdent:
+	case tk.kind == tokOp && (tk.text == "." || tk.text == "(" || tk.text == ")" || tk.text == "[" || tk.text == "]"):
+	case depth > 0 && (tk.kind == tokNumber || tk.kind == tokOp && tk.text == ","):
+	default:
+		vs.castOnly = false
+	}
+}
+
+func (vs *valueShape) kind() ValueKind {
+	first := vs.first
+	switch {
+	case vs.n == 1 && first.kind == tokIdent && first.text == "null":
 		return ValNull
-	case n == 1 && first.kind == tokIdent:
+	case vs.n == 1 && first.kind == tokIdent && (first.text == "true" || first.text == "false" || first.text == "default"):
 		return ValWord
-	case n == 1 && first.kind == tokNumber:
+	case vs.n == 1 && first.kind == tokNumber:
 		return ValNumber
-	case n == 2 && first.kind == tokOp && (first.text == "-" || first.text == "+") && toks[1].kind == tokNumber:
+	case vs.n == 2 && vs.numberSign && vs.last.kind == tokNumber:
 		return ValNumber
-	case first.kind == tokString && first.text[0] != '$' && (n == 1 || toks[1].kind == tokOp && toks[1].text == "::"):
+	case vs.litEnd > 0 && vs.castOnly:
 		return ValString
 	}
 	return ValExpr
 }
 
-// names tracks the settings that change how later statements read.
+func isBitPrefix(tk token) bool { return tk.kind == tokIdent && (tk.text == "b" || tk.text == "x") }
+
+// names tracks the settings that change how later statements are lexed.
+// (Which table a name means is the schema model's business: it follows
+// search_path exactly.)
 type names struct {
-	searchPath      string
 	standardStrings bool
 }
 
-// observe updates the state from a SET or set_config statement.
+// observe updates the state from a SET or RESET statement.
 func (n *names) observe(text []byte) {
 	t := tokenizer{src: text}
 	first := t.next()
@@ -222,54 +292,25 @@ func (n *names) observe(text []byte) {
 		if name.kind == tokIdent && (name.text == "session" || name.text == "local") {
 			name = t.next()
 		}
+		if name.text != "standard_conforming_strings" {
+			return
+		}
 		if eq := t.next(); eq.kind != tokOp || eq.text != "=" {
 			if eq.kind != tokIdent || eq.text != "to" {
 				return
 			}
 		}
 		val := t.next()
-		switch name.text {
-		case "search_path":
-			if isName(val) {
-				n.searchPath = val.text
-			} else if val.kind == tokString {
-				n.searchPath = firstSchema(unquote(val.text))
-			}
-		case "standard_conforming_strings":
-			v := val.text
-			if val.kind == tokString {
-				v = unquote(v)
-			}
-			n.standardStrings = strings.EqualFold(v, "on") || strings.EqualFold(v, "true")
+		v := val.text
+		if val.kind == tokString {
+			v = unquote(v)
 		}
-	case first.kind == tokIdent && first.text == "select":
-		// pg_dump: SELECT pg_catalog.set_config('search_path', '', false);
-		if sch, fn, ok := t.parseQName(""); !ok || fn != "set_config" || (sch != "" && sch != "pg_catalog") {
-			return
-		}
-		t.next() // (
-		if setting := t.next(); setting.kind != tokString || unquote(setting.text) != "search_path" {
-			return
-		}
-		t.next() // ,
-		if val := t.next(); val.kind == tokString {
-			n.searchPath = firstSchema(unquote(val.text))
+		n.standardStrings = !strings.EqualFold(v, "off") && !strings.EqualFold(v, "false")
+	case first.kind == tokIdent && (first.text == "reset" || first.text == "discard"):
+		if w := t.next(); w.text == "all" || w.text == "standard_conforming_strings" {
+			n.standardStrings = true
 		}
 	}
-}
-
-// firstSchema returns the first schema of a search_path value; an empty
-// path (pg_dump's) leaves unqualified names meaning public.
-func firstSchema(path string) string {
-	first, _, _ := strings.Cut(path, ",")
-	first = strings.TrimSpace(first)
-	if strings.HasPrefix(first, `"`) && strings.HasSuffix(first, `"`) && len(first) >= 2 {
-		return strings.ReplaceAll(first[1:len(first)-1], `""`, `"`)
-	}
-	if first == "" || first == "$user" {
-		return "public"
-	}
-	return strings.ToLower(first)
 }
 
 // unquote strips a simple '…' literal.

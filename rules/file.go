@@ -25,7 +25,25 @@ type File struct {
 	EmailDomainLine int
 	Tables          []*TableRule // in file order
 	Subset          *Subset
+	// LargeObjects says what happens to the dump's large objects, which
+	// can hold anything, personal data included.
+	LargeObjects LargeObjectMode
+	// LargeObjectsLine locates large_objects, for messages (0: not given).
+	LargeObjectsLine int
 }
+
+// LargeObjectMode is the large_objects setting.
+type LargeObjectMode uint8
+
+const (
+	// LargeObjectsRefuse is the default: a dump holding large objects is
+	// refused, since they cannot be masked.
+	LargeObjectsRefuse LargeObjectMode = iota
+	// LargeObjectsKeep copies them byte for byte, on purpose.
+	LargeObjectsKeep
+	// LargeObjectsDrop leaves them out of the output.
+	LargeObjectsDrop
+)
 
 // TableMode says how a table entry treats its columns.
 type TableMode uint8
@@ -189,8 +207,18 @@ func (p *parser) file1(root *yaml.Node) *File {
 			})
 		case "subset":
 			f.Subset = p.subset(v)
+		case "large_objects":
+			f.LargeObjectsLine = v.Line
+			switch {
+			case v.Kind == yaml.ScalarNode && v.Value == "keep":
+				f.LargeObjects = LargeObjectsKeep
+			case v.Kind == yaml.ScalarNode && v.Value == "drop":
+				f.LargeObjects = LargeObjectsDrop
+			default:
+				p.errorf(v, "large_objects must be keep or drop, got %q", v.Value)
+			}
 		default:
-			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, subset)", k.Value)
+			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, subset, large_objects)", k.Value)
 		}
 	})
 	if !versionSeen {

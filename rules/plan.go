@@ -16,6 +16,9 @@ type Plan struct {
 	// Sequences maps each sequence that feeds hash_id-masked integer keys to
 	// those columns: the pipeline keeps the sequence ahead of the masked keys.
 	Sequences map[schema.QName][]*ColumnPlan
+	// Uncovered lists the columns no rule covers ("schema.table.column
+	// (type)"), sorted: an error in strict mode, passed through otherwise.
+	Uncovered []string
 }
 
 // TablePlan is the plan for one table's rows.
@@ -92,6 +95,9 @@ type planner struct {
 	rules map[schema.QName]*TableRule
 	eff   map[colKey]*effective
 	mode  map[schema.QName]*TableRule // the rule that governs a table (own or an ancestor's)
+
+	tableNames []string // for "did you mean", built on first use
+	suggested  int      // suggestions searched so far
 }
 
 // Plan checks the rules against a dump's schema and builds the plan. data
@@ -112,10 +118,9 @@ func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *m
 	if len(p.errs) > 0 {
 		return nil, sortedErrors(p.errs)
 	}
-	if f.Strict {
-		if err := p.coverage(); err != nil {
-			return nil, err
-		}
+	plan.Uncovered = p.uncovered()
+	if f.Strict && len(plan.Uncovered) > 0 {
+		return nil, &CoverageError{File: p.f.Path, Columns: plan.Uncovered}
 	}
 	return plan, nil
 }
@@ -192,7 +197,7 @@ func (p *planner) index() {
 			c := t.Column(cr.Name)
 			switch {
 			case c == nil:
-				p.errorf(cr.Line, "unknown column %s in table %s%s", schema.QuoteIdent(cr.Name), tr.Name, suggest(cr.Name, p.columns(tr.Name)))
+				p.errorf(cr.Line, "unknown column %s in table %s%s", schema.QuoteIdent(cr.Name), tr.Name, p.suggest(cr.Name, p.columns(tr.Name)))
 			case c.Generated:
 				p.errorf(cr.Line, "column %s.%s is generated: it is computed on load, not stored in the dump; remove its rule", tr.Name, schema.QuoteIdent(cr.Name))
 			default:
@@ -203,21 +208,34 @@ func (p *planner) index() {
 }
 
 func (p *planner) suggestTable(q schema.QName) string {
-	var names []string
-	for _, t := range p.cat.Tables {
-		names = append(names, t.Name.String())
+	if p.tableNames == nil {
+		for _, t := range p.cat.Tables {
+			p.tableNames = append(p.tableNames, t.Name.String())
+		}
+		for d := range p.data {
+			p.tableNames = append(p.tableNames, d.String())
+		}
 	}
-	for d := range p.data {
-		names = append(names, d.String())
-	}
-	return suggest(q.String(), names)
+	return p.suggest(q.String(), p.tableNames)
 }
 
+// maxSuggestions bounds the "did you mean" searches of one plan, so that a
+// rules file naming thousands of unknown objects costs O(names), not
+// O(names²).
+const maxSuggestions = 20
+
 // suggest proposes the closest of names when one is close enough.
-func suggest(name string, names []string) string {
+func (p *planner) suggest(name string, names []string) string {
+	if p.suggested++; p.suggested > maxSuggestions {
+		return ""
+	}
 	best, bestD := "", 4
+	lower := strings.ToLower(name)
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
+		if d := len(n) - len(name); d >= bestD || -d >= bestD {
+			continue // the distance is at least the difference in length
+		}
+		if d := editDistance(lower, strings.ToLower(n)); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -674,8 +692,8 @@ func needsGuard(tp *TablePlan, cols []string) bool {
 	return false
 }
 
-// coverage reports, in strict mode, every column that no rule covers.
-func (p *planner) coverage() error {
+// uncovered lists every column that no rule covers.
+func (p *planner) uncovered() []string {
 	var missing []string
 	tables := map[schema.QName]bool{}
 	for _, t := range p.cat.Tables {
@@ -706,9 +724,6 @@ func (p *planner) coverage() error {
 			missing = append(missing, desc)
 		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
 	sort.Strings(missing)
-	return &CoverageError{File: p.f.Path, Columns: missing}
+	return missing
 }
