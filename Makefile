@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench fixture clean
+.PHONY: build test vet bench fixture mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -25,6 +25,12 @@ bench:
 # generated shop database.
 fixture:
 	$(PG) ./scripts/make-fixture.sh
+
+# Mutation testing (gremlins v0.6.0) against a throwaway PostgreSQL; reports
+# in bin/mutate/. PKGS narrows the packages; MUTATE_FLAGS=--dry-run only counts
+# mutants and coverage; gremlins flags go after --, e.g. MUTATE_FLAGS='-- -D origin/main'.
+mutate:
+	./scripts/mutate.sh $(PKGS) $(MUTATE_FLAGS)
 
 clean:
 	rm -rf $(BIN)
