@@ -2,7 +2,6 @@ package schema
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -10,73 +9,126 @@ import (
 	"github.com/pganalyze/pg_query_go/v5/parser"
 )
 
-// Builder accumulates DDL statements into a Catalog. It is not safe for
-// concurrent use.
+// Builder follows a SQL script statement by statement, the way PostgreSQL
+// would run it in one psql session, and accumulates the schema it defines
+// into a Catalog. Where it cannot tell what PostgreSQL would do, it returns
+// an error rather than guess. It is not safe for concurrent use.
 type Builder struct {
 	cat *Catalog
-	// indexes are unique indexes by name (in their table's schema), for
-	// ADD CONSTRAINT … USING INDEX.
-	indexes map[QName]uniqueIndex
-	// search is the first usable schema of search_path, where unqualified
-	// names go; "" means public.
-	search string
+	// rels holds every relation name, whatever its kind: PostgreSQL keeps
+	// tables, views, sequences, indexes and composite types in one namespace
+	// per schema, so the kind found first on the search path decides what an
+	// unqualified name means. Temporary relations are under schema pg_temp.
+	rels    map[QName]relKind
+	indexes map[QName]*index
+	views   map[QName]*view
+	// types are the range, base and shell types, which the Catalog does not
+	// describe but whose names resolve and collide like any other type's.
+	types   map[QName]bool
+	schemas map[string]bool // schemas the script has (public until dropped)
+	tempNS  bool            // the session has created its temporary schema
+
+	session
+	// changes counts model changes, so that a rollback can tell whether it
+	// would undo one.
+	changes int
 }
 
-type uniqueIndex struct {
-	table *Table
-	key   *Key
-}
-
-// NewBuilder returns an empty Builder; unqualified names mean public until a
-// search_path setting says otherwise.
+// NewBuilder returns a Builder for a fresh database (schema public, nothing
+// in it) at the start of a session whose role is not known.
 func NewBuilder() *Builder {
-	return &Builder{
+	b := &Builder{
 		cat: &Catalog{
 			Enums:     map[QName]*Enum{},
 			Domains:   map[QName]*Domain{},
 			Sequences: map[QName]*Sequence{},
 			byName:    map[QName]*Table{},
 		},
-		indexes: map[QName]uniqueIndex{},
+		rels:    map[QName]relKind{},
+		indexes: map[QName]*index{},
+		views:   map[QName]*view{},
+		types:   map[QName]bool{},
+		schemas: map[string]bool{"public": true},
 	}
+	b.startSession()
+	return b
 }
 
-// ParseError reports a statement PostgreSQL's parser rejects.
-type ParseError struct {
-	Message string
-	Offset  int // byte offset in the statement, -1 if unknown
-}
-
-func (e *ParseError) Error() string {
-	if e.Offset < 0 {
-		return "schema: " + e.Message
-	}
-	return fmt.Sprintf("schema: %s (at byte %d of the statement)", e.Message, e.Offset)
-}
-
-// Add feeds one SQL statement as it appears in a dump (leading comments, CRLF
-// line ends and a trailing semicolon are fine). Statements that define no
-// schema are skipped on their first keywords without being parsed (text
-// holding several statements is judged by the first and then applied whole).
-// A statement the parser rejects gives a *ParseError.
+// Add feeds one SQL statement as it appears in a dump (leading comments,
+// CRLF line ends and a trailing semicolon are fine) and applies what it does
+// to the schema; it is Statement without the classification. Statements that
+// neither define schema nor act on data are skipped on their first keywords
+// without being parsed. A statement the parser rejects gives a *ParseError;
+// one the model cannot follow as PostgreSQL would gives one of this package's
+// other error types.
 func (b *Builder) Add(sql string) error {
-	if !defines(sql) {
-		return nil
+	_, err := b.Statement(sql)
+	return err
+}
+
+// Statement applies one SQL statement exactly like Add and says what it
+// does besides defining schema. Text holding several statements is applied
+// whole, as PostgreSQL runs a multi-statement query: in one implicit
+// transaction. Their effects are merged (Opaque when they differ in kind).
+func (b *Builder) Statement(sql string) (Effect, error) {
+	r := routeOf(sql)
+	if b.set.scsOff && r != skip && strings.IndexByte(sql, '\\') >= 0 {
+		return Effect{}, errScs
+	}
+	switch r {
+	case skip, literalRows:
+		return Effect{}, nil
+	case loData:
+		return Effect{Kind: LargeObject, What: "large object data (lowrite)"}, nil
+	case loMeta:
+		return Effect{Kind: LargeObject, What: "large object metadata"}, nil
+	case scanView:
+		if ok, err := b.scannedView(sql); ok {
+			return Effect{}, err
+		}
 	}
 	res, err := pg_query.Parse(sql)
 	if err != nil {
-		var pe *parser.Error
-		if errors.As(err, &pe) {
-			return &ParseError{Message: pe.Message, Offset: charToByte(sql, pe.Cursorpos)}
+		return Effect{}, parseError(sql, err)
+	}
+	var eff Effect
+	for i, raw := range res.Stmts {
+		if len(res.Stmts) > 1 && b.tx == nil {
+			b.begin(true)
 		}
+		var e Effect
+		// The text was parsed with standard_conforming_strings on; a
+		// statement before this one may have turned it off.
+		if i > 0 && b.set.scsOff && strings.IndexByte(sql, '\\') >= 0 {
+			err = errScs
+		} else {
+			e, err = b.apply(raw.Stmt)
+		}
+		if err != nil {
+			if b.tx != nil && b.tx.implicit { // PostgreSQL aborts the implicit block
+				b.set, b.kept, b.tx = b.tx.begin.set, b.tx.begin.kept, nil
+			}
+			return Effect{}, err
+		}
+		eff = eff.merge(e)
+	}
+	if b.tx != nil && b.tx.implicit {
+		b.commit()
+	}
+	return eff, nil
+}
+
+var errScs = &UnsupportedError{Statement: "a statement with a backslash",
+	Reason: "standard_conforming_strings is off, so backslashes in its string literals are escapes, which the bundled parser does not read"}
+
+// parseError turns the parser's error into a *ParseError, noting syntax of
+// a later release that would explain it.
+func parseError(sql string, err error) *ParseError {
+	var pe *parser.Error
+	if !errors.As(err, &pe) {
 		return &ParseError{Message: err.Error(), Offset: -1}
 	}
-	for _, raw := range res.Stmts {
-		if err := b.statement(raw.Stmt); err != nil {
-			return err
-		}
-	}
-	return nil
+	return &ParseError{Message: pe.Message, Offset: charToByte(sql, pe.Cursorpos), Newer: newerSyntax(sql)}
 }
 
 // charToByte turns the parser's 1-based character position into a byte
@@ -102,70 +154,71 @@ func charToByte(s string, pos int) int {
 	return min(i, len(s))
 }
 
-func (b *Builder) statement(n *pg_query.Node) error {
+// apply runs one parsed statement.
+func (b *Builder) apply(n *pg_query.Node) (Effect, error) {
+	var err error
 	switch s := n.GetNode().(type) {
-	case *pg_query.Node_CreateStmt:
-		return b.createTable(s.CreateStmt)
-	case *pg_query.Node_AlterTableStmt:
-		return b.alterTable(s.AlterTableStmt)
-	case *pg_query.Node_IndexStmt:
-		b.createIndex(s.IndexStmt)
-	case *pg_query.Node_CreateEnumStmt:
-		q := b.qualify(strs(s.CreateEnumStmt.TypeName))
-		b.cat.Enums[q] = &Enum{Name: q, Labels: strs(s.CreateEnumStmt.Vals)}
-	case *pg_query.Node_AlterEnumStmt:
-		b.alterEnum(s.AlterEnumStmt)
-	case *pg_query.Node_CreateDomainStmt:
-		return b.createDomain(s.CreateDomainStmt)
-	case *pg_query.Node_AlterDomainStmt:
-		return b.alterDomain(s.AlterDomainStmt)
-	case *pg_query.Node_CreateSeqStmt:
-		if s.CreateSeqStmt.Sequence.GetRelpersistence() == "t" {
-			return nil
-		}
-		q := b.relName(s.CreateSeqStmt.Sequence)
-		if s.CreateSeqStmt.IfNotExists && b.cat.Sequences[q] != nil {
-			return nil
-		}
-		b.defineSequence(q, Type{Schema: "pg_catalog", Name: "int8"}, s.CreateSeqStmt.Options)
-	case *pg_query.Node_AlterSeqStmt:
-		if seq := b.cat.Sequences[b.relName(s.AlterSeqStmt.Sequence)]; seq != nil {
-			b.applySeqOptions(seq, parseSeqOptions(s.AlterSeqStmt.Options))
-		}
+	case *pg_query.Node_TransactionStmt:
+		err = b.transaction(s.TransactionStmt)
 	case *pg_query.Node_VariableSetStmt:
-		b.setSearchPath(s.VariableSetStmt)
-	case *pg_query.Node_SelectStmt:
-		b.setConfig(s.SelectStmt)
+		err = b.variableSet(s.VariableSetStmt)
+	case *pg_query.Node_DiscardStmt:
+		err = b.discard(s.DiscardStmt)
+	case *pg_query.Node_AlterRoleSetStmt:
+		b.noteStartSettings(s.AlterRoleSetStmt.Setstmt)
+	case *pg_query.Node_AlterDatabaseSetStmt:
+		b.noteStartSettings(s.AlterDatabaseSetStmt.Setstmt)
+	case *pg_query.Node_AlterSystemStmt:
+		b.noteStartSettings(s.AlterSystemStmt.Setstmt)
+
+	case *pg_query.Node_CreateSchemaStmt:
+		err = b.createSchema(s.CreateSchemaStmt)
+	case *pg_query.Node_CreateStmt:
+		err = b.createTable(s.CreateStmt)
+	case *pg_query.Node_CreateForeignTableStmt:
+		err = b.createOther(s.CreateForeignTableStmt.BaseStmt.GetRelation(), relForeign, s.CreateForeignTableStmt.BaseStmt.GetIfNotExists())
+	case *pg_query.Node_CompositeTypeStmt:
+		err = b.createOther(s.CompositeTypeStmt.Typevar, relComposite, false)
+	case *pg_query.Node_ViewStmt:
+		err = b.createView(s.ViewStmt.View, relView, s.ViewStmt.Replace, false, treeMentions(s.ViewStmt.Query))
+	case *pg_query.Node_AlterTableStmt:
+		err = b.alterTable(s.AlterTableStmt)
+	case *pg_query.Node_IndexStmt:
+		err = b.createIndex(s.IndexStmt)
+	case *pg_query.Node_CreateEnumStmt:
+		err = b.createEnum(s.CreateEnumStmt)
+	case *pg_query.Node_AlterEnumStmt:
+		err = b.alterEnum(s.AlterEnumStmt)
+	case *pg_query.Node_CreateDomainStmt:
+		err = b.createDomain(s.CreateDomainStmt)
+	case *pg_query.Node_AlterDomainStmt:
+		err = b.alterDomain(s.AlterDomainStmt)
+	case *pg_query.Node_CreateRangeStmt:
+		err = b.createRange(s.CreateRangeStmt)
+	case *pg_query.Node_DefineStmt:
+		if s.DefineStmt.Kind == pg_query.ObjectType_OBJECT_TYPE {
+			err = b.createBaseType(s.DefineStmt)
+		}
+	case *pg_query.Node_CreateSeqStmt:
+		err = b.createSequence(s.CreateSeqStmt)
+	case *pg_query.Node_AlterSeqStmt:
+		err = b.alterSequence(s.AlterSeqStmt)
+	case *pg_query.Node_DropStmt:
+		err = b.drop(s.DropStmt)
+	case *pg_query.Node_RenameStmt:
+		err = b.rename(s.RenameStmt)
+	case *pg_query.Node_AlterObjectSchemaStmt:
+		err = b.setSchema(s.AlterObjectSchemaStmt)
+	case *pg_query.Node_DropOwnedStmt:
+		err = &UnsupportedError{Statement: "DROP OWNED", Reason: "the model does not track owners, so it cannot tell what it drops"}
+	default:
+		return b.effect(n)
 	}
-	return nil
+	return Effect{}, err
 }
 
-// creationSchema is where an unqualified name goes.
-func (b *Builder) creationSchema() string {
-	if b.search == "" {
-		return "public"
-	}
-	return b.search
-}
-
-func (b *Builder) relName(rv *pg_query.RangeVar) QName {
-	if rv.GetSchemaname() != "" {
-		return QName{rv.Schemaname, rv.GetRelname()}
-	}
-	return QName{b.creationSchema(), rv.GetRelname()}
-}
-
-// qualify turns a parsed dotted name (catalog.schema.name, schema.name or
-// name) into a QName.
-func (b *Builder) qualify(names []string) QName {
-	switch len(names) {
-	case 0:
-		return QName{}
-	case 1:
-		return QName{b.creationSchema(), names[0]}
-	}
-	return QName{names[len(names)-2], names[len(names)-1]}
-}
+// touch records that the model changed.
+func (b *Builder) touch() { b.changes++ }
 
 // strs collects the String nodes of a list (names, key columns, labels).
 func strs(nodes []*pg_query.Node) []string {
@@ -178,162 +231,9 @@ func strs(nodes []*pg_query.Node) []string {
 	return out
 }
 
-// setSearchPath tracks SET search_path and RESET search_path.
-func (b *Builder) setSearchPath(s *pg_query.VariableSetStmt) {
-	if s.Name != "search_path" {
-		return
-	}
-	switch s.Kind {
-	case pg_query.VariableSetKind_VAR_SET_VALUE:
-		var names []string
-		for _, a := range s.Args {
-			names = append(names, a.GetAConst().GetSval().GetSval())
-		}
-		b.search = firstSchema(names)
-	case pg_query.VariableSetKind_VAR_SET_DEFAULT, pg_query.VariableSetKind_VAR_RESET:
-		b.search = ""
-	}
-}
-
-// setConfig tracks pg_dump's SELECT pg_catalog.set_config('search_path', '…', false).
-func (b *Builder) setConfig(s *pg_query.SelectStmt) {
-	if len(s.TargetList) != 1 {
-		return
-	}
-	fc := s.TargetList[0].GetResTarget().GetVal().GetFuncCall()
-	if fc == nil || len(fc.Args) < 2 {
-		return
-	}
-	fn := strs(fc.Funcname)
-	if len(fn) == 0 || fn[len(fn)-1] != "set_config" ||
-		fc.Args[0].GetAConst().GetSval().GetSval() != "search_path" {
-		return
-	}
-	value := fc.Args[1].GetAConst().GetSval()
-	if value == nil {
-		return
-	}
-	var names []string
-	for _, item := range splitList(value.Sval) {
-		if parts, err := splitQualified(item, true); err == nil && len(parts) == 1 {
-			names = append(names, parts[0])
-		}
-	}
-	b.search = firstSchema(names)
-}
-
-// splitList splits a search_path value on commas outside double quotes and
-// trims the blanks around each item.
-func splitList(s string) []string {
-	var out []string
-	quoted, start := false, 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] == '"' {
-			quoted = !quoted
-		}
-		if i == len(s) || s[i] == ',' && !quoted {
-			if item := strings.TrimSpace(s[start:i]); item != "" {
-				out = append(out, item)
-			}
-			start = i + 1
-		}
-	}
-	return out
-}
-
-// firstSchema picks the schema new objects are created in: the first entry
-// of the path, skipping "$user" (the role is unknown here) and pg_catalog
-// (nobody creates tables there). "" means public.
-func firstSchema(names []string) string {
-	for _, n := range names {
-		if n != "$user" && n != "pg_catalog" && n != "" {
-			return n
-		}
-	}
-	return ""
-}
-
-func (b *Builder) alterEnum(s *pg_query.AlterEnumStmt) {
-	e := b.cat.Enums[b.qualify(strs(s.TypeName))]
-	if e == nil {
-		return
-	}
-	if s.OldVal != "" { // RENAME VALUE
-		for i, l := range e.Labels {
-			if l == s.OldVal {
-				e.Labels[i] = s.NewVal
-			}
-		}
-		return
-	}
-	at := len(e.Labels)
-	for i, l := range e.Labels {
-		if l == s.NewVal {
-			return // already there: IF NOT EXISTS, or an error PostgreSQL would raise
-		}
-		if l == s.NewValNeighbor {
-			at = i
-			if s.NewValIsAfter {
-				at++
-			}
-		}
-	}
-	e.Labels = append(e.Labels[:at], append([]string{s.NewVal}, e.Labels[at:]...)...)
-}
-
-func (b *Builder) createDomain(s *pg_query.CreateDomainStmt) error {
-	d := &Domain{Name: b.qualify(strs(s.Domainname))}
-	d.Base, _ = b.typeOf(s.TypeName)
-	for _, n := range s.Constraints {
-		if err := b.domainConstraint(d, n.GetConstraint()); err != nil {
-			return err
-		}
-	}
-	b.cat.Domains[d.Name] = d
-	return nil
-}
-
-func (b *Builder) alterDomain(s *pg_query.AlterDomainStmt) error {
-	d := b.cat.Domains[b.qualify(strs(s.TypeName))]
-	if d == nil {
-		return nil
-	}
-	switch s.Subtype {
-	case "C": // ADD CONSTRAINT
-		return b.domainConstraint(d, s.Def.GetConstraint())
-	case "O": // SET NOT NULL
-		d.NotNull = true
-	case "N": // DROP NOT NULL
-		d.NotNull = false
-	}
-	return nil
-}
-
-func (b *Builder) domainConstraint(d *Domain, c *pg_query.Constraint) error {
-	switch c.GetContype() {
-	case pg_query.ConstrType_CONSTR_NOTNULL:
-		d.NotNull = true
-	case pg_query.ConstrType_CONSTR_CHECK:
-		chk, err := b.check(c, true)
-		if err != nil {
-			return err
-		}
-		if chk.Name == "" {
-			taken := map[string]bool{}
-			for _, o := range d.Checks {
-				taken[o.Name] = true
-			}
-			chk.Name = freeName(taken, d.Name.Name, "", "check")
-		}
-		d.Checks = append(d.Checks, chk)
-	}
-	return nil
-}
-
 // objectName builds the name PostgreSQL gives an unnamed constraint, index or
 // sequence: name1_name2_label, shortening the longer of name1 and name2 until
-// it fits in 63 bytes (without splitting a UTF-8 character). The numeric
-// suffix PostgreSQL adds on a clash is not reproduced.
+// it fits in 63 bytes (without splitting a UTF-8 character).
 func objectName(name1, name2, label string) string {
 	const maxLen = 63
 	avail := maxLen - len(label) - 1
@@ -357,9 +257,9 @@ func objectName(name1, name2, label string) string {
 
 // freeName is objectName with a counter appended to the label while the
 // name is taken, as PostgreSQL does: t_a_check, t_a_check1, …
-func freeName(taken map[string]bool, name1, name2, label string) string {
+func freeName(taken func(string) bool, name1, name2, label string) string {
 	name := objectName(name1, name2, label)
-	for n := 1; taken[name]; n++ {
+	for n := 1; taken(name); n++ {
 		name = objectName(name1, name2, label+strconv.Itoa(n))
 	}
 	return name
@@ -367,6 +267,9 @@ func freeName(taken map[string]bool, name1, name2, label string) string {
 
 // clipUTF8 cuts s to at most n bytes at a character boundary.
 func clipUTF8(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
 	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
 		n--
 	}

@@ -41,6 +41,15 @@ func column(t *testing.T, tb *Table, name string) *Column {
 	return c
 }
 
+// plainKey is a key on plain columns, as PRIMARY KEY and UNIQUE make.
+func plainKey(name string, cols ...string) *Key {
+	k := &Key{Name: name, Columns: cols}
+	for _, c := range cols {
+		k.Parts = append(k.Parts, KeyPart{Column: c})
+	}
+	return k
+}
+
 func pg(name string, mods ...int32) Type {
 	if len(mods) == 0 {
 		mods = nil
@@ -112,7 +121,7 @@ func TestTypes(t *testing.T) {
 }
 
 func TestSerial(t *testing.T) {
-	c := build(t, `CREATE TABLE shop.orders (id serial PRIMARY KEY, big bigserial, small smallserial, note text);`)
+	c := build(t, `CREATE SCHEMA shop;`, `CREATE TABLE shop.orders (id serial PRIMARY KEY, big bigserial, small smallserial, note text);`)
 	tb := table(t, c, "shop.orders")
 	id := column(t, tb, "id")
 	if !id.Type.Equal(pg("int4")) || !id.NotNull || id.Default != "nextval('shop.orders_id_seq'::regclass)" ||
@@ -231,7 +240,7 @@ func TestSequenceDefaults(t *testing.T) {
 			t.Fatalf("sequence %s missing", name)
 		}
 		got := *s
-		got.OwnedBy = nil // checked below
+		got.OwnedBy, got.ownerInferred = nil, false // checked below
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("sequence %s = %+v, want %+v", name, got, want)
 		}
@@ -270,7 +279,7 @@ func TestKeysAndForeignKeys(t *testing.T) {
 		t.Error("PK columns are NOT NULL")
 	}
 	b := table(t, c, "b")
-	want := &ForeignKey{Name: "b_x_y_fkey", Columns: []string{"x", "y"}, RefTable: QName{"public", "a"}, RefColumns: []string{"x", "y"}}
+	want := &ForeignKey{Name: "b_x_y_fkey", Columns: []string{"x", "y"}, RefTable: QName{"public", "a"}, RefColumns: []string{"x", "y"}, key: "a_pkey"}
 	if len(b.ForeignKeys) != 1 || !reflect.DeepEqual(b.ForeignKeys[0], want) {
 		t.Errorf("composite FK = %+v", b.ForeignKeys)
 	}
@@ -278,10 +287,13 @@ func TestKeysAndForeignKeys(t *testing.T) {
 	if users.PrimaryKey.Name != "users_pk" {
 		t.Errorf("named PK = %+v", users.PrimaryKey)
 	}
+	active := plainKey("users_active_idx", "handle")
+	active.Partial, active.where = true, []string{"id"}
 	wantU := []*Key{
-		{Name: "users_email_key", Columns: []string{"email"}},
-		{Name: "users_handle_idx", Columns: []string{"handle"}},
-		{Name: "users_active_idx", Columns: []string{"handle"}, Partial: true},
+		plainKey("users_email_key", "email"),
+		plainKey("users_handle_idx", "handle"),
+		{Name: "users_lower_idx", Columns: []string{"email"}, Parts: []KeyPart{{Column: "email", Fold: FoldLower}}},
+		active,
 	}
 	if !reflect.DeepEqual(users.Uniques, wantU) {
 		t.Errorf("users uniques:")
@@ -291,8 +303,8 @@ func TestKeysAndForeignKeys(t *testing.T) {
 	}
 	logins := table(t, c, "logins")
 	wantL := []*ForeignKey{
-		{Name: "logins_email_fkey", Columns: []string{"email"}, RefTable: QName{"public", "users"}, RefColumns: []string{"email"}},
-		{Name: "logins_by_fkey", Columns: []string{"by_id"}, RefTable: QName{"public", "users"}, RefColumns: []string{"id"}},
+		{Name: "logins_email_fkey", Columns: []string{"email"}, RefTable: QName{"public", "users"}, RefColumns: []string{"email"}, key: "users_email_key"},
+		{Name: "logins_by_fkey", Columns: []string{"by_id"}, RefTable: QName{"public", "users"}, RefColumns: []string{"id"}, key: "users_pk"},
 	}
 	if !reflect.DeepEqual(logins.ForeignKeys, wantL) {
 		t.Errorf("FK to UNIQUE column: %+v", logins.ForeignKeys)
@@ -316,10 +328,10 @@ func TestUsingIndex(t *testing.T) {
 		`ALTER TABLE public.t ADD CONSTRAINT t_code_key UNIQUE USING INDEX t_code_idx;`,
 	)
 	tb := table(t, c, "t")
-	if !reflect.DeepEqual(tb.PrimaryKey, &Key{Name: "t_pkey", Columns: []string{"id"}}) {
+	if !reflect.DeepEqual(tb.PrimaryKey, plainKey("t_pkey", "id")) {
 		t.Errorf("PK = %+v", tb.PrimaryKey)
 	}
-	if len(tb.Uniques) != 1 || !reflect.DeepEqual(tb.Uniques[0], &Key{Name: "t_code_key", Columns: []string{"code"}}) {
+	if len(tb.Uniques) != 1 || !reflect.DeepEqual(tb.Uniques[0], plainKey("t_code_key", "code")) {
 		t.Errorf("uniques = %+v", tb.Uniques)
 	}
 }
@@ -446,35 +458,6 @@ func TestEnums(t *testing.T) {
 	}
 }
 
-func TestSearchPath(t *testing.T) {
-	c := build(t,
-		`CREATE TABLE plain (id integer);`,
-		`SET search_path = app, public;`,
-		`CREATE TYPE mood AS ENUM ('a');`,
-		`CREATE TABLE t (m mood, x text);`,
-		`CREATE TABLE public.other (id int);`,
-		`SET search_path TO "$user", "Sales";`,
-		`CREATE TABLE orders (id int);`,
-		`SELECT pg_catalog.set_config('search_path', '', false);`,
-		`CREATE TABLE again (id int);`,
-		`SELECT pg_catalog.set_config('search_path', 'Billing, "Mixed Case"', false);`,
-		`CREATE TABLE inv (id int);`,
-		`RESET search_path;`,
-		`CREATE TABLE last (id int);`,
-	)
-	var names []string
-	for _, tb := range c.Tables {
-		names = append(names, tb.Name.String())
-	}
-	want := []string{"public.plain", "app.t", "public.other", `"Sales".orders`, "public.again", "billing.inv", "public.last"}
-	if !reflect.DeepEqual(names, want) {
-		t.Errorf("tables %v, want %v", names, want)
-	}
-	if typ := table(t, c, "app.t").Columns[0].Type; !typ.Equal(Type{Schema: "app", Name: "mood"}) {
-		t.Errorf("unqualified user type resolved to %v", typ)
-	}
-}
-
 func TestPartitionsAndInheritance(t *testing.T) {
 	c := build(t,
 		`CREATE TABLE public.r (id integer PRIMARY KEY);`,
@@ -541,7 +524,7 @@ func TestIgnoredStatements(t *testing.T) {
 		`GRANT ALL ON SCHEMA public TO PUBLIC;`,
 		"CREATE FUNCTION public.f() RETURNS trigger\n    LANGUAGE plpgsql\n    AS $$ BEGIN CREATE TABLE x (; END $$;",
 		`CREATE VIEW public.v AS SELECT 1;`,
-		`CREATE INDEX idx ON public.t (((( ;`, // never parsed: a plain index tells us nothing
+		`CREATE TRIGGER x BEFORE INSERT ON t (((( ;`, // never parsed: triggers define no schema
 		`ALTER TABLE public.t OWNER TO postgres;`,
 		`ALTER TABLE ONLY public."We ird" OWNER TO "Role";`,
 		`SELECT pg_catalog.setval('public.s', 10, true);`,
@@ -559,33 +542,90 @@ func TestIgnoredStatements(t *testing.T) {
 	}
 }
 
-func TestDefines(t *testing.T) {
-	for sql, want := range map[string]bool{
-		"CREATE TABLE t (a int);":                                 true,
-		"create unlogged table t (a int);":                        true,
-		"/* x /* nested */ */ -- c\r\nCREATE TABLE t();":          true,
-		"CREATE UNIQUE INDEX i ON t (a);":                         true,
-		"CREATE INDEX i ON t (a);":                                false,
-		"CREATE TYPE t AS ENUM ('a');":                            true,
-		"CREATE DOMAIN d AS int;":                                 true,
-		"CREATE SEQUENCE s;":                                      true,
-		"CREATE FUNCTION f() RETURNS int AS 'x';":                 false,
-		"ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY (a);":    true,
-		"ALTER TABLE t OWNER TO x;":                               false,
-		"ALTER TABLE t ADD COLUMN c int, OWNER TO x;":             true,
-		"ALTER SEQUENCE s OWNED BY t.a;":                          true,
-		"ALTER SEQUENCE public.s OWNER TO postgres;":              false,
-		"ALTER INDEX i ATTACH PARTITION j;":                       false,
-		"SET search_path = a;":                                    true,
-		"SET SESSION search_path TO a;":                           true,
-		"SET client_encoding = 'UTF8';":                           false,
-		"SELECT pg_catalog.set_config('search_path', '', false);": true,
-		"SELECT pg_catalog.setval('s', 1, true);":                 false,
-		"RESET search_path;":                                      true,
-		"INSERT INTO t VALUES (1);":                               false,
+func TestRoute(t *testing.T) {
+	for sql, want := range map[string]route{
+		"CREATE TABLE t (a int);":                                 parse,
+		"create unlogged table t (a int);":                        parse,
+		"/* x /* nested */ */ -- c\r\nCREATE TABLE t();":          parse,
+		"CREATE UNIQUE INDEX i ON t (a);":                         parse,
+		"CREATE INDEX i ON t (a);":                                parse,
+		"CREATE TYPE t AS ENUM ('a');":                            parse,
+		"CREATE DOMAIN d AS int;":                                 parse,
+		"CREATE SEQUENCE s;":                                      parse,
+		"CREATE TEMP SEQUENCE s;":                                 parse,
+		"CREATE GLOBAL TEMPORARY TABLE t ();":                     parse,
+		"CREATE SCHEMA s;":                                        parse,
+		"CREATE FOREIGN TABLE f () SERVER s;":                     parse,
+		"CREATE ROLE r PASSWORD 'x';":                             parse,
+		"CREATE OR REPLACE VIEW v AS SELECT 1;":                   scanView,
+		"CREATE TEMP RECURSIVE VIEW v (n) AS SELECT 1;":           scanView,
+		"CREATE MATERIALIZED VIEW m AS SELECT 1;":                 scanView,
+		"CREATE FUNCTION f() RETURNS int AS 'x';":                 skip,
+		"CREATE OR REPLACE FUNCTION f() RETURNS int AS 'x';":      skip,
+		"CREATE EXTENSION x;":                                     skip,
+		"CREATE /* c */ TABLE t ();":                              parse,
+		"ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY (a);":    parse,
+		"ALTER TABLE t OWNER TO x;":                               skip,
+		"ALTER TABLE t ADD COLUMN c int, OWNER TO x;":             parse,
+		"ALTER SEQUENCE s OWNED BY t.a;":                          parse,
+		"ALTER SEQUENCE public.s OWNER TO postgres;":              skip,
+		"ALTER INDEX i ATTACH PARTITION j;":                       parse,
+		"ALTER SCHEMA a RENAME TO b;":                             parse,
+		"ALTER SCHEMA a OWNER TO b;":                              skip,
+		"ALTER FOREIGN DATA WRAPPER w OPTIONS (a 'b');":           skip,
+		"ALTER FUNCTION f() OWNER TO x;":                          skip,
+		"ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO x;":   skip,
+		"ALTER ROLE r SET search_path = a;":                       parse,
+		"ALTER USER MAPPING FOR r SERVER s OPTIONS (a 'b');":      skip,
+		"ALTER LARGE OBJECT 1 OWNER TO x;":                        loMeta,
+		"DROP TABLE t;":                                           parse,
+		"DROP SCHEMA s CASCADE;":                                  parse,
+		"DROP FUNCTION f();":                                      skip,
+		"DROP FOREIGN DATA WRAPPER w;":                            skip,
+		"SET search_path = a;":                                    parse,
+		"SET SESSION search_path TO a;":                           parse,
+		"set local SEARCH_PATH to a;":                             parse,
+		`SET "search_path" TO a;`:                                 parse,
+		"SET ROLE r;":                                             parse,
+		"SET SESSION AUTHORIZATION r;":                            parse,
+		"SET client_encoding = 'UTF8';":                           skip,
+		"SET standard_conforming_strings = off;":                  parse,
+		"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;":   skip,
+		"SELECT pg_catalog.set_config('search_path', '', false);": parse,
+		"SELECT pg_catalog.setval('s', 1, true);":                 parse,
+		"SELECT pg_catalog.lowrite(0, '\\x0a0b');":                loData,
+		"SELECT pg_catalog.lowrite(0, '\\x0a'), public.f();":      parse,
+		"SELECT pg_catalog.lo_open('16385', 131072);":             parse,
+		"RESET search_path;":                                      parse,
+		"RESET ALL;":                                              parse,
+		"RESET statement_timeout;":                                skip,
+		"DISCARD ALL;":                                            parse,
+		"BEGIN;":                                                  parse,
+		"ROLLBACK TO SAVEPOINT a;":                                parse,
+		"INSERT INTO t VALUES (1);":                               literalRows,
+		"INSERT INTO public.\"T\" (a, \"b\") VALUES (1, 'x''y'), (-2.5e3, NULL), (DEFAULT, B'01') ;\n-- end": literalRows,
+		"INSERT INTO t VALUES ('a'), (now());":             parse,
+		"INSERT INTO t VALUES ('a'::text);":                parse,
+		"INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;": parse,
+		"INSERT INTO t VALUES (1); SELECT public.f();":     parse,
+		"INSERT INTO t VALUES ('a\\', ', public.f(), ');":  literalRows, // standard_conforming_strings on: two literals
+		"INSERT INTO t SELECT 1;":                          parse,
+		"WITH x AS (SELECT 1) SELECT * FROM x;":            parse,
+		"(SELECT 1);":                                      parse,
+		"DO $$ BEGIN END $$;":                              parse,
+		"TRUNCATE t;":                                      skip,
+		"TABLE t;":                                         skip,
+		"COMMENT ON TABLE t IS 'x';":                       skip,
+		"COMMENT ON LARGE OBJECT 1 IS 'x';":                loMeta,
+		"COMMENT /* c */ ON LARGE OBJECT 1 IS 'x';":        parse,
+		"GRANT ALL ON TABLE t TO x;":                       skip,
+		"GRANT SELECT ON LARGE OBJECT 1 TO x;":             parse,
+		"SECURITY LABEL FOR p ON LARGE OBJECT 1 IS 'x';":   parse,
+		"\\connect db":                                     skip,
+		"":                                                 skip,
 	} {
-		if got := defines(sql); got != want {
-			t.Errorf("defines(%q) = %v, want %v", sql, got, want)
+		if got := routeOf(sql); got != want {
+			t.Errorf("routeOf(%q) = %v, want %v", sql, got, want)
 		}
 	}
 }
@@ -625,5 +665,22 @@ func TestObjectName(t *testing.T) {
 	}
 	if got := objectName(strings.Repeat("ı", 40), "", "pkey"); len(got) > 63 || !strings.HasSuffix(got, "ı_pkey") {
 		t.Errorf("objectName must not split a character: %q", got)
+	}
+}
+
+func TestIsLowrite(t *testing.T) {
+	for s, want := range map[string]bool{
+		"SELECT pg_catalog.lowrite(0, '\\x4142');\n":         true,
+		"select  PG_CATALOG . lowrite ( 12 , '\\x' ) ; -- c": true,
+		"SELECT pg_catalog.lowrite(0, '\\x41'), public.f();": false,
+		"SELECT pg_catalog.lowrite(0, '\\x41'' ');":          false,
+		"SELECT pg_catalog.lowrite(0, 'AB');":                false,
+		"SELECT pg_catalog.lowrite(f(), '\\x41');":           false,
+		"SELECT pg_catalog.lowrite(0, '\\x41');SELECT 1;":    false,
+		"SELECT pg_catalog.lowrite(0, '\\x41":                false,
+	} {
+		if got := isLowrite(s); got != want {
+			t.Errorf("isLowrite(%q) = %v", s, got)
+		}
 	}
 }

@@ -17,9 +17,10 @@ type Table struct {
 	Parent      *QName // partition parent or (first) inheritance parent
 	Partitioned bool   // has PARTITION BY
 	PrimaryKey  *Key
-	Uniques     []*Key // UNIQUE constraints and unique indexes on plain columns
+	Uniques     []*Key // UNIQUE constraints and unique indexes
 	ForeignKeys []*ForeignKey
-	Checks      []*Check // every CHECK constraint of the table
+	Checks      []*Check     // every CHECK constraint of the table
+	Exclusions  []*Exclusion // EXCLUDE constraints
 
 	inherits []QName // CREATE TABLE … INHERITS / PARTITION OF, in order
 }
@@ -46,13 +47,49 @@ type Column struct {
 	// Checks are the table's CHECKs whose expression references this column
 	// and no other (wherever they were declared); they are also in Table.Checks.
 	Checks []*Check
+
+	local       bool // defined by the table itself, not (only) inherited
+	inh         int  // how many parents the column comes from
+	seqInferred bool // Sequence was inferred from the sequence's OWNED BY
 }
 
 // Key is a primary key, UNIQUE constraint or unique index.
 type Key struct {
-	Name    string
+	Name string
+	// Columns are the columns taking part in the key: its plain and folded
+	// columns, and the columns its expressions read.
 	Columns []string
-	Partial bool // unique index with a WHERE clause: unique only among matching rows
+	Parts   []KeyPart // the key's elements, in order
+	Partial bool      // unique index with a WHERE clause: unique only among matching rows
+	// NullsNotDistinct is UNIQUE NULLS NOT DISTINCT: NULLs count as equal,
+	// so at most one row may have NULL (in every nullable part).
+	NullsNotDistinct bool
+
+	where []string // columns the WHERE clause of a partial index reads
+}
+
+// KeyPart is one element of a key: a column as stored (Column), a column
+// folded to one case (Column and Fold: lower(email)), or any other
+// expression (Expr, Column "").
+type KeyPart struct {
+	Column string
+	Fold   Fold
+	Expr   string // as PostgreSQL's deparser prints it
+}
+
+// Fold is a case folding a key applies to a text column.
+type Fold uint8
+
+const (
+	NoFold    Fold = iota
+	FoldLower      // lower(column)
+	FoldUpper      // upper(column)
+)
+
+// Exclusion is an EXCLUDE constraint.
+type Exclusion struct {
+	Name    string
+	Columns []string // the columns its elements read
 }
 
 // ForeignKey is a FOREIGN KEY constraint.
@@ -61,6 +98,9 @@ type ForeignKey struct {
 	Columns    []string
 	RefTable   QName
 	RefColumns []string // the referenced table's primary key when the DDL names none
+
+	key    string // the referenced key, which the foreign key depends on
+	cloned bool   // copied from a partitioned parent by Builder.Catalog
 }
 
 // Check is a CHECK constraint of a table or domain.
@@ -74,7 +114,9 @@ type Check struct {
 	Op      string // "~" or "~*"
 	Pattern string
 
-	refs []string // columns the expression references
+	refs      []string // columns the expression references
+	local     bool     // declared on the table itself, not only inherited
+	noInherit bool     // NO INHERIT: children do not get it
 }
 
 // Enum is an enum type with its labels in sort order.
@@ -97,6 +139,8 @@ type Sequence struct {
 	Type                       Type // int2, int4 or int8
 	Start, Increment, Min, Max int64
 	OwnedBy                    *ColumnRef
+
+	ownerInferred bool // OwnedBy was inferred by Builder.Catalog, not declared
 }
 
 // ColumnRef names a column of a table.

@@ -115,24 +115,83 @@ func walk(m protoreflect.Message, visit func(protoreflect.Message)) {
 }
 
 // nextvalTarget recognises DEFAULT nextval('seq'::regclass) and returns the
-// sequence. The name is a regclass literal: unquoted parts fold to lower
-// case and an unqualified one is looked up on the search path.
-func (b *Builder) nextvalTarget(n *pg_query.Node) (QName, bool) {
+// sequence. The name is a regclass literal, resolved when the default is
+// set: unquoted parts fold to lower case and an unqualified one is looked up
+// on the search path.
+func (b *Builder) nextvalTarget(n *pg_query.Node) (QName, bool, error) {
 	fc := n.GetFuncCall()
 	if fc == nil || len(fc.Args) != 1 {
-		return QName{}, false
+		return QName{}, false, nil
 	}
 	fn := strs(fc.Funcname)
 	if len(fn) == 0 || fn[len(fn)-1] != "nextval" {
-		return QName{}, false
+		return QName{}, false, nil
 	}
 	lit := uncast(fc.Args[0]).GetAConst().GetSval()
 	if lit == nil {
-		return QName{}, false
+		return QName{}, false, nil
 	}
-	parts, err := splitQualified(strings.TrimSpace(lit.Sval), true)
+	seq, err := b.ResolveSequence(lit.Sval)
+	return seq, err == nil, err
+}
+
+// ResolveSequence resolves a sequence named the way nextval('…') and
+// setval('…') name one: by the text of a regclass literal, whose unquoted
+// parts fold to lower case and whose unqualified name is looked up on the
+// search path at this point of the script. It fails, with a *ResolveError,
+// unless the name means a sequence.
+func (b *Builder) ResolveSequence(regclass string) (QName, error) {
+	parts, err := splitQualified(strings.TrimSpace(regclass), true)
 	if err != nil || len(parts) > 3 {
-		return QName{}, false
+		return QName{}, &ResolveError{Name: regclass, Reason: "not a valid relation name"}
 	}
-	return b.qualify(parts), true
+	q, kind, err := b.findRel(QName{qualifier(parts), parts[len(parts)-1]})
+	switch {
+	case err != nil:
+		return QName{}, err
+	case kind == 0:
+		return QName{}, &ResolveError{Name: q.String(), Reason: "no such sequence"}
+	case kind != relSequence:
+		return QName{}, &ResolveError{Name: q.String(), Reason: "it is " + kind.String() + ", not a sequence"}
+	}
+	return q, nil
+}
+
+// renameRefs rewrites the column references to old in an expression's text
+// to name.
+func renameRefs(expr, old, name string) (string, error) {
+	res, err := pg_query.Parse("SELECT " + expr)
+	if err != nil || len(res.Stmts) != 1 {
+		return "", &ParseError{Message: "cannot reparse expression " + expr, Offset: -1}
+	}
+	walk(res.ProtoReflect(), func(m protoreflect.Message) {
+		if ref, ok := m.Interface().(*pg_query.ColumnRef); ok && len(ref.Fields) > 0 {
+			if s := ref.Fields[len(ref.Fields)-1].GetString_(); s != nil && s.Sval == old {
+				s.Sval = name
+			}
+		}
+	})
+	out, err := pg_query.Deparse(res)
+	if err != nil {
+		return "", &ParseError{Message: "cannot deparse expression: " + err.Error(), Offset: -1}
+	}
+	return strings.TrimPrefix(out, "SELECT "), nil
+}
+
+// treeMentions collects every name a parse tree mentions: relations,
+// columns, functions, types.
+func treeMentions(n *pg_query.Node) map[string]bool {
+	out := map[string]bool{}
+	if n == nil {
+		return out
+	}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+		switch v := m.Interface().(type) {
+		case *pg_query.RangeVar:
+			out[v.Relname] = true
+		case *pg_query.String:
+			out[v.Sval] = true
+		}
+	})
+	return out
 }

@@ -2,32 +2,26 @@ package schema
 
 import "slices"
 
-// Catalog finishes the model and returns it: foreign keys that name no
-// referenced columns get the referenced table's primary key, partitions get
-// the foreign keys declared on their partitioned parents, and sequences and
-// the columns they feed are linked both ways. It may be called again after
-// more Adds; it returns the same, updated Catalog.
+// Catalog finishes the model and returns it: partitions get the foreign keys
+// declared on their partitioned parents, and sequences and the columns they
+// feed are linked both ways. It may be called again after more statements;
+// it returns the same, updated Catalog.
 func (b *Builder) Catalog() *Catalog {
-	c := b.cat
-	for _, t := range c.Tables {
-		for _, fk := range t.ForeignKeys {
-			if len(fk.RefColumns) == 0 {
-				if rt := c.byName[fk.RefTable]; rt != nil && rt.PrimaryKey != nil {
-					fk.RefColumns = slices.Clone(rt.PrimaryKey.Columns)
-				}
-			}
-		}
-	}
-	inheritForeignKeys(c)
-	linkSequences(c)
-	return c
+	inheritForeignKeys(b.cat)
+	linkSequences(b.cat)
+	return b.cat
 }
 
 // inheritForeignKeys copies the foreign keys of partitioned tables onto their
 // partitions, as PostgreSQL does: pg_dump declares such a key once, on the
-// parent, while the rows are dumped (and masked) per partition. Repeating
-// until nothing changes reaches sub-partitions whatever the table order.
+// parent, while the rows are dumped (and masked) per partition. The copies
+// are made afresh each time, so that constraints dropped since are not
+// copied; repeating until nothing changes reaches sub-partitions whatever
+// the table order.
 func inheritForeignKeys(c *Catalog) {
+	for _, t := range c.Tables {
+		t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *ForeignKey) bool { return fk.cloned })
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, t := range c.Tables {
@@ -43,7 +37,7 @@ func inheritForeignKeys(c *Catalog) {
 					continue
 				}
 				cp := *fk
-				cp.Columns, cp.RefColumns = slices.Clone(fk.Columns), slices.Clone(fk.RefColumns)
+				cp.Columns, cp.RefColumns, cp.cloned = slices.Clone(fk.Columns), slices.Clone(fk.RefColumns), true
 				t.ForeignKeys = append(t.ForeignKeys, &cp)
 				changed = true
 			}
@@ -58,8 +52,21 @@ func sameFK(a, b *ForeignKey) bool {
 // linkSequences makes Column.Sequence and Sequence.OwnedBy agree. OWNED BY
 // (explicit, serial or identity) names the column; a sequence nobody owns is
 // attributed to the first column, in definition order, whose DEFAULT calls
-// nextval on it (pagila's sequences are not OWNED BY anything).
+// nextval on it (pagila's sequences are not OWNED BY anything). Inferred
+// links are redone each time, as later statements may have changed them.
 func linkSequences(c *Catalog) {
+	for _, s := range c.Sequences {
+		if s.ownerInferred {
+			s.OwnedBy, s.ownerInferred = nil, false
+		}
+	}
+	for _, t := range c.Tables {
+		for _, col := range t.Columns {
+			if col.seqInferred {
+				col.Sequence, col.seqInferred = nil, false
+			}
+		}
+	}
 	for _, s := range c.Sequences {
 		if s.OwnedBy == nil {
 			continue
@@ -67,7 +74,7 @@ func linkSequences(c *Catalog) {
 		if t := c.byName[s.OwnedBy.Table]; t != nil {
 			if col := t.Column(s.OwnedBy.Column); col != nil && col.Sequence == nil {
 				name := s.Name
-				col.Sequence = &name
+				col.Sequence, col.seqInferred = &name, true
 			}
 		}
 	}
@@ -77,7 +84,7 @@ func linkSequences(c *Catalog) {
 				continue
 			}
 			if s := c.Sequences[*col.Sequence]; s != nil && s.OwnedBy == nil {
-				s.OwnedBy = &ColumnRef{Table: t.Name, Column: col.Name}
+				s.OwnedBy, s.ownerInferred = &ColumnRef{Table: t.Name, Column: col.Name}, true
 			}
 		}
 	}

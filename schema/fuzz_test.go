@@ -40,19 +40,28 @@ func FuzzQNameString(f *testing.F) {
 	})
 }
 
-// FuzzBuilderAdd: any input either builds or gives a *ParseError whose
-// offset lies within the statement; finishing the catalog never panics.
+// FuzzBuilderAdd: any input either applies or gives one of the package's
+// typed errors (a *ParseError's offset within the statement); the effect is
+// consistent and the model stays whole.
 func FuzzBuilderAdd(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sql string) {
 		b := NewBuilder()
-		if err := b.Add(sql); err != nil {
+		eff, err := b.Statement(sql)
+		if err != nil {
 			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Add(%q) = %T %v, want *ParseError", sql, err, err)
+			if errors.As(err, &pe) {
+				if pe.Offset < -1 || pe.Offset > len(sql) {
+					t.Fatalf("Statement(%q): offset %d outside the statement", sql, pe.Offset)
+				}
+			} else if !isModelError(err) {
+				t.Fatalf("Statement(%q) = %T %v, want a typed error", sql, err, err)
 			}
-			if pe.Offset < -1 || pe.Offset > len(sql) {
-				t.Fatalf("Add(%q): offset %d outside the statement", sql, pe.Offset)
-			}
+		}
+		if eff.Kind > RolePassword || len(eff.Tables) > 0 && eff.Kind != WritesRows || eff.Kind != NoEffect && eff.What == "" {
+			t.Fatalf("Statement(%q) = %+v", sql, eff)
+		}
+		if err == nil {
+			checkModel(t, b)
 		}
 		c := b.Catalog()
 		for _, tb := range c.Tables {
@@ -65,4 +74,15 @@ func FuzzBuilderAdd(f *testing.F) {
 			c.Referencing(tb.Name)
 		}
 	})
+}
+
+// isModelError reports the errors the Builder returns besides *ParseError.
+func isModelError(err error) bool {
+	var (
+		re *ResolveError
+		ee *ExistsError
+		rb *RollbackError
+		ue *UnsupportedError
+	)
+	return errors.As(err, &re) || errors.As(err, &ee) || errors.As(err, &rb) || errors.As(err, &ue)
 }

@@ -45,7 +45,7 @@ func splitDump(text string) []string {
 			i++
 			stmt := text[start:i]
 			out = append(out, stmt)
-			if w, _ := leadingWords(stmt); strings.EqualFold(w[0], "COPY") && containsFold(stmt, "FROM stdin") {
+			if w, _, _ := leadingWords(stmt); strings.EqualFold(w[0], "COPY") && containsFold(stmt, "FROM stdin") {
 				i = skipPast(i, "\n")
 				for i < len(text) {
 					line := text[i:skipPast(i, "\n")]
@@ -80,4 +80,14 @@ func TestSplitDump(t *testing.T) {
 			t.Errorf("statement %d = %q, want %q", i, got[i], want[i])
 		}
 	}
+}
+
+// containsFold is an allocation-free, ASCII case-insensitive strings.Contains.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -96,25 +96,27 @@ var serialTypes = map[string]string{
 }
 
 // typeOf normalises a parsed type name; serial is true for serial types,
-// which come back as their integer type.
-func (b *Builder) typeOf(tn *pg_query.TypeName) (t Type, serial bool) {
-	names := strs(tn.Names)
+// which come back as their integer type. An unqualified name is looked up
+// on the search path; one no schema has (an extension's type, say) is
+// placed in the first schema of the path, where it most likely is.
+func (b *Builder) typeOf(tn *pg_query.TypeName) (t Type, serial bool, err error) {
+	names := strs(tn.GetNames())
 	if len(names) == 0 {
-		return Type{}, false
+		return Type{}, false, nil
 	}
 	name := names[len(names)-1]
 	t.ArrayDims = len(tn.ArrayBounds)
-	switch {
-	case len(names) >= 2:
-		t.Schema = names[len(names)-2]
-	case serialTypes[name] != "" && t.ArrayDims == 0:
-		return Type{Schema: "pg_catalog", Name: serialTypes[name]}, true
-	case builtinTypes[name]:
-		t.Schema = "pg_catalog"
-	default:
-		t.Schema = b.creationSchema()
+	if len(names) == 1 && serialTypes[name] != "" && t.ArrayDims == 0 {
+		return Type{Schema: "pg_catalog", Name: serialTypes[name]}, true, nil
 	}
-	t.Name = name
+	q, err := b.findType(names)
+	if err != nil {
+		return Type{}, false, err
+	}
+	if q.Schema == "" {
+		q.Schema = b.guessSchema()
+	}
+	t.Schema, t.Name = q.Schema, name
 	for _, m := range tn.Typmods {
 		if c := m.GetAConst(); c != nil && c.GetIval() != nil {
 			t.Mods = append(t.Mods, c.GetIval().Ival)
@@ -130,7 +132,18 @@ func (b *Builder) typeOf(tn *pg_query.TypeName) (t Type, serial bool) {
 			t.Mods = nil
 		}
 	}
-	return t, false
+	return t, false, nil
+}
+
+// guessSchema is the first existing schema of the search path, "" if none.
+func (b *Builder) guessSchema() string {
+	exp, _ := b.explicitPath("")
+	for _, e := range exp {
+		if !e.anyUser {
+			return e.schema
+		}
+	}
+	return ""
 }
 
 // intRange gives the value range of the integer types sequences may use.
