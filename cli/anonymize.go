@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -31,8 +32,10 @@ Flags:
                       it with psql -1 -v ON_ERROR_STOP=1
   --secret-file FILE  file holding the masking secret (default: $ANONYMIZE_SECRET).
                       Same secret, same output; without one a random secret is used.
-  -j N                goroutines masking COPY rows (default: one per CPU); the
-                      output does not depend on it
+  -j N                goroutines masking COPY rows (default: one per CPU, at
+                      most four per CPU); the output does not depend on it
+  --max-row-size MiB  refuse a row or statement larger than this (default 512):
+                      each is held whole in memory
   --progress          report progress even when stderr is not a terminal
                       (a line every few seconds, for logs)
   --quiet             no progress and no summary
@@ -56,17 +59,25 @@ func isRulesError(err error) bool {
 // located reports whether err starts with its own file:line location.
 func located(err error) bool {
 	var se *plaindump.SyntaxError
+	var tl *plaindump.ItemTooLargeError
 	var re *pipeline.RowError
 	var st *pipeline.StatementError
 	var co *pipeline.CollisionError
-	return isRulesError(err) || errors.As(err, &se) || errors.As(err, &re) || errors.As(err, &st) || errors.As(err, &co)
+	var rf *pipeline.RefusedError
+	return isRulesError(err) || errors.As(err, &se) || errors.As(err, &tl) || errors.As(err, &re) ||
+		errors.As(err, &st) || errors.As(err, &co) || errors.As(err, &rf)
 }
 
 type anonymizeFlags struct {
 	rules, in, out, secretFile string
 	quiet, progress            bool
 	jobs                       int
+	maxRowSize                 int
 }
+
+// maxJobs caps -j: each worker holds buffers, and past a few per core more
+// only costs memory.
+func maxJobs() int { return 4 * runtime.NumCPU() }
 
 func (e *env) anonymize(args []string) int {
 	fs := e.newFlags("anonymize", mainUsage)
@@ -78,6 +89,7 @@ func (e *env) anonymize(args []string) int {
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.progress, "progress", false, "")
 	fs.IntVar(&f.jobs, "j", 0, "")
+	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -94,15 +106,30 @@ func (e *env) anonymize(args []string) int {
 		return e.fail(usagef("--out is required (use - for stdout)"))
 	case f.jobs < 0:
 		return e.fail(usagef("-j must be at least 1"))
+	case f.maxRowSize < 1 || f.maxRowSize > 1<<14:
+		return e.fail(usagef("--max-row-size must be between 1 and 16384 (MiB)"))
 	}
-	return e.run(&f, false)
+	f.jobs = min(f.jobs, maxJobs())
+	if err := outfile.Conflicts(f.out, f.in, f.rules, f.secretFile); err != nil {
+		return e.fail(usagef("%v", err))
+	}
+	// The output is opened first: a stream (stdout, a FIFO) must end with
+	// the failure marker whatever fails, even before the first byte.
+	out, err := outfile.Create(e.ctx, f.out, e.stdout)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer out.Fail(incompleteMarker) // a no-op after Commit
+	e.onAbort(func() { out.Fail(incompleteMarker) })
+	return e.run(&f, out)
 }
 
 const checkUsage = `Usage: anonymize check --rules FILE --in FILE [--secret-file FILE]
 
 Checks a rules file against a dump without writing anything: every table and
 column named exists, every masker fits its column's type, foreign keys can
-follow their referenced keys, and (in strict mode) every column is covered.
+follow their referenced keys, (in strict mode) every column is covered, and
+nothing in the dump writes data the masking cannot see.
 
 Example:
   anonymize check --rules rules/shop.yaml --in prod.sql
@@ -117,16 +144,21 @@ func (e *env) check(args []string) int {
 	if done, code := e.parse(fs, checkUsage, args); done {
 		return code
 	}
-	if f.rules == "" {
+	switch {
+	case f.rules == "":
 		return e.fail(usagef("--rules is required"))
+	case f.in == "":
+		return e.fail(usagef("--in is required"))
 	}
 	f.quiet = true
-	return e.run(&f, true)
+	f.maxRowSize = plaindump.DefaultMaxItem >> 20
+	return e.run(&f, nil)
 }
 
-// run is anonymize (and, with checkOnly, check): two passes over the input,
+// run is anonymize (and, with out nil, check): two passes over the input,
 // one to learn the schema and row counts, one to mask.
-func (e *env) run(f *anonymizeFlags, checkOnly bool) int {
+func (e *env) run(f *anonymizeFlags, out *outfile.File) int {
+	checkOnly := out == nil
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
@@ -138,13 +170,18 @@ func (e *env) run(f *anonymizeFlags, checkOnly bool) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	input, cleanup, err := e.openTwice(f.in)
+	input, err := plaindump.OpenInput(e.ctx, f.in, e.stdin)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer cleanup()
-
-	inv, err := e.scan(input)
+	defer input.Close()
+	r, err := input.First()
+	if err != nil {
+		return e.fail(err)
+	}
+	r.SetMaxItem(f.maxRowSize << 20)
+	inv, err := pipeline.Scan(e.ctx, r)
+	r.Close()
 	if err != nil {
 		return e.fail(err)
 	}
@@ -153,52 +190,51 @@ func (e *env) run(f *anonymizeFlags, checkOnly bool) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	if err := inv.Refuse(plan, rf.Strict, rf.LargeObjects); err != nil {
+		return e.fail(err)
+	}
+	if !rf.Strict && !f.quiet {
+		if n := len(plan.Uncovered); n > 0 {
+			fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", n)
+		}
+	}
 	if checkOnly {
 		masked := 0
 		for _, tp := range plan.Tables {
 			masked += len(tp.Columns)
 		}
-		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, input.name, len(inv.Rows), masked)
+		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, input.Name(), len(inv.Rows), masked)
 		if rf.Strict {
 			fmt.Fprint(e.stdout, ", every column covered")
 		}
 		fmt.Fprintln(e.stdout)
 		return ExitOK
 	}
-	return e.mask(f, input, inv, plan)
+	return e.mask(f, input, inv, plan, rf, out)
 }
 
-func (e *env) mask(f *anonymizeFlags, input *input, inv *pipeline.Inventory, plan *rules.Plan) int {
-	r, err := input.reader()
+func (e *env) mask(f *anonymizeFlags, input *plaindump.Input, inv *pipeline.Inventory, plan *rules.Plan, rf *rules.File, out *outfile.File) int {
+	r, err := input.Second()
 	if err != nil {
 		return e.fail(err)
 	}
+	r.SetMaxItem(f.maxRowSize << 20)
 	defer r.Close()
-	out, err := outfile.Create(f.out, e.stdout)
-	if err != nil {
-		return e.fail(err)
-	}
-	defer out.Abort()
 	var total int64
 	for _, n := range inv.Rows {
 		total += n
 	}
-	p := newProgress(e.stderr, f.quiet, f.progress)
+	p := newProgress(e.stderr, e.stderrTTY, f.quiet, f.progress)
 	every := p.every
 	if e.progressEvery != 0 {
 		every = e.progressEvery
 	}
 	stats, err := pipeline.Mask(e.ctx, r, plaindump.NewWriter(out), plan, inv.Catalog, pipeline.MaskOptions{
 		Workers: f.jobs, TotalRows: total, Progress: p.update, ProgressEvery: every,
+		DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop,
 	})
 	p.done()
 	if err != nil {
-		if f.out == "-" {
-			// What went to stdout cannot be taken back: end it so that psql
-			// reading it fails rather than loads a partial copy.
-			out.Write(incompleteMarker)
-			out.Commit()
-		}
 		return e.fail(err)
 	}
 	if err := out.Commit(); err != nil {
@@ -208,91 +244,58 @@ func (e *env) mask(f *anonymizeFlags, input *input, inv *pipeline.Inventory, pla
 		fmt.Fprintf(e.stderr, "anonymize: %d tables, %s rows (%s skipped), %s masked cells; %s in %s (%s/s) -> %s\n",
 			stats.Tables, thousands(stats.Rows), thousands(stats.SkippedRows), thousands(stats.MaskedCells),
 			megabytes(stats.BytesIn), stats.Elapsed.Round(time.Millisecond), megabytes(int64(float64(stats.BytesIn)/max(stats.Elapsed.Seconds(), 1e-3))), f.out)
+		if inv.Statistics > 0 {
+			fmt.Fprintf(e.stderr, "anonymize: left out %d statistics statements (they hold real values; ANALYZE on the target recomputes them)\n", inv.Statistics)
+		}
 	}
 	return ExitOK
 }
 
-// incompleteMarker ends a failed run's stdout: it closes any COPY block and
-// raises an error, so `psql -1 -v ON_ERROR_STOP=1` loads nothing.
+// incompleteMarker ends a failed run's streamed output: it closes any COPY
+// block and raises an error, so `psql -1 -v ON_ERROR_STOP=1` loads nothing.
 var incompleteMarker = []byte("\n\\.\nDO $$ BEGIN RAISE EXCEPTION 'anonymize failed: this dump is incomplete'; END $$;\n")
 
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// Secrets: shorter ones make every fake recomputable by brute force; a
+// secret file larger than the bound is probably the wrong file.
+const (
+	minSecret     = 16
+	maxSecretFile = 4096
+)
 
 // secret returns the masking secret: --secret-file, then $ANONYMIZE_SECRET,
 // else a random one with a warning (output will differ on every run).
 func (e *env) secret(file string, quiet bool) (masking.Secret, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		fh, err := os.Open(file)
 		if err != nil {
-			return masking.Secret{}, fmt.Errorf("read --secret-file: %w", err)
+			return masking.Secret{}, usagef("--secret-file: %v", err)
+		}
+		defer fh.Close()
+		b, err := io.ReadAll(io.LimitReader(fh, maxSecretFile+1))
+		if err != nil {
+			return masking.Secret{}, usagef("--secret-file: %v", err)
+		}
+		if len(b) > maxSecretFile {
+			return masking.Secret{}, usagef("--secret-file %s is larger than %d bytes: is it the right file?", file, maxSecretFile)
 		}
 		b = []byte(strings.TrimRight(string(b), "\r\n"))
-		if len(b) == 0 {
-			return masking.Secret{}, usagef("--secret-file %s is empty", file)
+		if len(b) < minSecret {
+			return masking.Secret{}, usagef("--secret-file %s holds %d bytes: a secret needs at least %d (e.g. openssl rand -hex 32 > %s)", file, len(b), minSecret, file)
 		}
 		return masking.NewSecret(b), nil
 	}
 	if s := e.getenv("ANONYMIZE_SECRET"); s != "" {
+		if len(s) < minSecret {
+			return masking.Secret{}, usagef("ANONYMIZE_SECRET holds %d bytes: a secret needs at least %d (e.g. openssl rand -hex 32)", len(s), minSecret)
+		}
 		return masking.NewSecret([]byte(s)), nil
 	}
 	if !quiet {
 		fmt.Fprintln(e.stderr, "anonymize: warning: no ANONYMIZE_SECRET or --secret-file: using a random secret, so masked values will differ on every run (joins within this output still hold)")
 	}
 	return masking.RandomSecret(), nil
-}
-
-// input is a dump that can be read twice (schema pass, masking pass).
-type input struct {
-	f    *os.File
-	name string
-}
-
-// reader rewinds the input and returns a plain-dump reader over it.
-func (in *input) reader() (*plaindump.Reader, error) {
-	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("%s: %w", in.name, err)
-	}
-	return plaindump.NewReader(in.f, in.name)
-}
-
-// openTwice opens the input so it can be read twice. A regular file is
-// simply rewound; stdin, pipes and devices are copied to a temporary file
-// first, unlinked at once so that the copy — production data — cannot
-// outlive the process whatever happens to it.
-func (e *env) openTwice(path string) (*input, func(), error) {
-	var src io.Reader = e.stdin
-	name := "stdin"
-	if path != "-" {
-		rc, n, err := e.openInput(path)
-		if err != nil {
-			return nil, nil, err
-		}
-		f := rc.(*os.File)
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			return &input{f: f, name: n}, func() { f.Close() }, nil
-		}
-		defer f.Close()
-		src, name = f, n
-	}
-	tmp, err := os.CreateTemp("", "anonymize-input-*.sql")
-	if err != nil {
-		return nil, nil, err
-	}
-	os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, src); err != nil {
-		tmp.Close()
-		return nil, nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return &input{f: tmp, name: name}, func() { tmp.Close() }, nil
-}
-
-func (e *env) scan(in *input) (*pipeline.Inventory, error) {
-	r, err := in.reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return pipeline.Scan(e.ctx, r)
 }
 
 // progress reports how far the run is: a redrawn line on a terminal, or
@@ -305,12 +308,10 @@ type progress struct {
 	started time.Time
 }
 
-func newProgress(w io.Writer, quiet, always bool) *progress {
+func newProgress(w io.Writer, tty, quiet, always bool) *progress {
 	p := &progress{w: w, started: time.Now(), every: 5 * time.Second}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.tty, p.every = true, 200*time.Millisecond
-		}
+	if tty {
+		p.tty, p.every = true, 200*time.Millisecond
 	}
 	p.on = !quiet && (p.tty || always)
 	return p

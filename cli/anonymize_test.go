@@ -24,7 +24,7 @@ import (
 
 const shopRules = "../rules/shop.yaml"
 
-var secretEnv = map[string]string{"ANONYMIZE_SECRET": "test-secret-1"}
+var secretEnv = map[string]string{"ANONYMIZE_SECRET": "test-secret-0000001"}
 
 // anonymizeTo runs anonymize and returns the output file's path.
 func anonymizeTo(t *testing.T, env map[string]string, rulesPath, in string) string {
@@ -298,7 +298,7 @@ func TestSameSecretSameBytesOtherSecretOtherValues(t *testing.T) {
 	if !bytes.Equal(ab, bb) {
 		t.Fatal("two runs with the same secret differ")
 	}
-	c := anonymizeTo(t, map[string]string{"ANONYMIZE_SECRET": "another secret"}, shopRules, fixture)
+	c := anonymizeTo(t, map[string]string{"ANONYMIZE_SECRET": "another secret, longer"}, shopRules, fixture)
 	plan := shopPlan(t)
 	rowsA, rowsC, rowsO := dumpRows(t, a), dumpRows(t, c), dumpRows(t, fixture)
 	// Maskers that do not use the secret at all may repeat a value; those
@@ -372,7 +372,19 @@ func keepAllRules(t *testing.T, dump string) string {
 func TestKeepEverythingIsByteIdentical(t *testing.T) {
 	dumps := []string{fixture}
 	for _, rel := range corpus.PlainDumps {
-		dumps = append(dumps, corpus.Path(t, rel))
+		switch rel {
+		case "pagila/original/pagila-schema.sql":
+		case "pagila/original/pagila-data.sql":
+			// Data without its schema is refused (TestDataWithoutSchemaIsRefused):
+			// the original pagila is two files, read as one script.
+			schemaPart, _ := os.ReadFile(corpus.Path(t, "pagila/original/pagila-schema.sql"))
+			dataPart, _ := os.ReadFile(corpus.Path(t, rel))
+			both := filepath.Join(t.TempDir(), "pagila-schema+data.sql")
+			os.WriteFile(both, append(schemaPart, dataPart...), 0o644)
+			dumps = append(dumps, both)
+		default:
+			dumps = append(dumps, corpus.Path(t, rel))
+		}
 	}
 	for _, dump := range dumps {
 		t.Run(filepath.Base(dump), func(t *testing.T) {
@@ -383,6 +395,18 @@ func TestKeepEverythingIsByteIdentical(t *testing.T) {
 				t.Fatalf("output differs from input (%d vs %d bytes)", len(got), len(in))
 			}
 		})
+	}
+}
+
+func TestDataWithoutSchemaIsRefused(t *testing.T) {
+	dump := corpus.Path(t, "pagila/original/pagila-data.sql")
+	out := filepath.Join(t.TempDir(), "out.sql")
+	r := run(t, secretEnv, "", "--rules", keepAllRules(t, fixture), "--in", dump, "--out", out)
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "pagila-data.sql:23: data for public.actor") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("an output was written")
 	}
 }
 

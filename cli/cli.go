@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -31,17 +34,123 @@ type env struct {
 	getenv func(string) string
 	// progressEvery overrides the progress interval (tests).
 	progressEvery time.Duration
+	// stderrTTY is set when stderr is a terminal: progress is redrawn in place.
+	stderrTTY bool
+
+	mu     sync.Mutex
+	aborts []func() // undo what a run left half-done, if it cannot stop itself
 }
 
+// onAbort registers fn to run if the command does not return within the
+// grace period after ctx is cancelled.
+func (e *env) onAbort(fn func()) {
+	e.mu.Lock()
+	e.aborts = append(e.aborts, fn)
+	e.mu.Unlock()
+}
+
+// Interrupted is the cancellation cause WithSignals sets.
+type Interrupted struct{ Signal os.Signal }
+
+func (i Interrupted) Error() string { return "interrupted by " + signalName(i.Signal) }
+
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// WithSignals returns a context cancelled, with Interrupted as its cause,
+// on SIGINT or SIGTERM.
+func WithSignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	// A reader that goes away (psql failing mid-load) is an EPIPE error for
+	// the run to report, not a silent death by SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(Interrupted{Signal: s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// grace is how long a cancelled run gets to stop by itself. A read from a
+// slow stdin or FIFO cannot be interrupted; past this the run's outputs are
+// aborted from here and Run returns without it.
+const grace = 800 * time.Millisecond
+
 // Run runs the anonymize command with args (without the program name) and
-// returns the exit code.
+// returns the exit code. Once ctx is cancelled it returns within about a
+// second, whatever the run is blocked on.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runWith(ctx, args, stdin, stdout, stderr, os.Getenv)
 }
 
 // runWith is Run with the environment given explicitly (for tests).
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	e := &env{ctx: ctx, stdin: stdin, stdout: &lockedWriter{w: stdout}, stderr: &lockedWriter{w: stderr}, getenv: getenv,
+		stderrTTY: isTerminal(stderr)}
+	done := make(chan int, 1)
+	go func() { done <- e.command(args) }()
+	select {
+	case code := <-done:
+		return code
+	case <-ctx.Done():
+	}
+	select {
+	case code := <-done:
+		return code
+	case <-time.After(grace):
+	}
+	e.mu.Lock()
+	aborts := e.aborts
+	e.aborts = nil
+	e.mu.Unlock()
+	for _, fn := range aborts {
+		fn()
+	}
+	fmt.Fprintf(e.stderr, "anonymize: %v\n", context.Cause(ctx))
+	return ExitFailure
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// lockedWriter serialises writes: after a timed-out run, its goroutine and
+// Run may both still write.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// command dispatches on the subcommand.
+func (e *env) command(args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "inspect":
@@ -49,10 +158,10 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		case "check":
 			return e.check(args[1:])
 		case "help":
-			fmt.Fprint(stdout, mainUsage)
+			fmt.Fprint(e.stdout, mainUsage)
 			return ExitOK
 		case "version", "--version":
-			fmt.Fprintf(stdout, "anonymize %s\n", Version)
+			fmt.Fprintf(e.stdout, "anonymize %s\n", Version)
 			return ExitOK
 		}
 	}
@@ -70,10 +179,8 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // errors go to stderr.
 func (e *env) newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, usage)
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // parse prints usage itself, once, to stdout
 	return fs
 }
 
@@ -104,8 +211,12 @@ func subName(name string) string {
 }
 
 // fail prints err and returns the exit code for it. Errors that carry
-// their own file:line location print as they are, compiler-style.
+// their own file:line location print as they are, compiler-style. Once the
+// run is interrupted, the interruption is what is reported.
 func (e *env) fail(err error) int {
+	if e.ctx.Err() != nil {
+		err = context.Cause(e.ctx)
+	}
 	if located(err) {
 		fmt.Fprintln(e.stderr, err)
 	} else {

@@ -110,9 +110,9 @@ func TestBadInputLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	rulesPath := writeFile(t, dir, "rules.yaml", "version: 1\ntables:\n  public.t: keep\n")
 	cases := []struct{ name, dump, want string }{
-		{"copy without end", "COPY public.t (a, b) FROM stdin;\n1\t2\n", `bad.sql:2: public.t: COPY block started at line 1 has no terminating \. line`},
-		{"wrong field count", "COPY public.t (a, b) FROM stdin;\n1\t2\t3\n\\.\n", "bad.sql:2: public.t: row has 3 fields, the COPY column list has 2"},
-		{"invalid escape", "COPY public.t (a, b) FROM stdin;\n1\t2\\\n\\.\n", "bad.sql:2: public.t: invalid escape"},
+		{"copy without end", "CREATE TABLE public.t (a int, b int);\nCOPY public.t (a, b) FROM stdin;\n1\t2\n", `bad.sql:3: public.t: COPY block started at line 2 has no terminating \. line`},
+		{"wrong field count", "CREATE TABLE public.t (a int, b int);\nCOPY public.t (a, b) FROM stdin;\n1\t2\t3\n\\.\n", "bad.sql:3: public.t: row has 3 fields, the COPY column list has 2"},
+		{"invalid escape", "CREATE TABLE public.t (a int, b int);\nCOPY public.t (a, b) FROM stdin;\n1\t2\\\n\\.\n", "bad.sql:3: public.t: invalid escape"},
 		{"binary garbage", "\x00\x01\x02\xff garbage", "bad.sql:1: binary data"},
 		{"unterminated dollar quote", "CREATE FUNCTION f() RETURNS int AS $$\nselect 1;\n", "bad.sql:1: dollar-quoted string $$ opened on line 1 is never closed"},
 	}

@@ -13,14 +13,12 @@ import (
 	"github.com/understudy-db/understudy/schema"
 )
 
-var errOpaqueInsert = errors.New("INSERT takes its rows from a query, not VALUES lists, so they cannot be masked; dump with COPY or --inserts")
-
 // insert masks the values of an INSERT statement into the raw unit u:
 // masked values are replaced by new literals, everything else (casts,
 // layout, comments) stays as it was.
-func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.Item, u *unit) error {
+func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.Item, q schema.QName, u *unit) error {
 	iv := it.Insert
-	tp := plan.Tables[iv.Table]
+	tp := plan.Tables[q]
 	if tp != nil && tp.Skip {
 		u.res.skipped += int64(len(iv.Tuples))
 		// Keep the comments before the statement; drop the statement.
@@ -28,15 +26,16 @@ func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.It
 		return nil
 	}
 	u.res.rows += int64(len(iv.Tuples))
-	b := wk.insertBlock(plan, cat, iv.Table, iv.Columns)
+	b := wk.insertBlock(plan, cat, q, iv.Columns)
 	if !b.masks() {
 		u.in = append(u.in, it.Raw...)
 		return nil
 	}
 	wk.block, wk.res, wk.item, wk.line = b, &u.res, it, it.Line
 	defer func() { wk.tuple, wk.item = nil, nil }()
-	if iv.Opaque {
-		return wk.rowError("", errOpaqueInsert)
+	if iv.Opaque != "" {
+		// Inventory.Refuse stops such a dump before masking starts.
+		return wk.rowError("", fmt.Errorf("%s: its values cannot be masked", iv.Opaque))
 	}
 	done := 0
 	for t, tuple := range iv.Tuples {

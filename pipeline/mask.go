@@ -41,6 +41,9 @@ type MaskOptions struct {
 	// Progress, if set, is called about every ProgressEvery.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// DropLargeObjects leaves the statements that create, fill or alter
+	// large objects out of the output.
+	DropLargeObjects bool
 }
 
 // RowError is a row that cannot be masked, located by line, table and
@@ -109,9 +112,11 @@ const (
 type unit struct {
 	kind  unitKind
 	block *blockPlan
-	in    []byte   // raw bytes, or the rows (each with its line end)
-	rows  []rowRef // for rowsUnit
-	out   []byte   // masked rows
+	in    []byte           // raw bytes, or the rows (each with its line end)
+	rows  []rowRef         // for rowsUnit
+	out   []byte           // masked rows
+	seq   *schema.Sequence // for setvalUnit: the sequence it sets
+	line  int              // for setvalUnit: where it is
 	res   results
 	err   error
 	done  chan struct{}
@@ -126,14 +131,14 @@ type rowRef struct {
 // results are what masking a unit found, for the writer to apply in order.
 type results struct {
 	hits    []guardHit
-	maxOut  []trackedMax
+	keys    []keyRange
 	cells   int64
 	rows    int64
 	skipped int64
 }
 
 func (r *results) reset() {
-	r.hits, r.maxOut = r.hits[:0], r.maxOut[:0]
+	r.hits, r.keys = r.hits[:0], r.keys[:0]
 	r.cells, r.rows, r.skipped = 0, 0, 0
 }
 
@@ -141,13 +146,27 @@ func (r *results) reset() {
 type guardHit struct {
 	g     *rules.Guard
 	table schema.QName
-	fp    [2]uint64
+	fp    [2]uint64 // of the masked key
+	in    [2]uint64 // of the original key, for partial keys
 	line  int
 }
 
-type trackedMax struct {
-	cp *rules.ColumnPlan
-	n  int64
+// keyRange is the range of masked values of one sequence-fed integer key,
+// for the writer to keep the sequence clear of them.
+type keyRange struct {
+	cp     *rules.ColumnPlan
+	lo, hi int64
+}
+
+// note widens the range of cp's values to include n.
+func (r *results) note(cp *rules.ColumnPlan, n int64) {
+	for i := range r.keys {
+		if k := &r.keys[i]; k.cp == cp {
+			k.lo, k.hi = min(k.lo, n), max(k.hi, n)
+			return
+		}
+	}
+	r.keys = append(r.keys, keyRange{cp: cp, lo: n, hi: n})
 }
 
 // Mask streams a plain dump from r to w, masking rows as the plan says.
@@ -180,7 +199,7 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 		}()
 	}
 	wr := &writer{w: w, file: r.Name(), plan: plan, pool: pool, cancel: cancel,
-		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, maxOut: map[*rules.ColumnPlan]int64{}}
+		seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -188,7 +207,7 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 	}()
 
 	rd := &reader{ctx: ctx, r: r, plan: plan, cat: cat, opts: opts, pool: pool, work: work, ordered: ordered,
-		wk: newWorker(r.Name()), tables: map[schema.QName]bool{}, lastTick: start}
+		wk: newWorker(r.Name()), tables: map[schema.QName]bool{}, lastTick: start, script: newScript(r.Name())}
 	readErr := rd.run()
 	close(work)
 	close(ordered)
@@ -224,6 +243,7 @@ type reader struct {
 	work    chan<- *unit
 	ordered chan<- *unit
 	wk      *worker // masks INSERT statements, which arrive whole
+	script  *script // resolves names as the first pass did
 
 	cur      *unit
 	block    *blockPlan
@@ -268,7 +288,7 @@ func (rd *reader) take(kind unitKind, b *blockPlan) (*unit, error) {
 	}
 	select {
 	case u := <-rd.pool:
-		u.kind, u.block, u.err = kind, b, nil
+		u.kind, u.block, u.err, u.seq = kind, b, nil, nil
 		u.in, u.out, u.rows = u.in[:0], u.out[:0], u.rows[:0]
 		u.res.reset()
 		rd.cur = u
@@ -309,9 +329,13 @@ func (rd *reader) raw(p ...[]byte) error {
 func (rd *reader) item(it *plaindump.Item) error {
 	switch it.Kind {
 	case plaindump.CopyHeader:
-		rd.tables[it.Table] = true
-		rd.current = it.Table
-		rd.block = blockFor(rd.plan, rd.cat, it.Table, it.Columns, false)
+		q, err := rd.script.table(it)
+		if err != nil {
+			return err
+		}
+		rd.tables[q] = true
+		rd.current = q
+		rd.block = blockFor(rd.plan, rd.cat, q, it.Columns, false)
 		return rd.raw(it.Raw)
 	case plaindump.CopyRow:
 		rd.rowsRead++
@@ -347,21 +371,42 @@ func (rd *reader) item(it *plaindump.Item) error {
 		rd.block = nil
 		return rd.raw(it.Raw)
 	case plaindump.Insert:
-		rd.tables[it.Table] = true
-		rd.current = it.Table
+		q, err := rd.script.table(it)
+		if err != nil {
+			return err
+		}
+		rd.tables[q] = true
+		rd.current = q
 		rd.rowsRead += int64(len(it.Insert.Tuples))
 		u, err := rd.take(rawUnit, nil)
 		if err != nil {
 			return err
 		}
-		return rd.wk.insert(rd.plan, rd.cat, it, u)
+		return rd.wk.insert(rd.plan, rd.cat, it, q, u)
+	case plaindump.Meta:
+		if err := rd.script.meta(it); err != nil {
+			return err
+		}
 	case plaindump.Statement:
-		if len(rd.plan.Sequences) > 0 && isSetval(it.Text) {
+		eff, err := rd.script.statement(it)
+		if err != nil {
+			return err
+		}
+		switch {
+		case eff.Kind == schema.Statistics, eff.Kind == schema.LargeObject && rd.opts.DropLargeObjects:
+			// Keep the comments before the statement; drop the statement.
+			return rd.raw(it.Raw[:len(it.Raw)-len(it.Text)])
+		case eff.Kind == schema.NoEffect && len(rd.plan.Sequences) > 0 && isSetval(it.Text):
+			seq, err := rd.script.setvalSequence(it)
+			if err != nil || seq == nil {
+				return err
+			}
 			u, err := rd.take(setvalUnit, nil)
 			if err != nil {
 				return err
 			}
 			u.in = append(u.in, it.Raw...)
+			u.seq, u.line = rd.cat.Sequences[*seq], textLine(it)
 			return rd.flush()
 		}
 	}
@@ -377,8 +422,8 @@ type writer struct {
 	cancel context.CancelFunc
 	stats  Stats
 	err    error
-	seen   map[*rules.Guard]map[[2]uint64]struct{}
-	maxOut map[*rules.ColumnPlan]int64
+	seen   map[*rules.Guard]map[[2]uint64][2]uint64
+	keys   map[*rules.ColumnPlan]keyRange
 	stmt   []byte
 }
 
@@ -402,18 +447,25 @@ func (wr *writer) unit(u *unit) error {
 	for _, h := range u.res.hits {
 		set := wr.seen[h.g]
 		if set == nil {
-			set = map[[2]uint64]struct{}{}
+			set = map[[2]uint64][2]uint64{}
 			wr.seen[h.g] = set
 		}
-		if _, dup := set[h.fp]; dup {
+		// A partial key's original values may repeat (outside its WHERE);
+		// masking maps equal values alike, so only distinct originals that
+		// mask alike are a collision.
+		if in, dup := set[h.fp]; dup {
+			if h.g.Partial && in == h.in {
+				continue
+			}
 			return &CollisionError{File: wr.file, Line: h.line, Table: h.table, Key: h.g.Name, Columns: h.g.Columns}
 		}
-		set[h.fp] = struct{}{}
+		set[h.fp] = h.in
 	}
-	for _, m := range u.res.maxOut {
-		if m.n > wr.maxOut[m.cp] {
-			wr.maxOut[m.cp] = m.n
+	for _, k := range u.res.keys {
+		if cur, ok := wr.keys[k.cp]; ok {
+			k.lo, k.hi = min(k.lo, cur.lo), max(k.hi, cur.hi)
 		}
+		wr.keys[k.cp] = k
 	}
 	wr.stats.MaskedCells += u.res.cells
 	wr.stats.Rows += u.res.rows + int64(len(u.rows))
@@ -423,7 +475,10 @@ func (wr *writer) unit(u *unit) error {
 	case rowsUnit:
 		out = u.out
 	case setvalUnit:
-		out = wr.setval(u.in)
+		var err error
+		if out, err = wr.setval(u); err != nil {
+			return err
+		}
 	}
 	_, err := wr.w.Write(out)
 	return err

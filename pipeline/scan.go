@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -26,22 +27,49 @@ type Inventory struct {
 	Columns map[schema.QName][]string
 	// DumpedFrom and DumpedBy are the versions in pg_dump's header comments.
 	DumpedFrom, DumpedBy string
+	// Writes are the statements that write rows other than as COPY data or
+	// INSERT … VALUES of plain literals, first one per table: the masking
+	// cannot see their values (see Refuse).
+	Writes map[schema.QName]Write
+	// Opaque is the first statement that may write data without saying
+	// where (DO, CALL, a function call), or nil.
+	Opaque *Write
+	// LargeObjects counts the statements that create, fill or alter large
+	// objects; LargeObjectLine is the first one's.
+	LargeObjects    int
+	LargeObjectLine int
+	// Statistics counts PostgreSQL 18's statistics statements, which hold
+	// real column values: they are always left out of the output.
+	Statistics int
+	// File names the dump, for messages.
+	File string
+}
+
+// Write is a statement that writes data the masking cannot see.
+type Write struct {
+	File, What string
+	Line       int
 }
 
 // Scan reads a whole plain dump once, building the schema model from its
-// DDL and counting rows without decoding them.
+// DDL, counting rows without decoding them, and noting every statement that
+// writes data other than as COPY rows or literal INSERT values.
 func Scan(ctx context.Context, r *plaindump.Reader) (*Inventory, error) {
-	inv := &Inventory{Rows: map[schema.QName]int64{}, Columns: map[schema.QName][]string{}}
-	b := schema.NewBuilder()
+	inv := &Inventory{Rows: map[schema.QName]int64{}, Columns: map[schema.QName][]string{}, Writes: map[schema.QName]Write{}, File: r.Name()}
+	sc := newScript(r.Name())
 	seen := map[schema.QName]bool{}
+	var current schema.QName
 	for n := 0; ; n++ {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, context.Cause(ctx)
 			}
 		}
 		it, err := r.Next()
 		if err == io.EOF {
+			if err := sc.end(r.Line()); err != nil {
+				return nil, err
+			}
 			break
 		}
 		if err != nil {
@@ -49,28 +77,126 @@ func Scan(ctx context.Context, r *plaindump.Reader) (*Inventory, error) {
 		}
 		switch it.Kind {
 		case plaindump.CopyRow:
-			inv.Rows[it.Table]++
+			inv.Rows[current]++
 		case plaindump.CopyHeader, plaindump.Insert:
-			if !seen[it.Table] {
-				seen[it.Table] = true
-				inv.DataOrder = append(inv.DataOrder, it.Table)
-				inv.Rows[it.Table] += 0
-				inv.Columns[it.Table] = append([]string(nil), it.Columns...)
+			q, err := sc.table(it)
+			if err != nil {
+				return nil, err
+			}
+			current = q
+			if !seen[q] {
+				seen[q] = true
+				inv.DataOrder = append(inv.DataOrder, q)
+				inv.Rows[q] += 0
+				inv.Columns[q] = append([]string(nil), it.Columns...)
 			}
 			if it.Kind == plaindump.Insert {
-				inv.Rows[it.Table] += int64(len(it.Insert.Tuples))
+				inv.Rows[q] += int64(len(it.Insert.Tuples))
+				inv.noteInsert(r.Name(), it, q)
+			}
+		case plaindump.Meta:
+			if err := sc.meta(it); err != nil {
+				return nil, err
 			}
 		case plaindump.Statement:
 			if inv.DumpedBy == "" {
 				inv.noteVersions(it.Raw)
 			}
-			if err := b.Add(string(it.Text)); err != nil {
-				return nil, statementError(r, it, err)
+			eff, err := sc.statement(it)
+			if err != nil {
+				return nil, err
+			}
+			inv.note(r.Name(), it, eff)
+		}
+	}
+	inv.Catalog = sc.b.Catalog()
+	return inv, nil
+}
+
+// note records what a statement does to data.
+func (inv *Inventory) note(file string, it *plaindump.Item, eff schema.Effect) {
+	w := Write{File: file, Line: textLine(it), What: eff.What}
+	switch eff.Kind {
+	case schema.WritesRows:
+		for _, q := range eff.Tables {
+			if _, ok := inv.Writes[q]; !ok {
+				inv.Writes[q] = w
+			}
+		}
+		if len(eff.Tables) == 0 && inv.Opaque == nil {
+			inv.Opaque = &w
+		}
+	case schema.Opaque:
+		if inv.Opaque == nil {
+			inv.Opaque = &w
+		}
+	case schema.LargeObject:
+		if inv.LargeObjects == 0 {
+			inv.LargeObjectLine = w.Line
+		}
+		inv.LargeObjects++
+	case schema.Statistics:
+		inv.Statistics++
+	}
+}
+
+// noteInsert records an INSERT that writes values it does not spell out as
+// literals: rows from a query, an ON CONFLICT update, an expression.
+func (inv *Inventory) noteInsert(file string, it *plaindump.Item, q schema.QName) {
+	if _, ok := inv.Writes[q]; ok {
+		return
+	}
+	what := it.Insert.Opaque
+	for _, tuple := range it.Insert.Tuples {
+		if what != "" {
+			break
+		}
+		for _, v := range tuple {
+			if v.Kind == plaindump.ValExpr {
+				what = "INSERT with a value that is an expression, not a literal"
+				break
 			}
 		}
 	}
-	inv.Catalog = b.Catalog()
-	return inv, nil
+	if what != "" {
+		inv.Writes[q] = Write{File: file, Line: textLine(it), What: what}
+	}
+}
+
+// Refuse applies the fail-closed rules once the plan is known: a statement
+// that writes data the masking cannot see is refused in strict mode always,
+// and otherwise when it writes a table with a masked column or cannot say
+// which tables it writes; large objects are refused unless the rules say
+// what to do with them.
+func (inv *Inventory) Refuse(plan *rules.Plan, strict bool, lo rules.LargeObjectMode) error {
+	if w := inv.Opaque; w != nil {
+		return &RefusedError{File: w.File, Line: w.Line, Msg: w.What + " may write data Understudy cannot see or mask; remove it from the dump"}
+	}
+	var first *Write
+	var table schema.QName
+	for q, w := range inv.Writes {
+		tp := plan.Tables[q]
+		if !strict && (tp == nil || !tp.Masked()) {
+			continue
+		}
+		if first == nil || w.Line < first.Line {
+			w := w
+			first, table = &w, q
+		}
+	}
+	if first != nil {
+		why := "strict mode refuses data it cannot mask"
+		if tp := plan.Tables[table]; tp != nil && tp.Masked() {
+			why = "the table has masked columns"
+		}
+		return &RefusedError{File: first.File, Line: first.Line,
+			Msg: fmt.Sprintf("%s writes rows of %s whose values cannot be masked (%s); dump the data with COPY or plain INSERT … VALUES", first.What, table, why)}
+	}
+	if inv.LargeObjects > 0 && lo == rules.LargeObjectsRefuse {
+		return &RefusedError{File: inv.File, Line: inv.LargeObjectLine,
+			Msg: fmt.Sprintf("the dump holds large objects (%d statements from this line), which can hold any data and cannot be masked: add `large_objects: drop` to the rules (or `keep`, on purpose)", inv.LargeObjects)}
+	}
+	return nil
 }
 
 // noteVersions picks pg_dump's version comments out of the dump header.
@@ -96,11 +222,11 @@ type StatementError struct {
 func (e *StatementError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
 func (e *StatementError) Unwrap() error { return e.Err }
 
-func statementError(r *plaindump.Reader, it *plaindump.Item, err error) error {
-	line := it.Line + bytes.Count(it.Raw[:len(it.Raw)-len(it.Text)], []byte("\n"))
+func statementError(file string, it *plaindump.Item, err error) error {
+	line := textLine(it)
 	var pe *schema.ParseError
 	if errors.As(err, &pe) && pe.Offset >= 0 && pe.Offset <= len(it.Text) {
-		line += bytes.Count(it.Text[:pe.Offset], []byte("\n"))
+		line += bytes.Count(it.Text[:pe.Offset], nl)
 	}
-	return &StatementError{File: r.Name(), Line: line, Err: err}
+	return &StatementError{File: file, Line: line, Err: err}
 }

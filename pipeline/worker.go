@@ -3,7 +3,9 @@ package pipeline
 import (
 	"fmt"
 	"hash/maphash"
-	"strconv"
+	"math"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/understudy-db/understudy/copytext"
 	"github.com/understudy-db/understudy/masking"
@@ -217,11 +219,37 @@ func (wk *worker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool
 		wk.res.cells++
 	}
 	if cp.TrackMax && !outNull {
-		if n, err := strconv.ParseInt(string(out), 10, 64); err == nil {
-			wk.res.maxOut = append(wk.res.maxOut, trackedMax{cp: cp, n: n})
+		if n, ok := parseInt(out); ok {
+			wk.res.note(cp, n)
 		}
 	}
 	return nil
+}
+
+// parseInt reads a decimal integer without allocating (hot path).
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg || len(b) > 0 && b[0] == '+' {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // maskRowFields runs the row maskers (template) over the row's masked values.
@@ -284,34 +312,82 @@ func (wk *worker) original(j int) ([]byte, bool, error) {
 }
 
 // fingerprints records the row's guarded unique keys for the writer to
-// check. Keys with a NULL never collide, as in PostgreSQL.
+// check: of the masked key and, for partial keys, of the original one. A
+// key with a NULL never collides, as in PostgreSQL — unless the key says
+// NULLS NOT DISTINCT.
 func (wk *worker) fingerprints() {
 	b := wk.block
 	for _, gp := range b.guards {
-		var h [2]maphash.Hash
-		h[0].SetSeed(wk.seeds[0])
-		h[1].SetSeed(wk.seeds[1])
+		hit := guardHit{g: gp.g, table: b.name, line: wk.line}
 		null := false
-		for _, i := range gp.pos {
+		var out, in [2]maphash.Hash
+		for k := range out {
+			out[k].SetSeed(wk.seeds[k])
+			in[k].SetSeed(wk.seeds[k])
+		}
+		for j, i := range gp.pos {
 			var v []byte
+			isNull := false
 			switch {
 			case b.cols[i] != nil:
-				null, v = wk.outNull[i], wk.out[i]
+				isNull, v = wk.outNull[i], wk.out[i]
 			case wk.tuple != nil:
-				null, v = wk.tuple[i].Kind == plaindump.ValNull, wk.fields[i]
+				isNull, v = wk.tuple[i].Kind == plaindump.ValNull, wk.fields[i]
 			default:
-				null, v = copytext.IsNull(wk.fields[i]), wk.fields[i]
+				isNull, v = copytext.IsNull(wk.fields[i]), wk.fields[i]
 			}
-			if null {
-				break
+			fold := gp.g.Folds[j]
+			if isNull {
+				if !gp.g.NullsEqual {
+					null = true
+					break
+				}
+				v, fold = nullMark, schema.NoFold
 			}
-			for k := range h {
-				h[k].Write(v)
-				h[k].WriteByte(0)
+			for k := range out {
+				writeFolded(&out[k], v, fold)
+			}
+			if gp.g.Partial {
+				orig := wk.fields[i]
+				if wk.tuple == nil && copytext.IsNull(orig) || wk.tuple != nil && wk.tuple[i].Kind == plaindump.ValNull {
+					orig, fold = nullMark, schema.NoFold
+				}
+				for k := range in {
+					writeFolded(&in[k], orig, fold)
+				}
 			}
 		}
-		if !null {
-			wk.res.hits = append(wk.res.hits, guardHit{g: gp.g, table: b.name, fp: [2]uint64{h[0].Sum64(), h[1].Sum64()}, line: wk.line})
+		if null {
+			continue
+		}
+		hit.fp = [2]uint64{out[0].Sum64(), out[1].Sum64()}
+		if gp.g.Partial {
+			hit.in = [2]uint64{in[0].Sum64(), in[1].Sum64()}
+		}
+		wk.res.hits = append(wk.res.hits, hit)
+	}
+}
+
+// nullMark stands for NULL in a fingerprint: no text value is "\x00N".
+var nullMark = []byte{0, 'N'}
+
+// writeFolded hashes v, lower- or upper-cased as the index compares it,
+// then a separator.
+func writeFolded(h *maphash.Hash, v []byte, fold schema.Fold) {
+	if fold == schema.NoFold {
+		h.Write(v)
+	} else {
+		for len(v) > 0 {
+			r, n := utf8.DecodeRune(v)
+			if fold == schema.FoldLower {
+				r = unicode.ToLower(r)
+			} else {
+				r = unicode.ToUpper(r)
+			}
+			var buf [utf8.UTFMax]byte
+			h.Write(buf[:utf8.EncodeRune(buf[:], r)])
+			v = v[n:]
 		}
 	}
+	h.WriteByte(0)
 }

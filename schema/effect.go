@@ -158,7 +158,7 @@ func (b *Builder) query(n *pg_query.Node, top bool) (Effect, error) {
 	switch s := n.GetNode().(type) {
 	case *pg_query.Node_InsertStmt:
 		with = s.InsertStmt.WithClause
-		main, err = b.insertEffect(s.InsertStmt)
+		main, err = b.insertEffect(s.InsertStmt, top && with == nil)
 	case *pg_query.Node_UpdateStmt:
 		with = s.UpdateStmt.WithClause
 		main, err = b.writes(s.UpdateStmt.Relation, "UPDATE")
@@ -223,9 +223,10 @@ func verbOf(n *pg_query.Node) string {
 }
 
 // insertEffect classifies an INSERT: VALUES lists of literals are data the
-// dump reader sees; rows from a query, defaults or an ON CONFLICT update
-// are not.
-func (b *Builder) insertEffect(s *pg_query.InsertStmt) (Effect, error) {
+// dump reader sees — but only as a statement of its own (plain says so);
+// rows from a query, defaults, an ON CONFLICT update, or an INSERT inside
+// a WITH, EXPLAIN or PREPARE are not.
+func (b *Builder) insertEffect(s *pg_query.InsertStmt, plain bool) (Effect, error) {
 	what := "INSERT … SELECT"
 	sel := s.SelectStmt.GetSelectStmt()
 	switch {
@@ -233,8 +234,10 @@ func (b *Builder) insertEffect(s *pg_query.InsertStmt) (Effect, error) {
 		what = "INSERT … ON CONFLICT DO UPDATE"
 	case s.SelectStmt == nil:
 		what = "INSERT … DEFAULT VALUES"
-	case literalValues(sel):
+	case literalValues(sel) && plain:
 		return Effect{}, nil
+	case literalValues(sel):
+		what = "INSERT … VALUES inside another statement"
 	case len(sel.GetValuesLists()) > 0:
 		what = "INSERT … VALUES with expressions"
 	}

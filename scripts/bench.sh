@@ -37,7 +37,7 @@ keep="$work/keep.yaml"
 # anonymize run.
 run() {
   local name=$1 rules=$2 stats
-  stats=$(ANONYMIZE_SECRET=bench /usr/bin/time -f '%e %M %U %S' "$work/anonymize" --quiet \
+  stats=$(ANONYMIZE_SECRET=bench-secret-0123456789 /usr/bin/time -f '%e %M %U %S' "$work/anonymize" --quiet \
     --rules "$rules" --in "$dump" --out /dev/null 2>&1 >/dev/null | tail -1)
   echo "$stats"
 }
