@@ -178,6 +178,9 @@ func (r *Reader) Name() string { return r.name }
 // Offset returns the number of (decompressed) bytes read so far.
 func (r *Reader) Offset() int64 { return r.offset }
 
+// Line returns the number of lines read so far.
+func (r *Reader) Line() int { return r.line }
+
 // Next returns the next item, or io.EOF after the last one.
 func (r *Reader) Next() (*Item, error) {
 	if r.err != nil {

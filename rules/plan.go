@@ -58,6 +58,15 @@ type Guard struct {
 	Scope   schema.QName
 	Name    string
 	Columns []string
+	// Folds says, per column, whether the index compares lower() or upper()
+	// of it (UNIQUE (lower(nick))): case-different masked values collide.
+	Folds []schema.Fold
+	// Partial keys are unique only among rows matching their WHERE: equal
+	// original values may repeat outside it, so only distinct originals
+	// that mask alike count as a collision.
+	Partial bool
+	// NullsEqual keys (NULLS NOT DISTINCT) count NULLs as equal values.
+	NullsEqual bool
 }
 
 // CoverageError lists the columns no rule covers in strict mode.
@@ -621,7 +630,7 @@ func (p *planner) groupColumns() map[colKey]colKey {
 }
 
 // guards sets up collision checks on unique keys with a column masked by
-// something other than a bijection.
+// something other than a bijection, or compared through lower()/upper().
 func (p *planner) guards(plan *Plan) {
 	shared := map[string]*Guard{}
 	for _, t := range p.cat.Tables {
@@ -629,9 +638,9 @@ func (p *planner) guards(plan *Plan) {
 		if tp == nil || tp.Skip {
 			continue
 		}
-		keys := t.Uniques
+		keys := slices.Clone(t.Uniques)
 		if t.PrimaryKey != nil {
-			keys = append([]*schema.Key{t.PrimaryKey}, keys...)
+			keys = append(keys, t.PrimaryKey)
 		}
 		scope := t.Name
 		if anc := p.ancestors(t.Name); len(anc) > 0 {
@@ -644,13 +653,14 @@ func (p *planner) guards(plan *Plan) {
 			}
 		}
 		for _, key := range keys {
-			if key.Partial || !needsGuard(tp, key.Columns) {
+			g := p.guardFor(tp, scope, key)
+			if g == nil {
 				continue
 			}
-			id := scope.String() + "(" + strings.Join(key.Columns, ",") + ")"
-			g := shared[id]
-			if g == nil {
-				g = &Guard{Scope: scope, Name: key.Name, Columns: key.Columns}
+			id := fmt.Sprintf("%s(%s)%v", scope, strings.Join(g.Columns, ","), g.Folds)
+			if sg := shared[id]; sg != nil {
+				g = sg
+			} else {
 				shared[id] = g
 			}
 			if !containsGuard(tp.Guards, g) {
@@ -658,6 +668,58 @@ func (p *planner) guards(plan *Plan) {
 			}
 		}
 	}
+}
+
+// guardFor returns the guard a key needs on tp's rows, or nil when masking
+// cannot break it. A key on an expression over a masked column that the
+// guard cannot evaluate is an error: the output might not load.
+func (p *planner) guardFor(tp *TablePlan, scope schema.QName, key *schema.Key) *Guard {
+	g := &Guard{Scope: scope, Name: key.Name, Partial: key.Partial, NullsEqual: key.NullsNotDistinct}
+	folded := false
+	if len(key.Parts) == 0 {
+		g.Columns = key.Columns
+		g.Folds = make([]schema.Fold, len(key.Columns))
+	}
+	for _, part := range key.Parts {
+		if part.Column == "" {
+			for _, c := range key.Columns {
+				if cp := tp.Columns[c]; cp != nil {
+					p.errorf(p.ruleLine(tp.Name, c), "column %s.%s is masked, and unique index %s compares an expression of it (%s) that Understudy cannot evaluate, so it cannot check the masked values keep it unique: keep the column, or mask it with a rule the index does not see",
+						tp.Name, schema.QuoteIdent(c), key.Name, part.Expr)
+					return nil
+				}
+			}
+			return nil // the expression reads only unmasked columns
+		}
+		g.Columns = append(g.Columns, part.Column)
+		g.Folds = append(g.Folds, part.Fold)
+		if part.Fold != schema.NoFold && tp.Columns[part.Column] != nil {
+			folded = true
+		}
+	}
+	if g.NullsEqual {
+		for _, c := range g.Columns {
+			if cp := tp.Columns[c]; cp != nil {
+				if _, ok := cp.Cell.Masker().(masking.Nuller); ok {
+					p.errorf(p.ruleLine(tp.Name, c), "column %s.%s is in unique key %s, which is NULLS NOT DISTINCT: null would make every row collide",
+						tp.Name, schema.QuoteIdent(c), key.Name)
+					return nil
+				}
+			}
+		}
+	}
+	if !folded && !needsGuard(tp, g.Columns) {
+		return nil
+	}
+	return g
+}
+
+// ruleLine is the line of the rule that masks a column (0 if propagated).
+func (p *planner) ruleLine(q schema.QName, c string) int {
+	if e := p.eff[colKey{q, c}]; e != nil {
+		return p.eff[p.root(colKey{q, c})].line
+	}
+	return 0
 }
 
 func containsGuard(gs []*Guard, g *Guard) bool {
