@@ -101,14 +101,18 @@ var scriptPieces = []string{
 var fuzzTables = []string{"people", "public.people", "app.people", `"People"`, `public."People"`, "notes", "public.notes", "app.notes"}
 
 // buildScript turns fuzz bytes into a script: each byte pair picks a piece
-// and a table.
-func buildScript(data []byte) string {
+// and a table. Without strict mode, a table the rules do not name passes
+// through on purpose, so the pieces that create one get no canary.
+func buildScript(data []byte, strict bool) string {
 	var b strings.Builder
 	b.WriteString(scriptPrelude)
 	for i := 0; i+1 < len(data) && i < 64; i += 2 {
 		piece := scriptPieces[int(data[i])%len(scriptPieces)]
 		table := fuzzTables[int(data[i+1])%len(fuzzTables)]
 		c := fuzzCanaries[int(data[i+1]>>4)%len(fuzzCanaries)]
+		if !strict && (strings.Contains(piece, "INTO public.copied") || strings.Contains(piece, "public.made")) {
+			c = "not-a-canary"
+		}
 		b.WriteString(strings.NewReplacer("{T}", table, "{C}", c, "{H}", hex.EncodeToString([]byte(c))).Replace(piece))
 	}
 	return b.String()
@@ -125,13 +129,14 @@ func FuzzNoCanaryLeaks(f *testing.F) {
 		f.Add(seed, uint8(3))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
-		script := buildScript(data)
+		strict := mode&1 == 0
+		script := buildScript(data, strict)
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in.sql")
 		os.WriteFile(in, []byte(script), 0o644)
 		lo := []string{"", "keep", "drop"}[int(mode>>1)%3]
 		rulesPath := filepath.Join(dir, "rules.yaml")
-		os.WriteFile(rulesPath, []byte(fuzzRules(mode&1 == 0, lo)), 0o644)
+		os.WriteFile(rulesPath, []byte(fuzzRules(strict, lo)), 0o644)
 		out := filepath.Join(dir, "out.sql")
 		var stdout, stderr strings.Builder
 		e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
@@ -150,7 +155,7 @@ func FuzzNoCanaryLeaks(f *testing.F) {
 		for _, c := range fuzzCanaries {
 			for _, form := range []string{c, hex.EncodeToString([]byte(c)), strings.ToUpper(c)} {
 				if strings.Contains(string(got), form) {
-					t.Fatalf("canary %q leaked (rules strict=%v, large_objects=%q)\nscript:\n%s\noutput:\n%s", form, mode&1 == 0, lo, script, got)
+					t.Fatalf("canary %q leaked (rules strict=%v, large_objects=%q)\nscript:\n%s\noutput:\n%s", form, strict, lo, script, got)
 				}
 			}
 		}
