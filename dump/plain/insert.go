@@ -1,0 +1,142 @@
+package plain
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/internal/ascii"
+	"github.com/understudy-db/understudy/plaindump"
+)
+
+// insertWriter rewrites INSERT statements with masked values, reusing its
+// buffers from statement to statement.
+type insertWriter struct {
+	row  dump.Row
+	bufs [][]byte // decoded values; the masker may replace Row.Values with its own
+	out  []byte
+}
+
+// mask returns the statement it with every row's values passed through m.
+func (iw *insertWriter) mask(it *plaindump.Item, m dump.RowMasker, pos dump.Pos) ([]byte, error) {
+	iv := it.Insert
+	if m.Skip() {
+		// Keep the comments before the statement; drop the statement.
+		return it.Raw[:len(it.Raw)-len(it.Text)], nil
+	}
+	masks := false
+	for i := range max(len(iv.Columns), maxTuple(iv)) {
+		masks = masks || m.Masks(i)
+	}
+	if !masks {
+		return it.Raw, nil
+	}
+	if iv.Opaque != "" {
+		// The run refuses such a dump before masking starts.
+		return nil, &RefusedError{Pos: pos, Msg: iv.Opaque + ": its values cannot be masked"}
+	}
+	iw.out = iw.out[:0]
+	done := 0
+	for t, tuple := range iv.Tuples {
+		if err := iw.load(it, tuple); err != nil {
+			return nil, &RefusedError{Pos: pos, Msg: fmt.Sprintf("row %d of the INSERT: %v", t+1, err)}
+		}
+		if err := m.MaskRow(&iw.row, pos); err != nil {
+			return nil, err
+		}
+		for i, v := range tuple {
+			if !iw.row.Changed[i] {
+				continue
+			}
+			start, end := v.Start, v.End
+			if v.Kind == plaindump.ValString && !iw.row.Null[i] {
+				start, end = v.LitStart, v.LitEnd // keep a ::cast
+			}
+			iw.out = append(iw.out, it.Raw[done:start]...)
+			switch val := iw.row.Values[i]; {
+			case iw.row.Null[i]:
+				iw.out = append(iw.out, "NULL"...)
+			case v.Kind == plaindump.ValNumber && isNumber(val):
+				iw.out = append(iw.out, val...) // a number stays a bare number
+			default:
+				iw.out = iv.AppendLiteral(iw.out, val)
+			}
+			done = end
+		}
+	}
+	return append(iw.out, it.Raw[done:]...), nil
+}
+
+func maxTuple(iv *plaindump.InsertValues) int {
+	n := 0
+	for _, t := range iv.Tuples {
+		n = max(n, len(t))
+	}
+	return n
+}
+
+// load decodes a tuple's values into iw.row.
+func (iw *insertWriter) load(it *plaindump.Item, tuple []plaindump.Value) error {
+	r := &iw.row
+	n := len(tuple)
+	for len(iw.bufs) < n {
+		iw.bufs = append(iw.bufs, nil)
+	}
+	r.Values = append(r.Values[:0], iw.bufs[:n]...)
+	r.Null = resize(r.Null, n)
+	r.Opaque = resize(r.Opaque, n)
+	r.Default = resize(r.Default, n)
+	r.Changed = resize(r.Changed, n)
+	for i, v := range tuple {
+		r.Values[i] = r.Values[i][:0]
+		switch v.Kind {
+		case plaindump.ValNull:
+			r.Null[i] = true
+		case plaindump.ValExpr:
+			r.Opaque[i] = true
+		case plaindump.ValWord:
+			if bytes.EqualFold(it.Raw[v.Start:v.End], []byte("DEFAULT")) {
+				r.Default[i] = true
+				continue
+			}
+			fallthrough
+		default:
+			var err error
+			if r.Values[i], err = it.Insert.AppendText(r.Values[i], it.Raw, v); err != nil {
+				return err
+			}
+			iw.bufs[i] = r.Values[i]
+		}
+	}
+	return nil
+}
+
+// resize returns b with length n, all false.
+func resize(b []bool, n int) []bool {
+	if cap(b) < n {
+		return make([]bool, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// isNumber reports whether b is a plain decimal number (-12, 3.50), safe to
+// write into SQL unquoted.
+func isNumber(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	digits, dots := 0, 0
+	for _, c := range b {
+		switch {
+		case ascii.IsDigit(c):
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
+}
