@@ -217,3 +217,11 @@ type Row struct {
 	// Changed marks the values MaskRow replaced.
 	Changed []bool
 }
+
+// Statistics is pg_dump 18's entry type for planner statistics, which hold
+// real column values (most common values, histograms): never copied.
+const Statistics = "STATISTICS DATA"
+
+// Meta is the type of an entry holding a psql meta-command (\restrict,
+// \connect, …), which a database sink does not run.
+const Meta = "META"

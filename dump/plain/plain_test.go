@@ -138,8 +138,8 @@ func TestEntries(t *testing.T) {
 		line    int
 	}
 	wants := []want{
-		{metaDesc, dump.PreData, "", 0, 0, 1}, // with the comment before it
-		{"", dump.PreData, "", 0, 0, 3},       // three statements without a TOC comment of their own
+		{dump.Meta, dump.PreData, "", 0, 0, 1}, // with the comment before it
+		{"", dump.PreData, "", 0, 0, 3},        // three statements without a TOC comment of their own
 		{"SEQUENCE", dump.PreData, "", 0, 0, 6},
 		{dump.TableData, dump.Data, "app.t", dump.CopyText, 2, 12},
 		{dump.TableData, dump.Data, "app.t", dump.SQL, 2, 16},
@@ -147,7 +147,7 @@ func TestEntries(t *testing.T) {
 		{dump.Blobs, dump.Data, "", dump.SQL, 0, 19},
 		{dump.SequenceSet, dump.Data, "app.t_id_seq", 0, 0, 21},
 		{"CONSTRAINT", dump.PostData, "", 0, 0, 22},
-		{metaDesc, dump.PostData, "", 0, 0, 27},
+		{dump.Meta, dump.PostData, "", 0, 0, 27},
 	}
 	if len(inv.Entries) != len(wants) {
 		for _, e := range inv.Entries {

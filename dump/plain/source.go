@@ -64,14 +64,6 @@ func (s *Source) Close() error {
 // of contents: "-- Name: users_pkey; Type: CONSTRAINT; Schema: public; …".
 var tocComment = regexp.MustCompile(`(?m)^-- (?:Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: `)
 
-// setvalName picks the regclass literal out of pg_dump's setval statement.
-var setvalName = regexp.MustCompile(`(?is)SELECT\s+(?:pg_catalog\.)?setval\(\s*'((?:[^']|'')+)'\s*,\s*-?[0-9]+\s*(?:,\s*(?:true|false)\s*)?\)\s*;`)
-
-// IsSetval reports whether a statement sets a sequence, as pg_dump writes it.
-func IsSetval(text []byte) bool {
-	return len(text) >= 6 && bytes.EqualFold(text[:6], []byte("SELECT")) && setvalName.Match(text)
-}
-
 // postData are the pg_dump entry types built after the data.
 var postData = map[string]bool{
 	"INDEX": true, "INDEX ATTACH": true, "CONSTRAINT": true, "FK CONSTRAINT": true, "CHECK CONSTRAINT": true,
@@ -143,7 +135,7 @@ func (b *builder) add(e *dump.Entry, line int) {
 	e.ID = len(b.inv.Entries) + 1
 	e.Pos = dump.Pos{File: b.inv.Name, Line: line}
 	switch {
-	case e.IsData() || e.Desc == dump.SequenceSet || e.Desc == statisticsDesc:
+	case e.IsData() || e.Desc == dump.SequenceSet || e.Desc == dump.Statistics:
 		e.Section = dump.Data
 		b.seenData = true
 	case b.seenData || postData[e.Desc]:
@@ -155,13 +147,6 @@ func (b *builder) add(e *dump.Entry, line int) {
 	b.src.items = append(b.src.items, 0)
 	b.cur = e
 }
-
-// statisticsDesc is pg_dump 18's entry type for planner statistics.
-const statisticsDesc = "STATISTICS DATA"
-
-// metaDesc marks a psql meta-command entry (\restrict, \connect, …), which
-// a database sink does not run.
-const metaDesc = "META"
 
 func (b *builder) item(it *plaindump.Item) error {
 	switch it.Kind {
@@ -198,7 +183,7 @@ func (b *builder) item(it *plaindump.Item) error {
 		if err := b.sc.meta(it); err != nil {
 			return err
 		}
-		b.add(&dump.Entry{Desc: metaDesc, Defn: bytes.Clone(it.Raw)}, it.Line)
+		b.add(&dump.Entry{Desc: dump.Meta, Defn: bytes.Clone(it.Raw)}, it.Line)
 		b.src.items[len(b.src.items)-1]++
 		b.cur = nil
 	case plaindump.Statement, plaindump.Tail:
@@ -237,12 +222,11 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
 		b.cur.Bytes += int64(len(it.Raw))
 		return nil
 	case eff.Kind == schema.Statistics:
-		b.add(&dump.Entry{Desc: statisticsDesc, Defn: bytes.Clone(it.Raw)}, line)
+		b.add(&dump.Entry{Desc: dump.Statistics, Defn: bytes.Clone(it.Raw)}, line)
 		return nil
-	case eff.Kind == schema.NoEffect && IsSetval(it.Text):
-		all := setvalName.FindAllSubmatch(it.Text, -1)
-		lit := bytes.ReplaceAll(all[len(all)-1][1], []byte("''"), []byte("'"))
-		q, err := b.sc.sequence(it, lit)
+	case eff.Kind == schema.NoEffect && len(it.Text) >= 6 && bytes.EqualFold(it.Text[:6], []byte("SELECT")) && dump.IsSetval(it.Text):
+		lit, _, _ := dump.ParseSetval(it.Text)
+		q, err := b.sc.sequence(it, []byte(lit))
 		if err != nil {
 			return err
 		}
@@ -251,7 +235,7 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
 	}
 	// A statement without a table-of-contents comment of its own belongs
 	// to the entry before it, as the statements of one pg_dump entry do.
-	if e := b.cur; desc == "" && e != nil && !e.IsData() && e.Desc != dump.SequenceSet && e.Desc != metaDesc && e.Desc != statisticsDesc {
+	if e := b.cur; desc == "" && e != nil && !e.IsData() && e.Desc != dump.SequenceSet && e.Desc != dump.Meta && e.Desc != dump.Statistics {
 		e.Defn = append(e.Defn, it.Raw...)
 		return nil
 	}

@@ -1,0 +1,35 @@
+package dump
+
+import (
+	"regexp"
+	"strconv"
+)
+
+// setvalStmt is pg_dump's statement for a sequence's value.
+var setvalStmt = regexp.MustCompile(`(?is)SELECT\s+(?:pg_catalog\.)?setval\(\s*'((?:[^']|'')+)'\s*,\s*(-?[0-9]+)\s*(?:,\s*(true|false)\s*)?\)\s*;`)
+
+// ParseSetval reads the last setval statement of a SequenceSet entry's
+// text: the sequence's regclass literal (quotes undoubled) and its value.
+func ParseSetval(defn []byte) (regclass string, v SequenceValue, ok bool) {
+	all := setvalStmt.FindAllSubmatch(defn, -1)
+	if all == nil {
+		return "", v, false
+	}
+	m := all[len(all)-1] // the statement itself follows any comments
+	n, err := strconv.ParseInt(string(m[2]), 10, 64)
+	if err != nil {
+		return "", v, false
+	}
+	lit := string(m[1])
+	for i := 0; i+1 < len(lit); i++ {
+		if lit[i] == '\'' && lit[i+1] == '\'' {
+			lit = lit[:i] + lit[i+1:]
+		}
+	}
+	// setval(seq, n) without is_called means true.
+	called := len(m[3]) == 0 || m[3][0] == 't' || m[3][0] == 'T'
+	return lit, SequenceValue{Value: n, Called: called}, true
+}
+
+// IsSetval reports whether a statement sets a sequence, as pg_dump writes it.
+func IsSetval(text []byte) bool { return setvalStmt.Match(text) }
