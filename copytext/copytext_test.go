@@ -3,6 +3,7 @@ package copytext
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -184,5 +185,85 @@ func TestEscapeErrorOffset(t *testing.T) {
 	var ee *EscapeError
 	if !errors.As(err, &ee) || ee.Offset != 6 {
 		t.Fatalf("error %v, want an EscapeError at byte 6", err)
+	}
+}
+
+func TestIsNull(t *testing.T) {
+	for field, want := range map[string]bool{
+		`\N`: true, ``: false, `N`: false, `\`: false, `\n`: false, `xN`: false, `\\`: false,
+		`\NN`: false, `\\N`: false, `N\`: false, "\\N\t": false,
+	} {
+		if got := IsNull([]byte(field)); got != want {
+			t.Errorf("IsNull(%q) = %v, want %v", field, got, want)
+		}
+	}
+}
+
+// TestDecodeEscapeLengths pins where octal and hex escapes end: at most
+// three octal digits (any of 0-7, including a later 7) and at most two hex
+// digits, stopping early at the end of the field or a non-digit.
+func TestDecodeEscapeLengths(t *testing.T) {
+	cases := []struct{ raw, want string }{
+		{`\17`, "\x0f"},
+		{`\077`, "?"},
+		{`\1777`, "\x7f7"},
+		{`\778`, "?8"},
+		{`\7a`, "\aa"},
+		{`\x`, "x"},
+		{`a\x`, "ax"},
+		{`\x7`, "\x07"},
+		{`\x7f`, "\x7f"},
+		{`\x7fA`, "\x7fA"},
+		{`\x4z`, "\x04z"},
+		{`\xA`, "\n"},
+		{`\\x41`, `\x41`},
+		{`\a`, "a"},
+	}
+	for _, c := range cases {
+		got, err := Decode([]byte("pre:"), []byte(c.raw))
+		if err != nil {
+			t.Errorf("Decode(%q): %v", c.raw, err)
+			continue
+		}
+		if string(got) != "pre:"+c.want {
+			t.Errorf("Decode(%q) = %q, want %q", c.raw, got[4:], c.want)
+		}
+	}
+}
+
+func TestDecodeErrorDetails(t *testing.T) {
+	cases := []struct {
+		raw    string
+		offset int
+		reason string
+	}{
+		{`abc\`, 3, "backslash at end of field"},
+		{`\`, 0, "backslash at end of field"},
+		{`ab\0`, 2, "escape produces a NUL byte"},
+		{`a\400`, 1, "escape produces a NUL byte"}, // 0o400 & 0xff == 0
+		{`xy\x0`, 2, "escape produces a NUL byte"},
+		{`x\x00`, 1, "escape produces a NUL byte"},
+		{`ok\303`, 0, "escapes produce invalid UTF-8"},
+		{`\xc3`, 0, "escapes produce invalid UTF-8"},
+	}
+	for _, c := range cases {
+		// A non-empty dst: only the field's own bytes are checked for UTF-8.
+		_, err := Decode([]byte("\xff"), []byte(c.raw))
+		var ee *EscapeError
+		if !errors.As(err, &ee) || ee.Offset != c.offset || ee.Reason != c.reason {
+			t.Errorf("Decode(%q) error = %v, want offset %d: %s", c.raw, err, c.offset, c.reason)
+			continue
+		}
+		if want := fmt.Sprintf("invalid escape at byte %d of the field: %s", c.offset, c.reason); err.Error() != want {
+			t.Errorf("Decode(%q) error text %q, want %q", c.raw, err.Error(), want)
+		}
+	}
+	// Invalid UTF-8 already in dst, or raw bytes in the field that no
+	// escape produced, are not the decoder's concern.
+	if got, err := Decode([]byte("\xff"), []byte(`a\x41`)); err != nil || string(got) != "\xffaA" {
+		t.Errorf("Decode after invalid dst = %q, %v", got, err)
+	}
+	if got, err := Decode(nil, []byte("\xff\\t")); err != nil || string(got) != "\xff\t" {
+		t.Errorf("Decode of raw invalid bytes = %q, %v", got, err)
 	}
 }
