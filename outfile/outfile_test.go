@@ -788,3 +788,154 @@ func TestConflicts(t *testing.T) {
 		}
 	}
 }
+
+// TestRelativeLinkIsAtomic: a link given by a relative path, in the
+// working directory, is followed like an absolute one.
+func TestRelativeLinkIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.Mkdir("real", 0o755)
+	os.WriteFile(filepath.Join("real", "out.sql"), []byte("old"), 0o644)
+	os.Symlink("real/out.sql", "link.sql")
+
+	f, err := Create(context.Background(), "link.sql", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Streaming() {
+		t.Fatal("a relative link to a regular file is streaming")
+	}
+	f.Write([]byte("new"))
+	if b, _ := os.ReadFile(filepath.Join(dir, "real", "out.sql")); string(b) != "old" {
+		t.Fatalf("target changed before commit: %q", b)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "real", "out.sql")); string(b) != "new" {
+		t.Fatalf("target holds %q", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "link.sql")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+}
+
+// TestCommitRenameFails: when the rename into place fails, Commit reports
+// it, the temporary file goes, and the File is finished.
+func TestCommitRenameFails(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.sql")
+	f, err := Create(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("data"))
+	// A non-empty directory now stands where the file is to go.
+	if err := os.MkdirAll(filepath.Join(path, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err == nil {
+		t.Fatal("Commit over a directory succeeded")
+	}
+	if tmp := tmpFiles(t, dir); len(tmp) != 0 {
+		t.Fatalf("failed Commit left %q", tmp)
+	}
+	if _, err := f.Write([]byte("more")); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Write after a failed Commit: %v, want os.ErrClosed", err)
+	}
+	if err := f.Commit(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("second Commit: %v, want os.ErrClosed", err)
+	}
+	if err := f.Fail(marker); err != nil {
+		t.Errorf("Fail after a failed Commit: %v", err)
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		t.Errorf("the directory was touched: %v", err)
+	}
+}
+
+// TestFailTempAlreadyGone: Fail succeeds when the temporary file has
+// already disappeared; other removal errors are reported.
+func TestFailTempAlreadyGone(t *testing.T) {
+	dir := t.TempDir()
+	f, err := Create(context.Background(), filepath.Join(dir, "out.sql"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := tmpFiles(t, dir)
+	if len(tmp) != 1 {
+		t.Fatalf("temporary files %q", tmp)
+	}
+	os.Remove(filepath.Join(dir, tmp[0]))
+	if err := f.Fail(marker); err != nil {
+		t.Fatalf("Fail with the temporary file gone: %v", err)
+	}
+
+	// The temporary file replaced by a non-empty directory cannot be removed.
+	f, err = Create(context.Background(), filepath.Join(dir, "out.sql"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp = tmpFiles(t, dir)
+	os.Remove(filepath.Join(dir, tmp[0]))
+	os.MkdirAll(filepath.Join(dir, tmp[0], "sub"), 0o755)
+	if err := f.Fail(marker); err == nil {
+		t.Fatal("Fail hid a failure to remove the temporary file")
+	}
+}
+
+// failingWriter is a caller's stdout that fails every write.
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// TestStreamCommitErrorSticks: after a stream's Commit failed, Write and
+// Commit keep reporting that failure, even once ctx is done.
+func TestStreamCommitErrorSticks(t *testing.T) {
+	broken := errors.New("disk on fire")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, err := Create(ctx, "-", failingWriter{broken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("buffered")); err != nil {
+		t.Fatalf("buffered Write: %v", err)
+	}
+	err = f.Commit()
+	var pe *os.PathError
+	if !errors.Is(err, broken) || !errors.As(err, &pe) || pe.Op != "write" || pe.Path != "-" {
+		t.Fatalf("Commit = %v, want a write error on - wrapping the writer's", err)
+	}
+	cancel()
+	if _, err := f.Write([]byte("more")); !errors.Is(err, broken) || errors.Is(err, context.Canceled) {
+		t.Errorf("Write after a failed Commit: %v, want the writer's error", err)
+	}
+	if err := f.Commit(); !errors.Is(err, broken) || errors.Is(err, context.Canceled) {
+		t.Errorf("second Commit: %v, want the writer's error", err)
+	}
+	if err := f.Fail(marker); !errors.Is(err, broken) {
+		t.Errorf("Fail: %v, want the writer's error", err)
+	}
+	if err := f.Fail(marker); err != nil {
+		t.Errorf("second Fail: %v", err)
+	}
+}
+
+// TestFailReportsTheMarkerWriteFirst: when both writing the marker and
+// closing the stream fail, Fail reports the write.
+func TestFailReportsTheMarkerWriteFirst(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	mkfifo(t, fifo)
+	openReader(t, fifo)
+	f, err := Create(context.Background(), fifo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fd.Close() // every later write and close fails
+	err = f.Fail(marker)
+	var pe *os.PathError
+	if !errors.As(err, &pe) || pe.Op != "write" || pe.Path != fifo || !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Fail = %#v, want a write error on %s", err, fifo)
+	}
+}
