@@ -199,8 +199,8 @@ type ValueSource interface {
 type RowMasker interface {
 	// Skip reports that the table's rows are left out (a skip rule).
 	Skip() bool
-	// Masks reports whether masking may change column i's value.
-	Masks(i int) bool
+	// Masks reports whether rows need MaskRow at all.
+	Masks() bool
 	// MaskRow masks row, whose Values[i] is column i's text (nil for NULL,
 	// and unreadable when Opaque[i]: an expression). It replaces the values
 	// it masks; pos locates the row for errors.

@@ -24,11 +24,7 @@ func (iw *insertWriter) mask(it *plaindump.Item, m dump.RowMasker, pos dump.Pos)
 		// Keep the comments before the statement; drop the statement.
 		return it.Raw[:len(it.Raw)-len(it.Text)], nil
 	}
-	masks := false
-	for i := range max(len(iv.Columns), maxTuple(iv)) {
-		masks = masks || m.Masks(i)
-	}
-	if !masks {
+	if !m.Masks() {
 		return it.Raw, nil
 	}
 	if iv.Opaque != "" {
@@ -65,14 +61,6 @@ func (iw *insertWriter) mask(it *plaindump.Item, m dump.RowMasker, pos dump.Pos)
 		}
 	}
 	return append(iw.out, it.Raw[done:]...), nil
-}
-
-func maxTuple(iv *plaindump.InsertValues) int {
-	n := 0
-	for _, t := range iv.Tuples {
-		n = max(n, len(t))
-	}
-	return n
 }
 
 // load decodes a tuple's values into iw.row.

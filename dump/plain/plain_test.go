@@ -31,7 +31,7 @@ func (m *memOut) Fail(marker []byte) error {
 type keepRows struct{}
 
 func (keepRows) Skip() bool                        { return false }
-func (keepRows) Masks(int) bool                    { return false }
+func (keepRows) Masks() bool                       { return false }
 func (keepRows) MaskRow(*dump.Row, dump.Pos) error { return nil }
 
 // copyAll sends every entry of src to sink unchanged, as the pipeline does
