@@ -5,36 +5,64 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/plain"
 	"github.com/understudy-db/understudy/masking"
-	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
 )
 
-// maskString runs the whole pipeline over an in-memory dump.
-func maskString(t *testing.T, dump, rulesYAML string) (string, error) {
+// memOut is an in-memory plain.Output.
+type memOut struct{ bytes.Buffer }
+
+func (m *memOut) Commit() error { return nil }
+func (m *memOut) Fail(marker []byte) error {
+	m.Write(marker)
+	return nil
+}
+
+// openScript writes a dump to a file named t.sql and opens it as a source.
+func openScript(t testing.TB, script string) (*plain.Source, *dump.Inventory, error) {
 	t.Helper()
-	r, err := plaindump.NewReader(strings.NewReader(dump), "t.sql")
+	path := filepath.Join(t.TempDir(), "t.sql")
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := plain.Open(context.Background(), path, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := Scan(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { src.Close() })
+	inv, err := src.Inventory(context.Background())
+	return src, inv, err
+}
+
+// planFor builds the plan of rulesYAML for inv.
+func planFor(t testing.TB, inv *dump.Inventory, rulesYAML string) (*rules.Plan, error) {
+	t.Helper()
 	rf, err := rules.Parse("t.yaml", []byte(rulesYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+	return rf.Plan(inv.Catalog, DataColumns(inv), &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+}
+
+// maskString runs the whole pipeline over a dump given as a string.
+func maskString(t *testing.T, script, rulesYAML string) (string, error) {
+	t.Helper()
+	src, inv, err := openScript(t, script)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ = plaindump.NewReader(strings.NewReader(dump), "t.sql")
-	var out bytes.Buffer
-	_, err = Mask(context.Background(), r, plaindump.NewWriter(&out), plan, inv.Catalog, MaskOptions{})
+	plan, err := planFor(t, inv, rulesYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out memOut
+	_, err = Run(context.Background(), src, inv, plain.NewSink(&out), plan, Options{})
 	return out.String(), err
 }
 
@@ -58,7 +86,7 @@ func TestCollisionIsAnError(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("error %v, want a CollisionError", err)
 	}
-	if ce.Line != 8 || ce.Key != "t_code_key" || ce.Columns[0] != "code" {
+	if ce.Pos.Line != 8 || ce.Key != "t_code_key" || ce.Columns[0] != "code" {
 		t.Fatalf("collision %+v", ce)
 	}
 	if msg := err.Error(); !strings.Contains(msg, "t.sql:8: public.t: masked values collide on unique key t_code_key (code)") || strings.Contains(msg, "same") || strings.Contains(msg, "beta") {
@@ -172,28 +200,27 @@ func TestSkippedTableKeepsItsCopyBlock(t *testing.T) {
 // The output does not depend on how many workers mask rows: units are
 // written in dump order, and masking is a pure function of the value.
 func TestWorkersDoNotChangeTheOutput(t *testing.T) {
-	f, err := os.ReadFile("../testdata/fixtures/shop.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := plaindump.NewReader(bytes.NewReader(f), "shop.sql")
-	inv, err := Scan(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rf, err := rules.Load("../rules/shop.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var outs []string
 	for _, workers := range []int{1, 2, 7} {
-		r, _ := plaindump.NewReader(bytes.NewReader(f), "shop.sql")
-		var out bytes.Buffer
-		st, err := Mask(context.Background(), r, plaindump.NewWriter(&out), plan, inv.Catalog, MaskOptions{Workers: workers})
+		src, err := plain.Open(context.Background(), "../testdata/fixtures/shop.sql", nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := src.Inventory(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := rf.Plan(inv.Catalog, DataColumns(inv), &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out memOut
+		st, err := Run(context.Background(), src, inv, plain.NewSink(&out), plan, Options{Workers: workers})
+		src.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,23 +230,17 @@ func TestWorkersDoNotChangeTheOutput(t *testing.T) {
 		outs = append(outs, out.String())
 	}
 	if outs[0] != outs[1] || outs[0] != outs[2] {
-		t.Fatal("output depends on the number of workers")
+		t.Fatal("output differs with the number of workers")
 	}
 }
 
-// maskFails runs the pipeline and returns the planning or masking error.
-func planErr(t *testing.T, dump, rulesYAML string) error {
+func planErr(t *testing.T, script, rulesYAML string) error {
 	t.Helper()
-	r, _ := plaindump.NewReader(strings.NewReader(dump), "t.sql")
-	inv, err := Scan(context.Background(), r)
+	_, inv, err := openScript(t, script)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rf, err := rules.Parse("t.yaml", []byte(rulesYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("s")), EmailDomain: "example.com"})
+	_, err = planFor(t, inv, rulesYAML)
 	return err
 }
 
@@ -254,7 +275,7 @@ func TestCopyWithoutColumnList(t *testing.T) {
 	}
 	_, err = maskString(t, strings.Replace(twoTables, "1\thello note", "1", 1), "version: 1\ntables:\n  a: keep\n  b:\n    id: keep\n    note: lorem\n")
 	var re *RowError
-	if !errors.As(err, &re) || re.Line != 17 || !strings.Contains(err.Error(), "row has 1 fields, the table has 2 columns") {
+	if !errors.As(err, &re) || re.Pos.Line != 17 || !strings.Contains(err.Error(), "row has 1 fields, the table has 2 columns") {
 		t.Fatalf("narrow row: %v", err)
 	}
 }
@@ -301,10 +322,9 @@ func TestDataMustMatchSchema(t *testing.T) {
 	// Rows of a table the dump does not create are refused in every mode:
 	// their columns, and so what needs masking, are unknown.
 	for _, dataOnly := range []string{"INSERT INTO public.q VALUES (1, 'secret');\n", "COPY q (a) FROM stdin;\nsecret\n\\.\n"} {
-		r, _ := plaindump.NewReader(strings.NewReader(dataOnly), "t.sql")
-		_, err := Scan(context.Background(), r)
-		var re *RefusedError
-		if !errors.As(err, &re) || re.Line != 1 || !strings.Contains(err.Error(), "t.sql:1: data for ") || strings.Contains(err.Error(), "secret") {
+		_, _, err := openScript(t, dataOnly)
+		var re *plain.RefusedError
+		if !errors.As(err, &re) || re.Pos.Line != 1 || !strings.Contains(err.Error(), "t.sql:1: data for ") || strings.Contains(err.Error(), "secret") {
 			t.Fatalf("data-only table: %v", err)
 		}
 	}

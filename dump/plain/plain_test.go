@@ -138,15 +138,15 @@ func TestEntries(t *testing.T) {
 		line    int
 	}
 	wants := []want{
-		{dump.Meta, dump.PreData, "", 0, 0, 1}, // with the comment before it
+		{dump.Meta, dump.PreData, "", 0, 0, 2}, // with the comment before it
 		{"", dump.PreData, "", 0, 0, 3},        // three statements without a TOC comment of their own
-		{"SEQUENCE", dump.PreData, "", 0, 0, 6},
+		{"SEQUENCE", dump.PreData, "", 0, 0, 10},
 		{dump.TableData, dump.Data, "app.t", dump.CopyText, 2, 12},
 		{dump.TableData, dump.Data, "app.t", dump.SQL, 2, 16},
 		{dump.TableData, dump.Data, "app.t", dump.SQL, 1, 18},
 		{dump.Blobs, dump.Data, "", dump.SQL, 0, 19},
 		{dump.SequenceSet, dump.Data, "app.t_id_seq", 0, 0, 21},
-		{"CONSTRAINT", dump.PostData, "", 0, 0, 22},
+		{"CONSTRAINT", dump.PostData, "", 0, 0, 26},
 		{dump.Meta, dump.PostData, "", 0, 0, 27},
 	}
 	if len(inv.Entries) != len(wants) {

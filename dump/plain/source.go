@@ -155,8 +155,9 @@ func (b *builder) item(it *plaindump.Item) error {
 		if err != nil {
 			return err
 		}
+		// Row n of the block is on the header's last line + n.
 		b.add(&dump.Entry{Desc: dump.TableData, Table: q, Columns: cloneStrings(it.Columns), Format: dump.CopyText,
-			Defn: bytes.Clone(it.Raw)}, it.Line)
+			Defn: bytes.Clone(it.Raw)}, it.Line+bytes.Count(it.Raw, nl)-1)
 		b.inv.Rows[q] += 0
 	case plaindump.CopyRow:
 		b.cur.Rows++
@@ -170,7 +171,7 @@ func (b *builder) item(it *plaindump.Item) error {
 			return err
 		}
 		if e := b.cur; e == nil || e.Desc != dump.TableData || e.Format != dump.SQL || b.insertAs != it.Table || !equalStrings(e.Columns, it.Columns) {
-			b.add(&dump.Entry{Desc: dump.TableData, Table: q, Columns: cloneStrings(it.Columns), Format: dump.SQL}, it.Line)
+			b.add(&dump.Entry{Desc: dump.TableData, Table: q, Columns: cloneStrings(it.Columns), Format: dump.SQL}, textLine(it))
 			b.insertAs = it.Table
 		}
 		n := int64(len(it.Insert.Tuples))
@@ -183,7 +184,7 @@ func (b *builder) item(it *plaindump.Item) error {
 		if err := b.sc.meta(it); err != nil {
 			return err
 		}
-		b.add(&dump.Entry{Desc: dump.Meta, Defn: bytes.Clone(it.Raw)}, it.Line)
+		b.add(&dump.Entry{Desc: dump.Meta, Defn: bytes.Clone(it.Raw)}, textLine(it))
 		b.src.items[len(b.src.items)-1]++
 		b.cur = nil
 	case plaindump.Statement, plaindump.Tail:
@@ -207,7 +208,7 @@ func (b *builder) item(it *plaindump.Item) error {
 
 // statement files a statement (or the tail of the script) into an entry.
 func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
-	line := it.Line
+	line := textLine(it)
 	pos := dump.Pos{File: b.inv.Name, Line: textLine(it)}
 	desc := ""
 	if m := tocComment.FindSubmatch(it.Raw[:len(it.Raw)-len(it.Text)]); m != nil {

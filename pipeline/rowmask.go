@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -8,13 +9,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/understudy-db/understudy/copytext"
+	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
-	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
 	"github.com/understudy-db/understudy/schema"
 )
 
-// blockPlan maps one COPY column list (or INSERT column list) onto a plan.
+// blockPlan maps one column list (of a COPY block or INSERT) onto a plan.
 type blockPlan struct {
 	table  *rules.TablePlan
 	name   schema.QName
@@ -31,7 +32,7 @@ type guardPlan struct {
 	pos []int
 }
 
-// masks reports whether rows of this block need a worker.
+// masks reports whether rows of this block need masking or checking.
 func (b *blockPlan) masks() bool {
 	return b.table != nil && (b.table.Masked() || len(b.guards) > 0)
 }
@@ -56,9 +57,8 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 	}
 	b.cols = make([]*rules.ColumnPlan, len(b.names))
 	b.index = map[string]int{}
-	index := b.index
 	for i, name := range b.names {
-		index[name] = i
+		b.index[name] = i
 		if cp := b.table.Columns[name]; cp != nil {
 			b.cols[i] = cp
 			if cp.Row != nil {
@@ -70,7 +70,7 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 	// A row masker reads its inputs, which must be split out too.
 	for _, i := range b.rows {
 		for _, in := range b.cols[i].Row.Inputs() {
-			if j, ok := index[in]; ok {
+			if j, ok := b.index[in]; ok {
 				b.last = max(b.last, j)
 			}
 		}
@@ -78,7 +78,7 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 	for _, g := range b.table.Guards {
 		gp := guardPlan{g: g}
 		for _, c := range g.Columns {
-			i, ok := index[c]
+			i, ok := b.index[c]
 			if !ok {
 				gp.pos = nil
 				break
@@ -93,91 +93,88 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 	return b
 }
 
-// worker is what one goroutine needs to mask rows: scratch state for the
-// maskers and buffers reused from row to row.
-type worker struct {
-	file    string
+// rowMasker is what one goroutine needs to mask rows: scratch state for
+// the maskers and buffers reused from row to row.
+type rowMasker struct {
 	scratch *masking.Scratch
-	seeds   [2]maphash.Seed
 
-	// The row being masked.
+	// The row being masked: COPY fields, or INSERT values.
 	block   *blockPlan
-	line    int
 	fields  [][]byte
-	tuple   []plaindump.Value // the INSERT tuple, nil for COPY rows
-	item    *plaindump.Item   // the INSERT statement
+	vals    *dump.Row
 	dec     []byte
 	out     [][]byte
 	outNull []bool
 	res     *results
-	// rowValue is wk.value, bound once: a method value made per row would
+	row     int64
+	pos     func(int64) dump.Pos
+	// rowValue is rm.value, bound once: a method value made per row would
 	// allocate on the hot path.
 	rowValue func(column string) ([]byte, bool)
 	rowErr   error
-	blocks   map[string]*blockPlan // INSERT column lists seen, by table and list
 }
 
-// fingerprintSeeds are shared by all workers of a process, so that equal
-// keys get equal fingerprints whichever worker masked them.
+// fingerprintSeeds are shared by every goroutine of a process, so that
+// equal keys get equal fingerprints whichever goroutine masked them.
 var fingerprintSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
-func newWorker(file string) *worker {
-	wk := &worker{file: file, scratch: masking.NewScratch(), seeds: fingerprintSeeds}
-	wk.rowValue = wk.value
-	return wk
+func newRowMasker() *rowMasker {
+	rm := &rowMasker{scratch: masking.NewScratch()}
+	rm.rowValue = rm.value
+	return rm
 }
 
-// safeMaskRows is maskRows with a panic turned into an error, so that a bug
-// in a masker fails the run cleanly (temporary files removed) instead of
+// safeMaskUnit is maskUnit with a panic turned into an error, so that a
+// bug in a masker fails the run cleanly (outputs removed) instead of
 // killing the process.
-func (wk *worker) safeMaskRows(u *unit) (err error) {
+func (rm *rowMasker) safeMaskUnit(u *unit) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = wk.rowError("", fmt.Errorf("internal error while masking: %v", p))
+			err = rm.rowError("", fmt.Errorf("internal error while masking: %v", p))
 		}
 	}()
-	return wk.maskRows(u)
+	return rm.maskUnit(u)
 }
 
-// maskRows masks every row of a rows unit into u.out.
-func (wk *worker) maskRows(u *unit) error {
-	wk.block, wk.res, wk.tuple = u.block, &u.res, nil
-	b := u.block
+// maskUnit masks every row of a unit into u.out.
+func (rm *rowMasker) maskUnit(u *unit) error {
+	b := u.t.b
+	rm.block, rm.res, rm.vals, rm.pos = b, &u.res, nil, u.t.pos
 	for _, ref := range u.rows {
-		wk.line = ref.line
+		rm.row = ref.row
 		row := u.in[ref.start:ref.end]
 		// Fields up to the last one of interest, then the rest of the row whole.
-		wk.fields = copytext.SplitN(wk.fields[:0], row, b.last+2)
-		n := len(wk.fields)
+		rm.fields = copytext.SplitN(rm.fields[:0], row, b.last+2)
+		n := len(rm.fields)
 		if n <= b.last {
-			return wk.rowError("", fmt.Errorf("row has %d fields, the table has %d columns", copytext.Count(row), len(b.names)))
+			return rm.rowError("", fmt.Errorf("row has %d fields, the table has %d columns", copytext.Count(row), len(b.names)))
 		}
-		wk.ensureOut(n)
+		rm.ensureOut(n)
 		for i := 0; i < n && i <= b.last; i++ {
 			cp := b.cols[i]
 			if cp == nil || cp.Row != nil {
-				wk.out[i], wk.outNull[i] = wk.out[i][:0], false
+				rm.out[i], rm.outNull[i] = rm.out[i][:0], false
 				continue
 			}
-			if err := wk.maskField(i, cp, wk.fields[i]); err != nil {
+			if err := rm.maskField(i, cp, rm.fields[i]); err != nil {
 				return err
 			}
 		}
-		if err := wk.maskRowFields(); err != nil {
+		if err := rm.maskRowFields(); err != nil {
 			return err
 		}
-		wk.fingerprints()
+		rm.fingerprints()
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				u.out = append(u.out, '\t')
 			}
 			switch {
 			case i > b.last || b.cols[i] == nil:
-				u.out = append(u.out, wk.fields[i]...)
-			case wk.outNull[i]:
+				u.out = append(u.out, rm.fields[i]...)
+			case rm.outNull[i]:
 				u.out = append(u.out, copytext.Null...)
 			default:
-				u.out = copytext.Encode(u.out, wk.out[i])
+				u.out = copytext.Encode(u.out, rm.out[i])
 			}
 		}
 		u.out = append(u.out, u.in[ref.end:ref.eol]...)
@@ -185,42 +182,42 @@ func (wk *worker) maskRows(u *unit) error {
 	return nil
 }
 
-func (wk *worker) ensureOut(n int) {
-	for len(wk.out) < n {
-		wk.out = append(wk.out, nil)
-		wk.outNull = append(wk.outNull, false)
+func (rm *rowMasker) ensureOut(n int) {
+	for len(rm.out) < n {
+		rm.out = append(rm.out, nil)
+		rm.outNull = append(rm.outNull, false)
 	}
 }
 
-func (wk *worker) rowError(column string, err error) error {
-	return &RowError{File: wk.file, Line: wk.line, Table: wk.block.name, Column: column, Err: err}
+func (rm *rowMasker) rowError(column string, err error) error {
+	return &RowError{Pos: rm.pos(rm.row), Table: rm.block.name, Column: column, Err: err}
 }
 
-// maskField masks raw COPY field i into wk.out[i].
-func (wk *worker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
+// maskField masks raw COPY field i into rm.out[i].
+func (rm *rowMasker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
 	if copytext.IsNull(raw) {
-		return wk.applyCell(i, cp, nil, true)
+		return rm.applyCell(i, cp, nil, true)
 	}
 	var err error
-	wk.dec, err = copytext.Decode(wk.dec[:0], raw)
+	rm.dec, err = copytext.Decode(rm.dec[:0], raw)
 	if err != nil {
-		return wk.rowError(cp.Name, err)
+		return rm.rowError(cp.Name, err)
 	}
-	return wk.applyCell(i, cp, wk.dec, false)
+	return rm.applyCell(i, cp, rm.dec, false)
 }
 
-func (wk *worker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool) error {
-	out, outNull, err := cp.Cell.Apply(wk.scratch, wk.out[i][:0], value, null)
+func (rm *rowMasker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool) error {
+	out, outNull, err := cp.Cell.Apply(rm.scratch, rm.out[i][:0], value, null)
 	if err != nil {
-		return wk.rowError(cp.Name, err)
+		return rm.rowError(cp.Name, err)
 	}
-	wk.out[i], wk.outNull[i] = out, outNull
+	rm.out[i], rm.outNull[i] = out, outNull
 	if !null {
-		wk.res.cells++
+		rm.res.cells++
 	}
 	if cp.TrackMax && !outNull {
 		if n, ok := parseInt(out); ok {
-			wk.res.note(cp, n)
+			rm.res.note(cp, n)
 		}
 	}
 	return nil
@@ -253,89 +250,75 @@ func parseInt(b []byte) (int64, bool) {
 }
 
 // maskRowFields runs the row maskers (template) over the row's masked values.
-func (wk *worker) maskRowFields() error {
-	b := wk.block
+func (rm *rowMasker) maskRowFields() error {
+	b := rm.block
 	for _, i := range b.rows {
-		wk.rowErr = nil
+		rm.rowErr = nil
 		cp := b.cols[i]
-		out, err := cp.Row.MaskRow(wk.scratch, wk.out[i][:0], wk.rowValue)
+		out, err := cp.Row.MaskRow(rm.scratch, rm.out[i][:0], rm.rowValue)
 		if err == nil {
-			err = wk.rowErr
+			err = rm.rowErr
 		}
 		if err == nil {
 			err = cp.Cell.Verify(out)
 		}
 		if err != nil {
-			return wk.rowError(cp.Name, err)
+			return rm.rowError(cp.Name, err)
 		}
-		wk.out[i], wk.outNull[i] = out, false
-		wk.res.cells++
+		rm.out[i], rm.outNull[i] = out, false
+		rm.res.cells++
 	}
 	return nil
 }
 
 // value is what a row masker sees of the current row: masked values where
 // the column is masked, original ones elsewhere. A decoding error is kept in
-// wk.rowErr, since the row masker's callback cannot return one.
-func (wk *worker) value(column string) ([]byte, bool) {
-	b := wk.block
+// rm.rowErr, since the row masker's callback cannot return one.
+func (rm *rowMasker) value(column string) ([]byte, bool) {
+	b := rm.block
 	j, ok := b.index[column]
-	if !ok || j >= len(wk.fields) {
+	if !ok || j >= len(b.names) || rm.vals == nil && j >= len(rm.fields) {
 		return nil, true
 	}
 	if b.cols[j] != nil && b.cols[j].Row == nil {
-		return wk.out[j], wk.outNull[j]
+		return rm.out[j], rm.outNull[j]
 	}
-	v, null, err := wk.original(j)
-	if err != nil {
-		wk.rowErr = err
-	}
-	return v, null
-}
-
-// original decodes the unmasked value at position j of the current row.
-func (wk *worker) original(j int) ([]byte, bool, error) {
-	if wk.tuple != nil {
-		v := wk.tuple[j]
-		if v.Kind == plaindump.ValNull {
-			return nil, true, nil
+	if rm.vals != nil {
+		if rm.vals.Opaque[j] || rm.vals.Default[j] {
+			rm.rowErr = errUnreadable
+			return nil, true
 		}
-		out, err := wk.item.Insert.AppendText(nil, wk.item.Raw, v)
-		return out, false, err
+		return rm.vals.Values[j], rm.vals.Null[j]
 	}
-	raw := wk.fields[j]
+	raw := rm.fields[j]
 	if copytext.IsNull(raw) {
-		return nil, true, nil
+		return nil, true
 	}
 	out, err := copytext.Decode(nil, raw)
-	return out, false, err
+	if err != nil {
+		rm.rowErr = err
+	}
+	return out, false
 }
 
-// fingerprints records the row's guarded unique keys for the writer to
-// check: of the masked key and, for partial keys, of the original one. A
-// key with a NULL never collides, as in PostgreSQL — unless the key says
+var errUnreadable = errors.New("the value is an expression or DEFAULT, not a literal, so it cannot be read or masked")
+
+// fingerprints records the row's guarded unique keys for the table's writer
+// to check: of the masked key and, for partial keys, of the original one.
+// A key with a NULL never collides, as in PostgreSQL — unless the key says
 // NULLS NOT DISTINCT.
-func (wk *worker) fingerprints() {
-	b := wk.block
+func (rm *rowMasker) fingerprints() {
+	b := rm.block
 	for _, gp := range b.guards {
-		hit := guardHit{g: gp.g, table: b.name, line: wk.line}
+		hit := guardHit{g: gp.g, row: rm.row}
 		null := false
 		var out, in [2]maphash.Hash
 		for k := range out {
-			out[k].SetSeed(wk.seeds[k])
-			in[k].SetSeed(wk.seeds[k])
+			out[k].SetSeed(fingerprintSeeds[k])
+			in[k].SetSeed(fingerprintSeeds[k])
 		}
 		for j, i := range gp.pos {
-			var v []byte
-			isNull := false
-			switch {
-			case b.cols[i] != nil:
-				isNull, v = wk.outNull[i], wk.out[i]
-			case wk.tuple != nil:
-				isNull, v = wk.tuple[i].Kind == plaindump.ValNull, wk.fields[i]
-			default:
-				isNull, v = copytext.IsNull(wk.fields[i]), wk.fields[i]
-			}
+			v, isNull := rm.current(i)
 			fold := gp.g.Folds[j]
 			if isNull {
 				if !gp.g.NullsEqual {
@@ -348,8 +331,9 @@ func (wk *worker) fingerprints() {
 				writeFolded(&out[k], v, fold)
 			}
 			if gp.g.Partial {
-				orig := wk.fields[i]
-				if wk.tuple == nil && copytext.IsNull(orig) || wk.tuple != nil && wk.tuple[i].Kind == plaindump.ValNull {
+				orig, origNull := rm.original(i)
+				fold := gp.g.Folds[j]
+				if origNull {
 					orig, fold = nullMark, schema.NoFold
 				}
 				for k := range in {
@@ -364,8 +348,25 @@ func (wk *worker) fingerprints() {
 		if gp.g.Partial {
 			hit.in = [2]uint64{in[0].Sum64(), in[1].Sum64()}
 		}
-		wk.res.hits = append(wk.res.hits, hit)
+		rm.res.hits = append(rm.res.hits, hit)
 	}
+}
+
+// current is column i's value as it will be written (raw COPY text for a
+// column passing through).
+func (rm *rowMasker) current(i int) ([]byte, bool) {
+	if rm.block.cols[i] != nil {
+		return rm.out[i], rm.outNull[i]
+	}
+	return rm.original(i)
+}
+
+// original is column i's value as it came in.
+func (rm *rowMasker) original(i int) ([]byte, bool) {
+	if rm.vals != nil {
+		return rm.vals.Values[i], rm.vals.Null[i]
+	}
+	return rm.fields[i], copytext.IsNull(rm.fields[i])
 }
 
 // nullMark stands for NULL in a fingerprint: no text value is "\x00N".

@@ -1,0 +1,74 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/understudy-db/understudy/dump"
+)
+
+// valueMasker masks rows that come as values (a plain dump's INSERTs) on
+// the calling goroutine.
+type valueMasker struct {
+	eng   *Engine
+	entry *dump.Entry
+	b     *blockPlan
+	rm    *rowMasker
+	res   results
+	n     int64
+	at    dump.Pos              // of the statement being masked
+	pos   func(int64) dump.Pos // v.where, bound once
+}
+
+// Values returns the RowMasker for a data entry whose rows come as values.
+func (eng *Engine) Values(e *dump.Entry) dump.RowMasker {
+	v := &valueMasker{eng: eng, entry: e, b: blockFor(eng.plan, eng.cat, e.Table, e.Columns, true), rm: newRowMasker()}
+	v.pos = v.where
+	return v
+}
+
+func (v *valueMasker) where(int64) dump.Pos { return v.at }
+
+func (v *valueMasker) Skip() bool  { return v.b.table != nil && v.b.table.Skip }
+func (v *valueMasker) Masks() bool { return v.b.masks() }
+
+// MaskRow masks one row in place.
+func (v *valueMasker) MaskRow(row *dump.Row, pos dump.Pos) error {
+	b, rm := v.b, v.rm
+	v.n++
+	if v.Skip() {
+		v.eng.skipped.Add(1)
+		return nil
+	}
+	v.eng.rows.Add(1)
+	if !b.masks() {
+		return nil
+	}
+	rm.block, rm.res, rm.vals, rm.row, rm.pos, v.at = b, &v.res, row, v.n, v.pos, pos
+	v.res.reset()
+	if len(row.Values) != len(b.names) {
+		return rm.rowError("", fmt.Errorf("the INSERT has %d values for %d columns", len(row.Values), len(b.names)))
+	}
+	rm.ensureOut(len(row.Values))
+	for i, cp := range b.cols {
+		if cp == nil || cp.Row != nil || row.Default[i] {
+			rm.out[i], rm.outNull[i] = rm.out[i][:0], false
+			continue
+		}
+		if row.Opaque[i] {
+			return rm.rowError(cp.Name, errUnreadable)
+		}
+		if err := rm.applyCell(i, cp, row.Values[i], row.Null[i]); err != nil {
+			return err
+		}
+	}
+	if err := rm.maskRowFields(); err != nil {
+		return err
+	}
+	rm.fingerprints()
+	for i, cp := range b.cols {
+		if cp != nil && !row.Default[i] {
+			row.Values[i], row.Null[i], row.Changed[i] = rm.out[i], rm.outNull[i], true
+		}
+	}
+	return v.eng.record(&v.res, v.entry.Table, rm.pos)
+}
