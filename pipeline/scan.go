@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
@@ -41,6 +42,9 @@ type Inventory struct {
 	// Statistics counts PostgreSQL 18's statistics statements, which hold
 	// real column values: they are always left out of the output.
 	Statistics int
+	// Statements counts the SQL statements and meta-commands, COPY and
+	// INSERT included: none means the input holds no SQL at all.
+	Statements int
 	// File names the dump, for messages.
 	File string
 }
@@ -79,6 +83,7 @@ func Scan(ctx context.Context, r *plaindump.Reader) (*Inventory, error) {
 		case plaindump.CopyRow:
 			inv.Rows[current]++
 		case plaindump.CopyHeader, plaindump.Insert:
+			inv.Statements++
 			q, err := sc.table(it)
 			if err != nil {
 				return nil, err
@@ -95,10 +100,12 @@ func Scan(ctx context.Context, r *plaindump.Reader) (*Inventory, error) {
 				inv.noteInsert(r.Name(), it, q)
 			}
 		case plaindump.Meta:
+			inv.Statements++
 			if err := sc.meta(it); err != nil {
 				return nil, err
 			}
 		case plaindump.Statement:
+			inv.Statements++
 			if inv.DumpedBy == "" {
 				inv.noteVersions(it.Raw)
 			}
@@ -228,5 +235,63 @@ func statementError(file string, it *plaindump.Item, err error) error {
 	if errors.As(err, &pe) && pe.Offset >= 0 && pe.Offset <= len(it.Text) {
 		line += bytes.Count(it.Text[:pe.Offset], nl)
 	}
+	if pe, ok := err.(*schema.ParseError); ok {
+		err = withoutLiteral(pe)
+	}
 	return &StatementError{File: file, Line: line, Err: err}
+}
+
+// withoutLiteral returns pe with the token PostgreSQL's parser quotes
+// (`syntax error at or near "…"`) replaced by what it is, unless it is a
+// keyword, a name or an operator: a string or a number there may be a cell
+// value (an UPDATE's, a large object's bytes), and errors never quote one.
+func withoutLiteral(pe *schema.ParseError) *schema.ParseError {
+	const near = ` at or near "`
+	i := strings.Index(pe.Message, near)
+	j := strings.LastIndexByte(pe.Message, '"')
+	if i < 0 || j < i+len(near) {
+		return pe
+	}
+	tok := pe.Message[i+len(near) : j]
+	what := tokenKind(tok)
+	if what == "" {
+		return pe
+	}
+	q := *pe
+	q.Message = pe.Message[:i] + " at or near " + what + pe.Message[j+1:]
+	return &q
+}
+
+// tokenKind says what a token the parser quotes is, or "" when it can be
+// quoted: a keyword or name, a quoted name, or an operator.
+func tokenKind(tok string) string {
+	switch {
+	case tok == "":
+		return ""
+	case len(tok) >= 2 && len(tok) <= 2+63 && tok[0] == '"' && tok[len(tok)-1] == '"':
+		return "" // a quoted name
+	case isWord(tok):
+		return ""
+	case strings.Trim(tok, "+-*/<>=~!@#%^&|`?(),;[]:.") == "":
+		return ""
+	case len(tok) > 1 && tok[0] == '$' && strings.Trim(tok[1:], "0123456789") == "":
+		return "" // a parameter
+	case tok[0] >= '0' && tok[0] <= '9' || tok[0] == '.':
+		return "a number"
+	case tok[0] == '\'' || tok[0] == '$' || len(tok) > 1 && tok[1] == '\'' || strings.HasPrefix(tok, "U&'") || strings.HasPrefix(tok, "u&'"):
+		return "a string literal"
+	}
+	return "a token"
+}
+
+// isWord reports a keyword or unquoted name.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+		if !letter && (i == 0 || c != '$' && (c < '0' || c > '9')) {
+			return false
+		}
+	}
+	return true
 }
