@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/understudy-db/understudy/masking"
@@ -119,9 +120,10 @@ func (e *env) anonymize(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	defer out.Fail(incompleteMarker) // a no-op after Commit
-	e.onAbort(func() { out.Fail(incompleteMarker) })
-	return e.run(&f, out)
+	o := &output{File: out}
+	defer o.fail() // a no-op after Commit
+	e.onAbort(o.fail)
+	return e.run(&f, o)
 }
 
 const checkUsage = `Usage: anonymize check --rules FILE --in FILE [--secret-file FILE]
@@ -157,7 +159,7 @@ func (e *env) check(args []string) int {
 
 // run is anonymize (and, with out nil, check): two passes over the input,
 // one to learn the schema and row counts, one to mask.
-func (e *env) run(f *anonymizeFlags, out *outfile.File) int {
+func (e *env) run(f *anonymizeFlags, out *output) int {
 	checkOnly := out == nil
 	rf, err := rules.Load(f.rules)
 	if err != nil {
@@ -185,6 +187,9 @@ func (e *env) run(f *anonymizeFlags, out *outfile.File) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	if err := noSQL(input.Name(), r, inv); err != nil {
+		return e.fail(err)
+	}
 	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
 	plan, err := rf.Plan(inv.Catalog, inv.Columns, opts)
 	if err != nil {
@@ -193,10 +198,10 @@ func (e *env) run(f *anonymizeFlags, out *outfile.File) int {
 	if err := inv.Refuse(plan, rf.Strict, rf.LargeObjects); err != nil {
 		return e.fail(err)
 	}
-	if !rf.Strict && !f.quiet {
-		if n := len(plan.Uncovered); n > 0 {
-			fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", n)
-		}
+	// Not silenced by --quiet: like the random secret's, this warning is
+	// about what reaches the output.
+	if n := len(plan.Uncovered); !rf.Strict && n > 0 {
+		fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", n)
 	}
 	if checkOnly {
 		masked := 0
@@ -213,7 +218,7 @@ func (e *env) run(f *anonymizeFlags, out *outfile.File) int {
 	return e.mask(f, input, inv, plan, rf, out)
 }
 
-func (e *env) mask(f *anonymizeFlags, input *plaindump.Input, inv *pipeline.Inventory, plan *rules.Plan, rf *rules.File, out *outfile.File) int {
+func (e *env) mask(f *anonymizeFlags, input *plaindump.Input, inv *pipeline.Inventory, plan *rules.Plan, rf *rules.File, out *output) int {
 	r, err := input.Second()
 	if err != nil {
 		return e.fail(err)
@@ -251,9 +256,51 @@ func (e *env) mask(f *anonymizeFlags, input *plaindump.Input, inv *pipeline.Inve
 	return ExitOK
 }
 
+// noSQL refuses an input without a single SQL statement: an empty file, or
+// the stdin of a pg_dump that failed before writing anything. pg_dump always
+// writes statements (its settings, at least), and running on would blame
+// the rules for naming tables "the dump has no such table".
+func noSQL(name string, r *plaindump.Reader, inv *pipeline.Inventory) error {
+	switch {
+	case inv.Statements > 0:
+		return nil
+	case r.Offset() == 0:
+		return fmt.Errorf("%s is empty: there is no dump to mask (did the pg_dump writing it fail?)", name)
+	}
+	return fmt.Errorf("%s holds no SQL statement, only comments and blank lines: it is not pg_dump output", name)
+}
+
 // incompleteMarker ends a failed run's streamed output: it closes any COPY
 // block and raises an error, so `psql -1 -v ON_ERROR_STOP=1` loads nothing.
+// Its first byte ends a line left unfinished; after a line end it is left
+// out, since in a COPY block it would be read as an empty row, and psql
+// would fail on that row instead of saying why.
 var incompleteMarker = []byte("\n\\.\nDO $$ BEGIN RAISE EXCEPTION 'anonymize failed: this dump is incomplete'; END $$;\n")
+
+// output is a run's output. It remembers whether what was written so far
+// ends in the middle of a line, for the failure marker.
+type output struct {
+	*outfile.File
+	midLine atomic.Bool
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	n, err := o.File.Write(p)
+	if n > 0 {
+		o.midLine.Store(p[n-1] != '\n')
+	}
+	return n, err
+}
+
+// fail ends a failed run's output with incompleteMarker (an atomic output
+// is removed instead). It does nothing after Commit.
+func (o *output) fail() {
+	m := incompleteMarker
+	if !o.midLine.Load() {
+		m = m[1:]
+	}
+	o.Fail(m)
+}
 
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,10 @@ func TestCanaryNeverPrinted(t *testing.T) {
 	badDate := writeFile(t, dir, "bad-date.sql", strings.Replace(canaryDump, "1980-01-02", "not-a-date-CANARY", 1))
 	badEscape := writeFile(t, dir, "bad-escape.sql", strings.Replace(canaryDump, "canary-street 12", `bad\\escape\\CANARY\x00`, 1))
 	badRow := writeFile(t, dir, "bad-row.sql", strings.Replace(canaryDump, "canary-street 12\t", "canary-street 12\t\t", 1))
+	badSyntax := writeFile(t, dir, "bad-syntax.sql", canaryDump+"UPDATE public.people SET email 'canary.alpha@leakcheck.org';\n")
+	largeObject := writeFile(t, dir, "large-object.sql", canaryDump+"SELECT pg_catalog.lo_create('16400');\nSELECT pg_catalog.lo_open('16400', 131072);\n"+
+		"SELECT pg_catalog.lowrite(0, '\\x"+hex.EncodeToString([]byte(canaries[0]))+"');\nSELECT pg_catalog.lo_close(0);\n")
+	empty := writeFile(t, dir, "empty.sql", "")
 
 	runs := []struct {
 		name string
@@ -78,6 +83,10 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"unparseable date", []string{"--rules", rulesPath, "--in", badDate, "--out", filepath.Join(dir, "o2.sql"), "--secret-file", secretPath}, nil, false},
 		{"invalid escape", []string{"--rules", rulesPath, "--in", badEscape, "--out", filepath.Join(dir, "o3.sql"), "--secret-file", secretPath}, nil, false},
 		{"wrong field count", []string{"--rules", rulesPath, "--in", badRow, "--out", filepath.Join(dir, "o4.sql"), "--secret-file", secretPath}, nil, false},
+		{"syntax error at a value", []string{"--rules", rulesPath, "--in", badSyntax, "--out", filepath.Join(dir, "o5.sql"), "--secret-file", secretPath}, nil, false},
+		{"large object refused", []string{"--rules", rulesPath, "--in", largeObject, "--out", filepath.Join(dir, "o6.sql"), "--secret-file", secretPath}, nil, false},
+		{"empty input", []string{"--rules", rulesPath, "--in", empty, "--out", filepath.Join(dir, "o7.sql"), "--secret-file", secretPath}, nil, false},
+		{"short secret", []string{"--rules", rulesPath, "--in", good, "--out", filepath.Join(dir, "o8.sql")}, map[string]string{"ANONYMIZE_SECRET": canarySecret[:15]}, false},
 		{"check", []string{"check", "--rules", rulesPath, "--in", good, "--secret-file", secretPath}, nil, true},
 		{"inspect", []string{"inspect", "--in", good}, nil, true},
 	}
@@ -106,9 +115,11 @@ func TestCanaryNeverPrinted(t *testing.T) {
 			if r.args[0] != "--rules" || !strings.Contains(strings.Join(r.args, " "), "--out -") {
 				printed += stdout.String() // stdout is the masked dump itself for --out -
 			}
-			for _, c := range append(canaries, canarySecret) {
-				if strings.Contains(printed, c) {
-					t.Errorf("printed output contains %q:\n%s", c, printed)
+			for _, c := range append(canaries, canarySecret, canarySecret[:15]) {
+				for _, form := range []string{c, hex.EncodeToString([]byte(c))} {
+					if strings.Contains(printed, form) {
+						t.Errorf("printed output contains %q:\n%s", form, printed)
+					}
 				}
 			}
 			if strings.Contains(strings.Join(r.args, " "), "--out -") {

@@ -91,7 +91,7 @@ func WithSignals(parent context.Context) (context.Context, func()) {
 // grace is how long a cancelled run gets to stop by itself. A read from a
 // slow stdin or FIFO cannot be interrupted; past this the run's outputs are
 // aborted from here and Run returns without it.
-const grace = 800 * time.Millisecond
+const grace = 500 * time.Millisecond
 
 // Run runs the anonymize command with args (without the program name) and
 // returns the exit code. Once ctx is cancelled it returns within about a

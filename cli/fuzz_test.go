@@ -96,6 +96,8 @@ var scriptPieces = []string{
 	"SELECT * FROM pg_catalog.pg_restore_attribute_stats('relation', 'public.people'::regclass, 'attname', 'email'::name, 'most_common_vals', '{{C}}'::text);\n",
 	"-- PostgreSQL database dump\n",
 	"-- PostgreSQL database dump complete\n",
+	"UPDATE {T} SET email '{C}';\n",
+	"CREATE TABLE public.typo (a text DEFAULT '{C}' '{C}');\n",
 }
 
 var fuzzTables = []string{"people", "public.people", "app.people", `"People"`, `public."People"`, "notes", "public.notes", "app.notes"}
@@ -124,6 +126,7 @@ func FuzzNoCanaryLeaks(f *testing.F) {
 		{11, 0, 0, 0, 13, 0, 14, 0}, {11, 0, 4, 0, 12, 0, 15, 0}, {17, 0}, {19, 0}, {22, 0}, {23, 0},
 		{24, 0}, {25, 0}, {26, 0}, {27, 0}, {32, 0}, {33, 0, 14, 1}, {35, 0}, {37, 0, 14, 1},
 		{38, 0, 14, 0}, {39, 0, 14, 0}, {42, 0, 43, 0, 14, 0}, {46, 0, 14, 0}, {51, 0},
+		{52, 0}, {53, 0},
 	} {
 		f.Add(seed, uint8(0))
 		f.Add(seed, uint8(3))
@@ -142,6 +145,13 @@ func FuzzNoCanaryLeaks(f *testing.F) {
 		e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 			getenv: func(string) string { return "fuzz-secret-0123456789" }}
 		code := e.anonymize([]string{"--rules", rulesPath, "--in", in, "--out", out, "--quiet"})
+		for _, c := range fuzzCanaries {
+			for _, form := range []string{c, hex.EncodeToString([]byte(c)), strings.ToUpper(c)} {
+				if strings.Contains(stderr.String(), form) {
+					t.Fatalf("canary %q printed (rules strict=%v, large_objects=%q)\nscript:\n%s\nstderr:\n%s", form, strict, lo, script, stderr.String())
+				}
+			}
+		}
 		got, err := os.ReadFile(out)
 		if code != ExitOK {
 			if err == nil {

