@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/plain"
+	"github.com/understudy-db/understudy/internal/progress"
 	"github.com/understudy-db/understudy/masking"
 	"github.com/understudy-db/understudy/outfile"
 	"github.com/understudy-db/understudy/pipeline"
@@ -57,16 +60,12 @@ func isRulesError(err error) bool {
 	return errors.As(err, &re) || errors.As(err, &res) || errors.As(err, &ce)
 }
 
-// located reports whether err starts with its own file:line location.
+// located reports whether err starts with its own location.
 func located(err error) bool {
 	var se *plaindump.SyntaxError
 	var tl *plaindump.ItemTooLargeError
-	var re *pipeline.RowError
-	var st *pipeline.StatementError
-	var co *pipeline.CollisionError
-	var rf *pipeline.RefusedError
-	return isRulesError(err) || errors.As(err, &se) || errors.As(err, &tl) || errors.As(err, &re) ||
-		errors.As(err, &st) || errors.As(err, &co) || errors.As(err, &rf)
+	var pe dump.Positioned
+	return isRulesError(err) || errors.As(err, &se) || errors.As(err, &tl) || errors.As(err, &pe)
 }
 
 type anonymizeFlags struct {
@@ -120,10 +119,11 @@ func (e *env) anonymize(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	o := &output{File: out}
-	defer o.fail() // a no-op after Commit
-	e.onAbort(o.fail)
-	return e.run(&f, o)
+	sink := plain.NewSink(out)
+	abort := func() { sink.Abort(context.WithoutCancel(e.ctx)) }
+	defer abort() // a no-op after Commit
+	e.onAbort(abort)
+	return e.run(&f, sink)
 }
 
 const checkUsage = `Usage: anonymize check --rules FILE --in FILE [--secret-file FILE]
@@ -157,10 +157,10 @@ func (e *env) check(args []string) int {
 	return e.run(&f, nil)
 }
 
-// run is anonymize (and, with out nil, check): two passes over the input,
-// one to learn the schema and row counts, one to mask.
-func (e *env) run(f *anonymizeFlags, out *output) int {
-	checkOnly := out == nil
+// run is anonymize (and, with sink nil, check): read the dump's schema
+// and entries, plan, refuse what cannot be masked, then copy it masked.
+func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
+	checkOnly := sink == nil
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
@@ -172,30 +172,21 @@ func (e *env) run(f *anonymizeFlags, out *output) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	input, err := plaindump.OpenInput(e.ctx, f.in, e.stdin)
+	src, err := plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer input.Close()
-	r, err := input.First()
+	defer src.Close()
+	inv, err := src.Inventory(e.ctx)
 	if err != nil {
-		return e.fail(err)
-	}
-	r.SetMaxItem(f.maxRowSize << 20)
-	inv, err := pipeline.Scan(e.ctx, r)
-	r.Close()
-	if err != nil {
-		return e.fail(err)
-	}
-	if err := noSQL(input.Name(), r, inv); err != nil {
 		return e.fail(err)
 	}
 	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
-	plan, err := rf.Plan(inv.Catalog, inv.Columns, opts)
+	plan, err := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
 	if err != nil {
 		return e.fail(err)
 	}
-	if err := inv.Refuse(plan, rf.Strict, rf.LargeObjects); err != nil {
+	if err := pipeline.Refuse(inv, plan, rf.Strict, rf.LargeObjects); err != nil {
 		return e.fail(err)
 	}
 	// Not silenced by --quiet: like the random secret's, this warning is
@@ -208,41 +199,29 @@ func (e *env) run(f *anonymizeFlags, out *output) int {
 		for _, tp := range plan.Tables {
 			masked += len(tp.Columns)
 		}
-		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, input.Name(), len(inv.Rows), masked)
+		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, inv.Name, len(inv.Rows), masked)
 		if rf.Strict {
 			fmt.Fprint(e.stdout, ", every column covered")
 		}
 		fmt.Fprintln(e.stdout)
 		return ExitOK
 	}
-	return e.mask(f, input, inv, plan, rf, out)
+	return e.copy(f, src, inv, plan, rf, sink)
 }
 
-func (e *env) mask(f *anonymizeFlags, input *plaindump.Input, inv *pipeline.Inventory, plan *rules.Plan, rf *rules.File, out *output) int {
-	r, err := input.Second()
-	if err != nil {
-		return e.fail(err)
-	}
-	r.SetMaxItem(f.maxRowSize << 20)
-	defer r.Close()
-	var total int64
-	for _, n := range inv.Rows {
-		total += n
-	}
-	p := newProgress(e.stderr, e.stderrTTY, f.quiet, f.progress)
-	every := p.every
+// copy runs the pipeline from src to sink and prints the summary.
+func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan *rules.Plan, rf *rules.File, sink dump.Sink) int {
+	every := 5 * time.Second
 	if e.progressEvery != 0 {
 		every = e.progressEvery
 	}
-	stats, err := pipeline.Mask(e.ctx, r, plaindump.NewWriter(out), plan, inv.Catalog, pipeline.MaskOptions{
-		Workers: f.jobs, TotalRows: total, Progress: p.update, ProgressEvery: every,
+	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
+	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, pipeline.Options{
+		Workers: f.jobs, Progress: show.Update, ProgressEvery: min(every, 200*time.Millisecond),
 		DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop,
 	})
-	p.done()
+	show.Close()
 	if err != nil {
-		return e.fail(err)
-	}
-	if err := out.Commit(); err != nil {
 		return e.fail(err)
 	}
 	if !f.quiet {
@@ -254,52 +233,6 @@ func (e *env) mask(f *anonymizeFlags, input *plaindump.Input, inv *pipeline.Inve
 		}
 	}
 	return ExitOK
-}
-
-// noSQL refuses an input without a single SQL statement: an empty file, or
-// the stdin of a pg_dump that failed before writing anything. pg_dump always
-// writes statements (its settings, at least), and running on would blame
-// the rules for naming tables "the dump has no such table".
-func noSQL(name string, r *plaindump.Reader, inv *pipeline.Inventory) error {
-	switch {
-	case inv.Statements > 0:
-		return nil
-	case r.Offset() == 0:
-		return fmt.Errorf("%s is empty: there is no dump to mask (did the pg_dump writing it fail?)", name)
-	}
-	return fmt.Errorf("%s holds no SQL statement, only comments and blank lines: it is not pg_dump output", name)
-}
-
-// incompleteMarker ends a failed run's streamed output: it closes any COPY
-// block and raises an error, so `psql -1 -v ON_ERROR_STOP=1` loads nothing.
-// Its first byte ends a line left unfinished; after a line end it is left
-// out, since in a COPY block it would be read as an empty row, and psql
-// would fail on that row instead of saying why.
-var incompleteMarker = []byte("\n\\.\nDO $$ BEGIN RAISE EXCEPTION 'anonymize failed: this dump is incomplete'; END $$;\n")
-
-// output is a run's output. It remembers whether what was written so far
-// ends in the middle of a line, for the failure marker.
-type output struct {
-	*outfile.File
-	midLine atomic.Bool
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	n, err := o.File.Write(p)
-	if n > 0 {
-		o.midLine.Store(p[n-1] != '\n')
-	}
-	return n, err
-}
-
-// fail ends a failed run's output with incompleteMarker (an atomic output
-// is removed instead). It does nothing after Commit.
-func (o *output) fail() {
-	m := incompleteMarker
-	if !o.midLine.Load() {
-		m = m[1:]
-	}
-	o.Fail(m)
 }
 
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
@@ -343,47 +276,4 @@ func (e *env) secret(file string, quiet bool) (masking.Secret, error) {
 		fmt.Fprintln(e.stderr, "anonymize: warning: no ANONYMIZE_SECRET or --secret-file: using a random secret, so masked values will differ on every run (joins within this output still hold)")
 	}
 	return masking.RandomSecret(), nil
-}
-
-// progress reports how far the run is: a redrawn line on a terminal, or
-// (with --progress) a plain line every few seconds for logs.
-type progress struct {
-	w       io.Writer
-	on, tty bool
-	drawn   bool
-	every   time.Duration
-	started time.Time
-}
-
-func newProgress(w io.Writer, tty, quiet, always bool) *progress {
-	p := &progress{w: w, started: time.Now(), every: 5 * time.Second}
-	if tty {
-		p.tty, p.every = true, 200*time.Millisecond
-	}
-	p.on = !quiet && (p.tty || always)
-	return p
-}
-
-func (p *progress) update(pr pipeline.Progress) {
-	if !p.on {
-		return
-	}
-	pct := ""
-	if pr.TotalRows > 0 {
-		pct = fmt.Sprintf(" (%d%%)", pr.Rows*100/pr.TotalRows)
-	}
-	rate := float64(pr.BytesIn) / max(time.Since(p.started).Seconds(), 1e-3)
-	line := fmt.Sprintf("%s  %s/%s rows%s  %s/s", pr.Table, thousands(pr.Rows), thousands(pr.TotalRows), pct, megabytes(int64(rate)))
-	if p.tty {
-		fmt.Fprintf(p.w, "\r\033[K  %s", line)
-		p.drawn = true
-		return
-	}
-	fmt.Fprintf(p.w, "anonymize: progress: %s\n", line)
-}
-
-func (p *progress) done() {
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/understudy-db/understudy/copytext"
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/plain"
 	"github.com/understudy-db/understudy/internal/corpus"
 	"github.com/understudy-db/understudy/internal/pgtest"
 	"github.com/understudy-db/understudy/masking"
@@ -198,21 +200,12 @@ func eachMaskedColumn(plan *rules.Plan, data map[string]*tableData, fn func(tabl
 // shopPlan builds the plan of rules/shop.yaml for the fixture.
 func shopPlan(t *testing.T) *rules.Plan {
 	t.Helper()
-	f, err := os.Open(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, _ := plaindump.NewReader(f, fixture)
-	inv, err := pipeline.Scan(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := inventory(t, fixture)
 	rf, err := rules.Load(shopRules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := rf.Plan(inv.Catalog, inv.Columns, &masking.Options{Secret: masking.NewSecret([]byte("x")), EmailDomain: rf.EmailDomain})
+	plan, err := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), &masking.Options{Secret: masking.NewSecret([]byte("x")), EmailDomain: rf.EmailDomain})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,21 +330,24 @@ func TestSameSecretSameBytesOtherSecretOtherValues(t *testing.T) {
 }
 
 // keepAllRules writes a strict rules file that keeps every table of a dump.
-func keepAllRules(t *testing.T, dump string) string {
+// inventory reads a plain dump's inventory.
+func inventory(t *testing.T, path string) *dump.Inventory {
 	t.Helper()
-	f, err := os.Open(dump)
+	src, err := plain.Open(context.Background(), path, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := plaindump.NewReader(f, dump)
+	defer src.Close()
+	inv, err := src.Inventory(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := pipeline.Scan(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return inv
+}
+
+func keepAllRules(t *testing.T, path string) string {
+	t.Helper()
+	inv := inventory(t, path)
 	var b strings.Builder
 	b.WriteString("version: 1\nstrict: true\ntables:\n")
 	names := map[string]bool{}
@@ -364,9 +360,9 @@ func keepAllRules(t *testing.T, dump string) string {
 	for n := range names {
 		fmt.Fprintf(&b, "  '%s': keep\n", strings.ReplaceAll(n, "'", "''"))
 	}
-	path := filepath.Join(t.TempDir(), "keep.yaml")
-	os.WriteFile(path, []byte(b.String()), 0o644)
-	return path
+	rulesPath := filepath.Join(t.TempDir(), "keep.yaml")
+	os.WriteFile(rulesPath, []byte(b.String()), 0o644)
+	return rulesPath
 }
 
 func TestKeepEverythingIsByteIdentical(t *testing.T) {

@@ -228,22 +228,3 @@ func (e *env) fail(err error) int {
 	}
 	return ExitFailure
 }
-
-// openInput opens a dump file, or stdin for "-".
-func (e *env) openInput(path string) (io.ReadCloser, string, error) {
-	if path == "" {
-		return nil, "", usagef("--in is required")
-	}
-	if path == "-" {
-		return io.NopCloser(e.stdin), "stdin", nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, "", err
-	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		f.Close()
-		return nil, "", fmt.Errorf("%s is a directory: directory-format archives are not supported yet; use a plain dump (pg_dump -Fp)", path)
-	}
-	return f, path, nil
-}

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/plain"
 	"net/url"
 	"os"
 	"os/exec"
@@ -377,7 +379,7 @@ func TestRealDumpAllRefused(t *testing.T) {
 					}
 					assertNoLeak(t, "stderr", r.stderr, secrets...)
 					assertNoLeak(t, "stdout", r.stdout, secrets...)
-					if out == "-" && !strings.HasSuffix(r.stdout, string(incompleteMarker[1:])) {
+					if out == "-" && !strings.HasSuffix(r.stdout, string(plain.FailureMarker[1:])) {
 						t.Errorf("%s: the stream does not end with the failure marker: %q", rname, r.stdout)
 					}
 					assertOneOf(t, r.stderr, path, in.line, in.msgs)
@@ -530,9 +532,6 @@ type exactCase struct {
 	msgs []string
 	crlf bool
 	gzip bool
-	// knownBug, when set, says why the line is not exact yet: the case is
-	// skipped while it fails, and fails once it passes (drop the mark).
-	knownBug string
 }
 
 const exactRules = `version: 1
@@ -593,10 +592,8 @@ func TestErrorLinesAreExact(t *testing.T) {
 		{name: "COPY row, gzip", dump: copyBad, at: "not-a-date-CANARY", gzip: true, msgs: []string{"public.people.born"}},
 		{name: "COPY row, gzip and CRLF", dump: copyBad, at: "not-a-date-CANARY", gzip: true, crlf: true, msgs: []string{"public.people.born"}},
 		{name: "COPY row with a field too many, CRLF", dump: wrongFields, at: "41\t", crlf: true, msgs: []string{"5 fields", "has 4"}},
-		{name: "INSERT spanning lines", dump: insertSpanning, at: "not-a-date-CANARY", msgs: []string{"public.people.born", "not a date"},
-			knownBug: "pipeline/insert.go:33 locates every INSERT error at the statement's first line (it.Line)"},
-		{name: "INSERT after pg_dump's comment block", dump: insertFirst, at: "not-a-date-CANARY", msgs: []string{"public.people.born"},
-			knownBug: "pipeline/insert.go:33 locates every INSERT error at the first line of the comments before the statement (it.Line)"},
+		{name: "INSERT spanning lines", dump: insertSpanning, at: "not-a-date-CANARY", msgs: []string{"public.people.born", "not a date"}},
+		{name: "INSERT after pg_dump's comment block", dump: insertFirst, at: "not-a-date-CANARY", msgs: []string{"public.people.born"}},
 		{name: "UPDATE after a multi-line comment", dump: update, at: "UPDATE public.people", msgs: []string{"UPDATE writes rows of public.people"}},
 		{name: "UPDATE after a multi-line comment, CRLF", dump: update, at: "UPDATE public.people", crlf: true, msgs: []string{"UPDATE writes rows"}},
 		{name: "meta-command after a multi-line comment", dump: meta, at: "\\i ", msgs: []string{`meta-command \i`}},
@@ -649,14 +646,7 @@ func (c exactCase) check(t *testing.T) {
 	}
 	assertNoLeak(t, "stderr", r.stderr, "more-canary")
 	assertDirHolds(t, outDir)
-	if c.knownBug == "" {
-		assertLocated(t, r.stderr, in, line, c.msgs...)
-		return
-	}
-	if strings.Contains(r.stderr, fmt.Sprintf("%s:%d: ", in, line)) {
-		t.Fatalf("the line is exact now: remove knownBug (%s)", c.knownBug)
-	}
-	t.Skipf("known bug, line %d is not the one named: %s\n%s", line, c.knownBug, r.stderr)
+	assertLocated(t, r.stderr, in, line, c.msgs...)
 }
 
 // With strict: false, a run says once how many columns pass through
@@ -903,9 +893,9 @@ func TestFailureMarkerEndsTheLine(t *testing.T) {
 	for _, c := range []struct {
 		name, written, want, psqlSays string
 	}{
-		{"nothing written", "", string(incompleteMarker[1:]), `invalid command \.`},
-		{"at a line end", table, table + string(incompleteMarker[1:]), "anonymize failed: this dump is incomplete"},
-		{"inside a line", table + "2", table + "2" + string(incompleteMarker), "anonymize failed: this dump is incomplete"},
+		{"nothing written", "", string(plain.FailureMarker[1:]), `invalid command \.`},
+		{"at a line end", table, table + string(plain.FailureMarker[1:]), "anonymize failed: this dump is incomplete"},
+		{"inside a line", table + "2", table + "2" + string(plain.FailureMarker), "anonymize failed: this dump is incomplete"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -913,11 +903,13 @@ func TestFailureMarkerEndsTheLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := &output{File: f}
-			if _, err := o.Write([]byte(c.written)); err != nil {
-				t.Fatal(err)
+			sink := plain.NewSink(f)
+			if c.written != "" {
+				if err := sink.Entry(context.Background(), &dump.Entry{Defn: []byte(c.written)}); err != nil {
+					t.Fatal(err)
+				}
 			}
-			o.fail()
+			sink.Abort(context.Background())
 			if b.String() != c.want {
 				t.Fatalf("the stream is %q, want %q", b.String(), c.want)
 			}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/understudy-db/understudy/pipeline"
-	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/plain"
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -34,24 +34,19 @@ func (e *env) inspect(args []string) int {
 	if done, code := e.parse(fs, inspectUsage, args); done {
 		return code
 	}
-	src, name, err := e.openInput(*in)
+	if *in == "" {
+		return e.fail(usagef("--in is required"))
+	}
+	src, err := plain.Open(e.ctx, *in, e.stdin, 0)
 	if err != nil {
 		return e.fail(err)
 	}
 	defer src.Close()
-	r, err := plaindump.NewReader(src, name)
+	inv, err := src.Inventory(e.ctx)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer r.Close()
-	inv, err := pipeline.Scan(e.ctx, r)
-	if err != nil {
-		return e.fail(err)
-	}
-	if err := noSQL(name, r, inv); err != nil {
-		return e.fail(err)
-	}
-	rep := newInspectReport(name, inv)
+	rep := newInspectReport(inv.Name, inv)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -124,7 +119,7 @@ func lessQName(a, b schema.QName) bool {
 	return a.Name < b.Name
 }
 
-func newInspectReport(file string, inv *pipeline.Inventory) *inspectReport {
+func newInspectReport(file string, inv *dump.Inventory) *inspectReport {
 	rep := &inspectReport{File: file, Format: "plain", PgDumpVersion: inv.DumpedBy, ServerVersion: inv.DumpedFrom,
 		Tables: []inspectTable{}, ForeignKeys: []inspectFK{}, Enums: []inspectEnum{}, Sequences: []inspectSeq{}}
 	names := map[schema.QName]bool{}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"github.com/understudy-db/understudy/dump/plain"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,7 +145,7 @@ func TestFailedRunPoisonsStdout(t *testing.T) {
 	if r.code != ExitFailure {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.HasSuffix(r.stdout, string(incompleteMarker[1:])) {
+	if !strings.HasSuffix(r.stdout, string(plain.FailureMarker[1:])) {
 		t.Fatalf("stdout does not end with the failure marker:\n%q", r.stdout)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/understudy-db/understudy/dump/plain"
 	"io"
 	"os"
 	"os/exec"
@@ -404,7 +405,7 @@ func TestOutDevStdoutStandIn(t *testing.T) {
 				if string(got) != before+string(want) {
 					t.Errorf("the file holds:\n%s\nwant:\n%s%s", got, before, want)
 				}
-			} else if !bytes.HasSuffix(got, incompleteMarker[1:]) {
+			} else if !bytes.HasSuffix(got, plain.FailureMarker[1:]) {
 				t.Errorf("the file does not end with the failure marker:\n%s", got)
 			}
 			assertNoLeak(t, "the output", string(got))

@@ -175,7 +175,8 @@ type Sink interface {
 	// Entry writes or runs a non-data entry; entries arrive in dump order.
 	Entry(ctx context.Context, e *Entry) error
 	// Data returns the writer for a data entry's bytes; closing it finishes
-	// the entry.
+	// the entry. After a failure the pipeline calls CloseWithError(err)
+	// instead, when the writer has it, so that the entry is not finished.
 	Data(ctx context.Context, e *Entry) (io.WriteCloser, error)
 	// Parallel is how many data entries may be written at once.
 	Parallel() int
@@ -216,6 +217,9 @@ type Row struct {
 	Opaque, Default []bool
 	// Changed marks the values MaskRow replaced.
 	Changed []bool
+	// Lines, when set, holds each value's line (a plain INSERT spanning
+	// lines), for errors to name it.
+	Lines []int
 }
 
 // Statistics is pg_dump 18's entry type for planner statistics, which hold

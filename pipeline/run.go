@@ -283,10 +283,18 @@ func (r *run) entry(e *dump.Entry) error {
 		return err
 	}
 	if err := r.data(e, w); err != nil {
-		w.Close()
+		abandon(w, err)
 		return err
 	}
 	return w.Close()
+}
+
+// abandon closes a sink's data writer after a failure without finishing
+// the entry (a plain sink would end the COPY block as if it were whole).
+func abandon(w io.WriteCloser, err error) {
+	if a, ok := w.(interface{ CloseWithError(error) error }); ok {
+		a.CloseWithError(err)
+	}
 }
 
 // data copies one data entry's bytes from the source to w, masked.

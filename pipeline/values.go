@@ -15,7 +15,7 @@ type valueMasker struct {
 	rm    *rowMasker
 	res   results
 	n     int64
-	at    dump.Pos              // of the statement being masked
+	at    dump.Pos             // of the statement being masked
 	pos   func(int64) dump.Pos // v.where, bound once
 }
 
@@ -31,8 +31,19 @@ func (v *valueMasker) where(int64) dump.Pos { return v.at }
 func (v *valueMasker) Skip() bool  { return v.b.table != nil && v.b.table.Skip }
 func (v *valueMasker) Masks() bool { return v.b.masks() }
 
-// MaskRow masks one row in place.
+// MaskRow masks one row in place. An error about a column names the line
+// of its value, when the row says.
 func (v *valueMasker) MaskRow(row *dump.Row, pos dump.Pos) error {
+	err := v.maskRow(row, pos)
+	if re, ok := err.(*RowError); ok && re.Column != "" && len(row.Lines) == len(row.Values) {
+		if i, ok := v.b.index[re.Column]; ok {
+			re.Pos.Line = row.Lines[i]
+		}
+	}
+	return err
+}
+
+func (v *valueMasker) maskRow(row *dump.Row, pos dump.Pos) error {
 	b, rm := v.b, v.rm
 	v.n++
 	if v.Skip() {

@@ -128,7 +128,7 @@ func parseError(sql string, err error) *ParseError {
 	if !errors.As(err, &pe) {
 		return &ParseError{Message: err.Error(), Offset: -1}
 	}
-	return &ParseError{Message: pe.Message, Offset: charToByte(sql, pe.Cursorpos), Newer: newerSyntax(sql)}
+	return &ParseError{Message: withoutLiteral(pe.Message), Offset: charToByte(sql, pe.Cursorpos), Newer: newerSyntax(sql)}
 }
 
 // charToByte turns the parser's 1-based character position into a byte

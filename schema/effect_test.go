@@ -188,3 +188,17 @@ func TestNewerSyntax(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func TestParseErrorsNeverQuoteLiterals(t *testing.T) {
+	for sql, want := range map[string]string{
+		"UPDATE users SET email 'real@person.example';": "at or near a string literal",
+		"UPDATE users SET n 123456789;":                 "at or near a number",
+		"UPDATE users SET email = ;":                    `at or near ";"`,
+		"CREATE TABLE t (a int,,);":                     `at or near ","`,
+	} {
+		err := NewBuilder().Add(sql)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "real@person") || strings.Contains(err.Error(), "123456789") {
+			t.Errorf("%s: %v, want %q", sql, err, want)
+		}
+	}
+}

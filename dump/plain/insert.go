@@ -33,7 +33,17 @@ func (iw *insertWriter) mask(it *plaindump.Item, m dump.RowMasker, pos dump.Pos)
 	}
 	iw.out = iw.out[:0]
 	done := 0
+	counted, line := len(it.Raw)-len(it.Text), pos.Line // pos.Line is where the text starts
 	for t, tuple := range iv.Tuples {
+		iw.row.Lines = iw.row.Lines[:0]
+		for _, v := range tuple { // the line of each value
+			line += bytes.Count(it.Raw[counted:v.Start], nl)
+			counted = v.Start
+			iw.row.Lines = append(iw.row.Lines, line)
+		}
+		if len(tuple) > 0 {
+			pos.Line = iw.row.Lines[0]
+		}
 		if err := iw.load(it, tuple); err != nil {
 			return nil, &RefusedError{Pos: pos, Msg: fmt.Sprintf("row %d of the INSERT: %v", t+1, err)}
 		}

@@ -178,7 +178,12 @@ func TestSetvalRewrite(t *testing.T) {
 	} {
 		var out memOut
 		e := &dump.Entry{Desc: dump.SequenceSet, Defn: []byte(c.defn), Set: &dump.SequenceValue{Value: 70000, Called: true}}
-		if err := NewSink(&out).Entry(context.Background(), e); err != nil || out.String() != c.want {
+		sink := NewSink(&out)
+		err := sink.Entry(context.Background(), e)
+		if err == nil {
+			err = sink.Commit(context.Background())
+		}
+		if err != nil || out.String() != c.want {
 			t.Errorf("%q → %q (%v), want %q", c.defn, out.String(), err, c.want)
 		}
 	}
@@ -205,5 +210,34 @@ func TestOpenOutOfOrder(t *testing.T) {
 	r.Close()
 	if _, err := src.Open(context.Background(), inv.Entries[1]); err == nil || !strings.Contains(err.Error(), "in order") {
 		t.Fatalf("opening a back out of order: %v", err)
+	}
+}
+
+// pg_dump's large objects: their statements become Blobs entries, and the
+// BEGIN under its "Type: BLOBS" comment is no data.
+func TestLargeObjectEntries(t *testing.T) {
+	script := "CREATE TABLE public.docs (id integer, body oid);\n\n--\n-- Name: 16386; Type: BLOB; Schema: -; Owner: postgres\n--\n\nSELECT pg_catalog.lo_create('16386');\n\n\nALTER LARGE OBJECT 16386 OWNER TO postgres;\n\n--\n-- Data for Name: docs; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\nCOPY public.docs (id, body) FROM stdin;\n1\t16386\n\\.\n\n\n--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\nBEGIN;\n\nSELECT pg_catalog.lo_open('16386', 131072);\nSELECT pg_catalog.lowrite(0, '\\x6361');\nSELECT pg_catalog.lo_close(0);\n\nCOMMIT;\n\n"
+	path := filepath.Join(t.TempDir(), "lo.sql")
+	os.WriteFile(path, []byte(script), 0o644)
+	src, err := Open(context.Background(), path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out memOut
+	copyAll(t, src, NewSink(&out))
+	inv, _ := src.Inventory(context.Background())
+	var descs []string
+	for _, e := range inv.Entries {
+		descs = append(descs, e.Desc)
+	}
+	if got := strings.Join(descs, ","); got != ",BLOBS,TABLE DATA,,BLOBS," {
+		t.Errorf("entries %s", got)
+	}
+	if inv.LargeObjects != 5 {
+		t.Errorf("%d large-object statements", inv.LargeObjects)
+	}
+	out.Commit()
+	if out.String() != script {
+		t.Fatalf("%q", out.String())
 	}
 }

@@ -111,6 +111,9 @@ func (s *Source) Inventory(ctx context.Context) (*dump.Inventory, error) {
 			return nil, err
 		}
 	}
+	if b.statements == 0 {
+		return nil, &EmptyError{Name: s.in.Name(), Size: r.Offset()}
+	}
 	b.inv.Catalog = b.sc.b.Catalog()
 	s.inv = b.inv
 	s.index = map[*dump.Entry]int{}
@@ -122,12 +125,28 @@ func (s *Source) Inventory(ctx context.Context) (*dump.Inventory, error) {
 
 // builder groups a script's items into entries during the first pass.
 type builder struct {
-	inv      *dump.Inventory
-	sc       *script
-	src      *Source
-	cur      *dump.Entry // the entry the last item went into
-	insertAs schema.QName
-	seenData bool
+	inv        *dump.Inventory
+	sc         *script
+	src        *Source
+	cur        *dump.Entry // the entry the last item went into
+	insertAs   schema.QName
+	seenData   bool
+	statements int // SQL statements and meta-commands, COPY and INSERT included
+}
+
+// EmptyError is an input without a single SQL statement: an empty file —
+// what a pipeline passes on when the pg_dump writing it failed — or one of
+// only comments.
+type EmptyError struct {
+	Name string
+	Size int64
+}
+
+func (e *EmptyError) Error() string {
+	if e.Size == 0 {
+		return e.Name + " is empty: there is no dump to mask (did the pg_dump writing it fail?)"
+	}
+	return e.Name + " holds no SQL statement, only comments and blank lines: it is not pg_dump output"
 }
 
 // add starts a new entry.
@@ -149,6 +168,9 @@ func (b *builder) add(e *dump.Entry, line int) {
 }
 
 func (b *builder) item(it *plaindump.Item) error {
+	if it.Kind != plaindump.CopyRow && it.Kind != plaindump.CopyEnd && it.Kind != plaindump.Tail {
+		b.statements++
+	}
 	switch it.Kind {
 	case plaindump.CopyHeader:
 		q, err := b.sc.table(it)
@@ -213,6 +235,12 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
 	desc := ""
 	if m := tocComment.FindSubmatch(it.Raw[:len(it.Raw)-len(it.Text)]); m != nil {
 		desc = string(m[1])
+	}
+	switch desc {
+	case dump.TableData, dump.SequenceSet, dump.Blobs, dump.Statistics:
+		// Entry types the statement's effect decides, not its comment: the
+		// BEGIN under pg_dump's "Type: BLOBS" comment is no data.
+		desc = ""
 	}
 	b.note(eff, pos)
 	switch {
