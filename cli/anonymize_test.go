@@ -460,3 +460,33 @@ func withoutPG17Settings(t *testing.T, path string) string {
 	os.WriteFile(out, bytes.Replace(b, []byte("SET transaction_timeout = 0;\n"), nil, 1), 0o644)
 	return out
 }
+
+// The masked fixture is pinned: a change in any masker, in the plan or in
+// the pipeline that changes a byte of the output shows here (rerun with
+// -update when the change is intended, and say so in the CHANGELOG).
+func TestGoldenMaskedFixture(t *testing.T) {
+	out := anonymizeTo(t, map[string]string{"ANONYMIZE_SECRET": "golden-secret-0123456789"}, shopRules, fixture)
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "shop.masked.sql")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cli -run TestGoldenMaskedFixture -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < min(len(got), len(want)) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("the masked fixture differs from %s from byte %d (line %d); rerun with -update if intended",
+			path, i, bytes.Count(want[:i], []byte("\n"))+1)
+	}
+}
