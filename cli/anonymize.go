@@ -194,6 +194,9 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 	if n := len(plan.Uncovered); !rf.Strict && n > 0 {
 		fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", n)
 	}
+	for _, ex := range plan.Unchecked {
+		fmt.Fprintf(e.stderr, "anonymize: warning: EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it\n", ex)
+	}
 	if checkOnly {
 		masked := 0
 		for _, tp := range plan.Tables {

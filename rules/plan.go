@@ -19,6 +19,10 @@ type Plan struct {
 	// Uncovered lists the columns no rule covers ("schema.table.column
 	// (type)"), sorted: an error in strict mode, passed through otherwise.
 	Uncovered []string
+	// Unchecked lists the EXCLUDE constraints over masked columns
+	// ("schema.table: constraint (columns)"), sorted: masked values may
+	// violate them, and Understudy cannot check them.
+	Unchecked []string
 }
 
 // TablePlan is the plan for one table's rows.
@@ -128,6 +132,7 @@ func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *m
 		return nil, sortedErrors(p.errs)
 	}
 	plan.Uncovered = p.uncovered()
+	plan.Unchecked = p.exclusions(plan)
 	if f.Strict && len(plan.Uncovered) > 0 {
 		return nil, &CoverageError{File: p.f.Path, Columns: plan.Uncovered}
 	}
@@ -752,6 +757,24 @@ func needsGuard(tp *TablePlan, cols []string) bool {
 		return true
 	}
 	return false
+}
+
+// exclusions lists the EXCLUDE constraints over masked columns.
+func (p *planner) exclusions(plan *Plan) []string {
+	var out []string
+	for _, t := range p.cat.Tables {
+		tp := plan.Tables[t.Name]
+		if tp == nil || tp.Skip {
+			continue
+		}
+		for _, ex := range t.Exclusions {
+			if slices.ContainsFunc(ex.Columns, func(c string) bool { return tp.Columns[c] != nil }) {
+				out = append(out, fmt.Sprintf("%s: %s (%s)", t.Name, ex.Name, strings.Join(ex.Columns, ", ")))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // uncovered lists every column that no rule covers.
