@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench fixture mutate clean
+.PHONY: build test vet bench bench-live fixture mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -20,6 +20,11 @@ vet:
 # Benchmarks print MB/s and ratios; they never gate CI.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# Live mode end to end against real PostgreSQL (default scale ≈ 1 GB of COPY
+# text): the physical floor, pg_dump | psql and anonymize, in one run.
+bench-live:
+	./scripts/bench-live.sh $(SCALE)
 
 # Regenerates testdata/fixtures/shop.sql with real pg_dump from a freshly
 # generated shop database.
