@@ -15,8 +15,11 @@ import (
 
 // insert masks the values of an INSERT statement into the raw unit u:
 // masked values are replaced by new literals, everything else (casts,
-// layout, comments) stays as it was.
-func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.Item, q schema.QName, u *unit) error {
+// layout, comments) stays as it was. kept says the statement's bytes are
+// the unit's to keep (a huge statement the reader handed over, in a unit of
+// its own): its huge spans and values then become pieces of the output
+// instead of copies.
+func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.Item, q schema.QName, u *unit, kept bool) error {
 	iv := it.Insert
 	tp := plan.Tables[q]
 	if tp != nil && tp.Skip {
@@ -28,11 +31,17 @@ func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.It
 	u.res.rows += int64(len(iv.Tuples))
 	b := wk.insertBlock(plan, cat, q, iv.Columns)
 	if !b.masks() {
-		u.in = append(u.in, it.Raw...)
+		u.span(it.Raw, kept)
+		u.endPieces()
 		return nil
 	}
-	wk.block, wk.res, wk.item, wk.line = b, &u.res, it, it.Line
-	defer func() { wk.tuple, wk.item = nil, nil }()
+	wk.block, wk.res, wk.item, wk.line, wk.kept = b, &u.res, it, it.Line, kept
+	defer func() {
+		wk.tuple, wk.item, wk.kept = nil, nil, false
+		if kept {
+			wk.release()
+		}
+	}()
 	if iv.Opaque != "" {
 		// Inventory.Refuse stops such a dump before masking starts.
 		return wk.rowError("", fmt.Errorf("%s: its values cannot be masked", iv.Opaque))
@@ -70,20 +79,40 @@ func (wk *worker) insert(plan *rules.Plan, cat *schema.Catalog, it *plaindump.It
 			if v.Kind == plaindump.ValString && !wk.outNull[i] {
 				start, end = v.LitStart, v.LitEnd // keep a ::cast
 			}
-			u.in = append(u.in, it.Raw[done:start]...)
+			u.span(it.Raw[done:start], kept)
 			switch {
 			case wk.outNull[i]:
 				u.in = append(u.in, "NULL"...)
 			case v.Kind == plaindump.ValNumber && isNumber(wk.out[i]):
 				u.in = append(u.in, wk.out[i]...) // a number stays a bare number
+			case len(wk.out[i]) >= bigValue:
+				// The writer quotes it on the way out; the unit owns it now.
+				esc := literal
+				if iv.Backslashy {
+					esc = backslashyLiteral
+				}
+				u.addPiece(piece{b: wk.out[i], esc: esc})
+				wk.out[i] = nil
 			default:
 				u.in = iv.AppendLiteral(u.in, wk.out[i])
 			}
 			done = end
 		}
 	}
-	u.in = append(u.in, it.Raw[done:]...)
+	u.span(it.Raw[done:], kept)
+	u.endPieces()
 	return nil
+}
+
+// span adds b, part of a statement, to the output of raw unit u: as a piece
+// when it is huge and kept (the unit holds the statement's bytes), else as a
+// copy.
+func (u *unit) span(b []byte, kept bool) {
+	if kept && len(b) >= bigValue {
+		u.addPiece(piece{b: b})
+		return
+	}
+	u.in = append(u.in, b...)
 }
 
 // insertBlock returns the block plan of an INSERT's column list, built once
@@ -117,6 +146,15 @@ func (wk *worker) maskValue(i int, cp *rules.ColumnPlan, v plaindump.Value) erro
 			wk.out[i], wk.outNull[i] = wk.out[i][:0], false
 			return nil
 		}
+	}
+	if v.Kind == plaindump.ValString && wk.kept && v.LitEnd-v.LitStart >= bigValue && wk.block.inPlace {
+		// A huge literal is unquoted over itself, which is not written out
+		// (unquoting never lengthens it), rather than copied.
+		value, err := it.Insert.AppendText(it.Raw[v.LitStart:v.LitStart], it.Raw, v)
+		if err != nil {
+			return wk.rowError(cp.Name, err)
+		}
+		return wk.applyCell(i, cp, value, false)
 	}
 	var err error
 	wk.dec, err = it.Insert.AppendText(wk.dec[:0], it.Raw, v)

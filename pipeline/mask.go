@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
 
+	"github.com/understudy-db/understudy/copytext"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
 	"github.com/understudy-db/understudy/schema"
@@ -99,7 +102,64 @@ func joinCols(cols []string) string {
 const (
 	unitBytes = 256 << 10 // a unit is flushed past this many bytes
 	unitRows  = 512       // or this many rows
+	// keepBuffer bounds the buffers a unit or a worker keeps for reuse: a
+	// larger one, grown for a huge row or statement, is released once that
+	// is written, so that the pool does not hold on to it.
+	keepBuffer = 2 << 20
 )
+
+// Huge rows and statements are never copied whole. A row or statement of
+// at least bigItem bytes that the plaindump.Reader can hand over (Keep)
+// becomes a unit of its own: its bytes are the unit's input. A field or
+// value of at least bigValue bytes is not copied into the unit's output
+// buffer: the output becomes a list of pieces — spans of the input, of the
+// output buffer, and masked values that the writer escapes on the way out.
+// Variables so that tests can send small dumps down the same paths.
+var (
+	bigItem  = plaindump.ReadBufferSize
+	bigValue = 64 << 10
+)
+
+// Huge units are also limited in number: once the units of huge items in
+// flight hold more than hugeInFlight bytes of input, the reader waits for
+// them to be written before it reads on. An item larger than that is masked
+// and written before the next one is read, so memory stays about twice the
+// largest item (its input and its masked values), plus at most
+// hugeInFlight's worth of smaller ones, however many follow. (Before it
+// reads on, the plaindump.Reader collects the garbage a huge item left, so
+// that the next one reuses its memory.)
+const hugeInFlight = 32 << 20
+
+// inFlight counts the input bytes of huge units handed on but not yet
+// written.
+type inFlight struct {
+	mu    sync.Mutex
+	moved sync.Cond
+	n     int
+}
+
+func (f *inFlight) add(n int) {
+	f.mu.Lock()
+	f.n += n
+	f.mu.Unlock()
+}
+
+func (f *inFlight) done(n int) {
+	f.mu.Lock()
+	f.n -= n
+	f.mu.Unlock()
+	f.moved.Broadcast()
+}
+
+// wait returns once at most limit bytes are in flight. The writer takes
+// every unit handed on, even after an error, so it always returns.
+func (f *inFlight) wait(limit int) {
+	f.mu.Lock()
+	for f.n > limit {
+		f.moved.Wait()
+	}
+	f.mu.Unlock()
+}
 
 type unitKind uint8
 
@@ -120,6 +180,74 @@ type unit struct {
 	res   results
 	err   error
 	done  chan struct{}
+	// pieces, when there are any, are what the writer writes instead of
+	// the output buffer (out for a rows unit, in for a raw one); mark is
+	// where the part of that buffer not yet in pieces starts.
+	pieces []piece
+	mark   int
+	huge   int // input bytes of a huge item, counted in flight
+}
+
+// piece is part of a unit's output that a huge field or value made too big
+// to copy into the output buffer.
+type piece struct {
+	b       []byte // the bytes, unless fromBuf
+	fromBuf bool   // the output buffer from start to end
+	start   int
+	end     int
+	esc     escaping
+}
+
+// escaping is how the writer writes a piece.
+type escaping uint8
+
+const (
+	asIs              escaping = iota
+	copyEscaped                // a masked value, in COPY text format
+	literal                    // a masked value, as an SQL string literal
+	backslashyLiteral          // the same with standard_conforming_strings off
+)
+
+// buffer is the unit's output buffer, which pieces refer to.
+func (u *unit) buffer() []byte {
+	if u.kind == rowsUnit {
+		return u.out
+	}
+	return u.in
+}
+
+// addPiece ends the output buffer so far with a piece of it, then adds p.
+func (u *unit) addPiece(p piece) {
+	if n := len(u.buffer()); n > u.mark {
+		u.pieces = append(u.pieces, piece{fromBuf: true, start: u.mark, end: n})
+		u.mark = n
+	}
+	u.pieces = append(u.pieces, p)
+}
+
+// endPieces adds the rest of the output buffer once pieces are in use.
+func (u *unit) endPieces() {
+	if len(u.pieces) > 0 {
+		u.addPiece(piece{fromBuf: true})
+		u.pieces = u.pieces[:len(u.pieces)-1]
+	}
+}
+
+// recycle readies a written unit for the pool: it drops every reference to
+// the bytes of a huge row or statement, and buffers grown past keepBuffer.
+func (u *unit) recycle() {
+	u.in, u.out = trim(u.in), trim(u.out)
+	clear(u.pieces)
+	u.pieces, u.mark = u.pieces[:0], 0
+	u.block, u.seq, u.huge = nil, nil, 0
+}
+
+// trim empties b, and releases it if it grew past keepBuffer.
+func trim(b []byte) []byte {
+	if cap(b) > keepBuffer {
+		return nil
+	}
+	return b[:0]
 }
 
 // rowRef locates one row of a rowsUnit in unit.in.
@@ -174,6 +302,7 @@ func (r *results) note(cp *rules.ColumnPlan, n int64) {
 func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *rules.Plan, cat *schema.Catalog, opts MaskOptions) (*Stats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	collectAfterScan()
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -198,7 +327,9 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 			}
 		}()
 	}
-	wr := &writer{w: w, file: r.Name(), plan: plan, pool: pool, cancel: cancel,
+	flight := &inFlight{}
+	flight.moved.L = &flight.mu
+	wr := &writer{w: w, file: r.Name(), plan: plan, pool: pool, cancel: cancel, flight: flight,
 		seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
 	writerDone := make(chan struct{})
 	go func() {
@@ -206,7 +337,7 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 		wr.run(ordered)
 	}()
 
-	rd := &reader{ctx: ctx, r: r, plan: plan, cat: cat, opts: opts, pool: pool, work: work, ordered: ordered,
+	rd := &reader{ctx: ctx, r: r, plan: plan, cat: cat, opts: opts, pool: pool, work: work, ordered: ordered, flight: flight,
 		wk: newWorker(r.Name()), tables: map[schema.QName]bool{}, lastTick: start, script: newScript(r.Name())}
 	readErr := rd.run()
 	close(work)
@@ -232,6 +363,22 @@ func Mask(ctx context.Context, r *plaindump.Reader, w *plaindump.Writer, plan *r
 	return &st, nil
 }
 
+// collectAfterScan collects garbage if a first pass over the dump (Scan)
+// held a huge item (the heap goal is then at least twice hugeInFlight). The
+// pass leaves the collector paced for that item — the next collection comes
+// when the heap is twice what it last saw — and the item behind as garbage:
+// the second pass could hold its own copy of the item before the first one
+// is reclaimed. One collection now, on a small heap, costs milliseconds;
+// after an ordinary first pass it is skipped, since the memory it would
+// return to the system is soon needed again.
+func collectAfterScan() {
+	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(goal)
+	if goal[0].Value.Kind() == metrics.KindUint64 && goal[0].Value.Uint64() >= 2*hugeInFlight {
+		debug.FreeOSMemory()
+	}
+}
+
 // reader is the goroutine that cuts the dump into units.
 type reader struct {
 	ctx     context.Context
@@ -243,6 +390,7 @@ type reader struct {
 	work    chan<- *unit
 	ordered chan<- *unit
 	wk      *worker // masks INSERT statements, which arrive whole
+	flight  *inFlight
 	script  *script // resolves names as the first pass did
 
 	cur      *unit
@@ -306,12 +454,18 @@ func (rd *reader) flush() error {
 		return nil
 	}
 	rd.cur = nil
+	if u.huge > 0 {
+		rd.flight.add(u.huge)
+	}
 	if u.kind == rowsUnit {
 		rd.work <- u
 	} else {
 		u.done <- struct{}{}
 	}
 	rd.ordered <- u
+	if u.huge > 0 {
+		rd.flight.wait(hugeInFlight)
+	}
 	return nil
 }
 
@@ -336,7 +490,7 @@ func (rd *reader) item(it *plaindump.Item) error {
 		rd.tables[q] = true
 		rd.current = q
 		rd.block = blockFor(rd.plan, rd.cat, q, it.Columns, false)
-		return rd.raw(it.Raw)
+		return rd.rawItem(it)
 	case plaindump.CopyRow:
 		rd.rowsRead++
 		b := rd.block
@@ -346,6 +500,9 @@ func (rd *reader) item(it *plaindump.Item) error {
 				u.res.skipped++
 			}
 			return err
+		}
+		if len(it.Raw) >= bigItem && rd.r.Keep() {
+			return rd.bigRow(it, b)
 		}
 		if !b.masks() {
 			u, err := rd.take(rawUnit, nil)
@@ -369,7 +526,7 @@ func (rd *reader) item(it *plaindump.Item) error {
 		return nil
 	case plaindump.CopyEnd:
 		rd.block = nil
-		return rd.raw(it.Raw)
+		return rd.rawItem(it)
 	case plaindump.Insert:
 		q, err := rd.script.table(it)
 		if err != nil {
@@ -378,11 +535,25 @@ func (rd *reader) item(it *plaindump.Item) error {
 		rd.tables[q] = true
 		rd.current = q
 		rd.rowsRead += int64(len(it.Insert.Tuples))
+		// A huge INSERT is a unit of its own, which keeps its bytes.
+		kept := len(it.Raw) >= bigItem && rd.r.Keep()
+		if kept {
+			rd.flush()
+		}
 		u, err := rd.take(rawUnit, nil)
 		if err != nil {
 			return err
 		}
-		return rd.wk.insert(rd.plan, rd.cat, it, q, u)
+		if kept {
+			u.huge = len(it.Raw)
+		}
+		if err := rd.wk.insert(rd.plan, rd.cat, it, q, u, kept); err != nil {
+			return err
+		}
+		if kept {
+			return rd.flush()
+		}
+		return nil
 	case plaindump.Meta:
 		if err := rd.script.meta(it); err != nil {
 			return err
@@ -410,7 +581,45 @@ func (rd *reader) item(it *plaindump.Item) error {
 			return rd.flush()
 		}
 	}
-	return rd.raw(it.Raw)
+	return rd.rawItem(it)
+}
+
+// rawItem passes an item through: a huge one as a unit of its own, whose
+// input is the item's own bytes, handed over by the reader.
+func (rd *reader) rawItem(it *plaindump.Item) error {
+	if len(it.Raw) < bigItem || !rd.r.Keep() {
+		return rd.raw(it.Raw)
+	}
+	rd.flush()
+	u, err := rd.take(rawUnit, nil)
+	if err != nil {
+		return err
+	}
+	u.in, u.huge = it.Raw, len(it.Raw)
+	return rd.flush()
+}
+
+// bigRow makes a huge COPY row, handed over by the reader, a unit of its
+// own: its bytes (the row and its line end, which follows it) are the
+// unit's input.
+func (rd *reader) bigRow(it *plaindump.Item, b *blockPlan) error {
+	rd.flush()
+	kind := rawUnit
+	if b.masks() {
+		kind = rowsUnit
+	}
+	u, err := rd.take(kind, b)
+	if err != nil {
+		return err
+	}
+	n := len(it.Raw)
+	u.in, u.huge = it.Raw[:n+len(it.EOL)], n
+	if kind == rowsUnit {
+		u.rows = append(u.rows, rowRef{start: 0, end: n, eol: len(u.in), line: it.Line})
+	} else {
+		u.res.rows++
+	}
+	return rd.flush()
 }
 
 // writer is the goroutine that writes units in order.
@@ -420,11 +629,13 @@ type writer struct {
 	plan   *rules.Plan
 	pool   chan<- *unit
 	cancel context.CancelFunc
+	flight *inFlight
 	stats  Stats
 	err    error
 	seen   map[*rules.Guard]map[[2]uint64][2]uint64
 	keys   map[*rules.ColumnPlan]keyRange
 	stmt   []byte
+	enc    []byte // a chunk of a piece being escaped
 }
 
 func (wr *writer) run(ordered <-chan *unit) {
@@ -436,7 +647,12 @@ func (wr *writer) run(ordered <-chan *unit) {
 				wr.cancel() // stop the reader; keep draining so nothing blocks
 			}
 		}
+		huge := u.huge
+		u.recycle()
 		wr.pool <- u
+		if huge > 0 {
+			wr.flight.done(huge)
+		}
 	}
 }
 
@@ -470,6 +686,9 @@ func (wr *writer) unit(u *unit) error {
 	wr.stats.MaskedCells += u.res.cells
 	wr.stats.Rows += u.res.rows + int64(len(u.rows))
 	wr.stats.SkippedRows += u.res.skipped
+	if len(u.pieces) > 0 {
+		return wr.pieces(u)
+	}
 	out := u.in
 	switch u.kind {
 	case rowsUnit:
@@ -483,3 +702,54 @@ func (wr *writer) unit(u *unit) error {
 	_, err := wr.w.Write(out)
 	return err
 }
+
+// escapeChunk is how much of a masked value the writer escapes at a time.
+const escapeChunk = 64 << 10
+
+// pieces writes a unit's output given as pieces.
+func (wr *writer) pieces(u *unit) error {
+	buf := u.buffer()
+	for _, p := range u.pieces {
+		b := p.b
+		if p.fromBuf {
+			b = buf[p.start:p.end]
+		}
+		if p.esc == asIs {
+			if _, err := wr.w.Write(b); err != nil {
+				return err
+			}
+			continue
+		}
+		// Escaping works byte by byte, so a value can be escaped in chunks.
+		quotes := p.esc == literal || p.esc == backslashyLiteral
+		iv := plaindump.InsertValues{Backslashy: p.esc == backslashyLiteral}
+		if quotes {
+			if _, err := wr.w.Write(quote); err != nil {
+				return err
+			}
+		}
+		for len(b) > 0 {
+			c := b[:min(len(b), escapeChunk)]
+			b = b[len(c):]
+			var enc []byte
+			if quotes {
+				wr.enc = iv.AppendLiteral(wr.enc[:0], c)
+				enc = wr.enc[1 : len(wr.enc)-1]
+			} else {
+				wr.enc = copytext.Encode(wr.enc[:0], c)
+				enc = wr.enc
+			}
+			if _, err := wr.w.Write(enc); err != nil {
+				return err
+			}
+		}
+		if quotes {
+			if _, err := wr.w.Write(quote); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var quote = []byte{'\''}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -24,6 +25,10 @@ type blockPlan struct {
 	last   int            // highest position that is masked, read by a row masker, or part of a guarded key
 	rows   []int          // positions of row maskers (template), run last
 	guards []guardPlan
+	// inPlace says a huge masked value may be decoded over its raw text:
+	// nothing reads the original of a masked column after masking, except
+	// a partial unique key, which fingerprints original values too.
+	inPlace bool
 }
 
 type guardPlan struct {
@@ -90,6 +95,12 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 			b.guards = append(b.guards, gp)
 		}
 	}
+	b.inPlace = true
+	for _, gp := range b.guards {
+		if gp.g.Partial {
+			b.inPlace = false
+		}
+	}
 	return b
 }
 
@@ -106,6 +117,7 @@ type worker struct {
 	fields  [][]byte
 	tuple   []plaindump.Value // the INSERT tuple, nil for COPY rows
 	item    *plaindump.Item   // the INSERT statement
+	kept    bool              // its bytes are the unit's (see insert)
 	dec     []byte
 	out     [][]byte
 	outNull []bool
@@ -173,16 +185,41 @@ func (wk *worker) maskRows(u *unit) error {
 			}
 			switch {
 			case i > b.last || b.cols[i] == nil:
-				u.out = append(u.out, wk.fields[i]...)
+				if f := wk.fields[i]; len(f) >= bigValue {
+					u.addPiece(piece{b: f}) // straight from the input
+				} else {
+					u.out = append(u.out, f...)
+				}
 			case wk.outNull[i]:
 				u.out = append(u.out, copytext.Null...)
+			case len(wk.out[i]) >= bigValue:
+				// The writer escapes it on the way out; the unit owns it now.
+				u.addPiece(piece{b: wk.out[i], esc: copyEscaped})
+				wk.out[i] = nil
 			default:
 				u.out = copytext.Encode(u.out, wk.out[i])
 			}
 		}
 		u.out = append(u.out, u.in[ref.end:ref.eol]...)
 	}
+	u.endPieces()
+	wk.release()
 	return nil
+}
+
+// release drops the worker's references into the unit just masked, and
+// buffers a huge value made grow past keepBuffer.
+func (wk *worker) release() {
+	clear(wk.fields[:cap(wk.fields)])
+	wk.fields = wk.fields[:0]
+	if cap(wk.dec) > keepBuffer {
+		wk.dec = nil
+	}
+	for i, b := range wk.out {
+		if cap(b) > keepBuffer {
+			wk.out[i] = nil
+		}
+	}
 }
 
 func (wk *worker) ensureOut(n int) {
@@ -201,6 +238,18 @@ func (wk *worker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
 	if copytext.IsNull(raw) {
 		return wk.applyCell(i, cp, nil, true)
 	}
+	if len(raw) >= bigValue && wk.block.inPlace {
+		// A huge value is decoded over its raw text, which is not written
+		// out (decoding never lengthens it), rather than copied.
+		value := raw
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			var err error
+			if value, err = copytext.Decode(raw[:0], raw); err != nil {
+				return wk.rowError(cp.Name, err)
+			}
+		}
+		return wk.applyCell(i, cp, value, false)
+	}
 	var err error
 	wk.dec, err = copytext.Decode(wk.dec[:0], raw)
 	if err != nil {
@@ -210,6 +259,13 @@ func (wk *worker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
 }
 
 func (wk *worker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool) error {
+	if n := len(value); n >= bigValue {
+		// Most maskers of long text keep its length (lorem, scrub, …): one
+		// allocation of about that size, not a series of ever larger ones.
+		if want := n + n/16 + 4096; cap(wk.out[i]) < want {
+			wk.out[i] = make([]byte, 0, want)
+		}
+	}
 	out, outNull, err := cp.Cell.Apply(wk.scratch, wk.out[i][:0], value, null)
 	if err != nil {
 		return wk.rowError(cp.Name, err)
