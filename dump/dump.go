@@ -202,6 +202,9 @@ type RowMasker interface {
 	Skip() bool
 	// Masks reports whether rows need MaskRow at all.
 	Masks() bool
+	// Reads reports whether MaskRow reads column i's value; the others
+	// need not be decoded (they pass through).
+	Reads(i int) bool
 	// MaskRow masks row, whose Values[i] is column i's text (nil for NULL,
 	// and unreadable when Opaque[i]: an expression). It replaces the values
 	// it masks; pos locates the row for errors.

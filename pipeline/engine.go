@@ -40,6 +40,15 @@ const (
 	unitRows  = 512
 )
 
+// Rows and values this large take the paths that hold them once: a row is
+// masked on its own, from the source's buffer, and written out in pieces; a
+// field is written straight from the input (or, masked, escaped on the way
+// out) instead of being copied. Variables so that tests can force the paths.
+var (
+	bigItem  = unitBytes
+	bigValue = 64 << 10
+)
+
 // NewEngine starts workers goroutines (0: one per CPU). Close stops them.
 func NewEngine(plan *rules.Plan, cat *schema.Catalog, workers int) *Engine {
 	if workers <= 0 {
@@ -80,6 +89,9 @@ type unit struct {
 	res  results
 	err  error
 	done chan struct{}
+	// direct, for a row too large for a unit, takes the masked row in
+	// pieces as it is made: out then holds only what is left to write.
+	direct io.Writer
 }
 
 // rowRef locates one row of a unit.
@@ -173,6 +185,9 @@ func (t *TableWriter) failed() error {
 }
 
 // Write takes COPY text: any number of rows, a row possibly cut anywhere.
+// Unlike most writers, it may overwrite the bytes of a huge masked value
+// in p (decoding it in place, since they are not written out): callers
+// must not use p's contents again.
 func (t *TableWriter) Write(p []byte) (int, error) {
 	if err := t.failed(); err != nil {
 		return 0, err
@@ -221,7 +236,7 @@ var nl = []byte{'\n'}
 // addRow queues one row (with its line end) for masking.
 func (t *TableWriter) addRow(line []byte) error {
 	t.row++
-	if len(line) > unitBytes {
+	if len(line) >= bigItem {
 		return t.largeRow(line)
 	}
 	if u := t.cur; u != nil && (len(u.in)+len(line) > unitBytes || len(u.rows) >= unitRows) {
@@ -271,16 +286,27 @@ func (t *TableWriter) largeRow(line []byte) error {
 	if t.own == nil {
 		t.own = newRowMasker()
 	}
-	u := &unit{t: t, in: line, rows: []rowRef{{start: 0, eol: len(line), row: t.row}}}
+	u := &unit{t: t, in: line, rows: []rowRef{{start: 0, eol: len(line), row: t.row}}, direct: t.w}
 	u.rows[0].end = len(line) - 1
 	if u.rows[0].end > 0 && line[u.rows[0].end-1] == '\r' {
 		u.rows[0].end--
 	}
-	if err := t.own.safeMaskUnit(u); err != nil {
-		return err
+	err := t.own.safeMaskUnit(u)
+	t.own.release()
+	if err == nil {
+		err = t.apply(u)
 	}
-	return t.apply(u)
+	if len(line) >= collectAfter {
+		// Its masked copy is garbage now: collect it before the next huge
+		// row is read, rather than let the pacer double the heap first.
+		u = nil
+		runtime.GC()
+	}
+	return err
 }
+
+// collectAfter is the size of a row after which the garbage collector runs.
+const collectAfter = 32 << 20
 
 // drain waits until every unit handed on is written.
 func (t *TableWriter) drain() error {
@@ -320,8 +346,15 @@ func (t *TableWriter) apply(u *unit) error {
 	}
 	t.eng.rows.Add(int64(len(u.rows)))
 	_, err := t.w.Write(u.out)
+	if cap(u.out) > keepBuffer {
+		u.out = nil // a huge row's output: let it go
+	}
 	return err
 }
+
+// keepBuffer bounds the buffers kept from one unit or row to the next; a
+// huge row's are dropped once it is written.
+const keepBuffer = 2 << 20
 
 // record checks masked rows' unique keys against every row masked before
 // (in any table sharing the key) and widens the sequence-fed key ranges.

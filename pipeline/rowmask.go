@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,6 +27,10 @@ type blockPlan struct {
 	last   int            // highest position that is masked, read by a row masker, or part of a guarded key
 	rows   []int          // positions of row maskers (template), run last
 	guards []guardPlan
+	// inPlace says a huge masked value may be decoded over its raw text:
+	// nothing reads the original of a masked column after masking, except
+	// a partial unique key, which fingerprints original values too.
+	inPlace bool
 }
 
 type guardPlan struct {
@@ -90,6 +96,7 @@ func blockFor(plan *rules.Plan, cat *schema.Catalog, q schema.QName, columns []s
 			b.guards = append(b.guards, gp)
 		}
 	}
+	b.inPlace = !slices.ContainsFunc(b.guards, func(gp guardPlan) bool { return gp.g.Partial })
 	return b
 }
 
@@ -168,18 +175,65 @@ func (rm *rowMasker) maskUnit(u *unit) error {
 			if i > 0 {
 				u.out = append(u.out, '\t')
 			}
+			var err error
 			switch {
 			case i > b.last || b.cols[i] == nil:
-				u.out = append(u.out, rm.fields[i]...)
+				if f := rm.fields[i]; u.direct != nil && len(f) >= bigValue {
+					err = u.piece(f, false) // straight from the input
+				} else {
+					u.out = append(u.out, f...)
+				}
 			case rm.outNull[i]:
 				u.out = append(u.out, copytext.Null...)
+			case u.direct != nil && len(rm.out[i]) >= bigValue:
+				err = u.piece(rm.out[i], true)
 			default:
 				u.out = copytext.Encode(u.out, rm.out[i])
+			}
+			if err != nil {
+				return err
 			}
 		}
 		u.out = append(u.out, u.in[ref.end:ref.eol]...)
 	}
 	return nil
+}
+
+// piece writes what the unit's output holds so far, then p (COPY-escaped
+// when escape is set, a chunk at a time) straight to u.direct.
+func (u *unit) piece(p []byte, escape bool) error {
+	if _, err := u.direct.Write(u.out); err != nil {
+		return err
+	}
+	u.out = u.out[:0]
+	if !escape {
+		_, err := u.direct.Write(p)
+		return err
+	}
+	for len(p) > 0 {
+		k := min(len(p), 64<<10)
+		u.out = copytext.Encode(u.out[:0], p[:k])
+		if _, err := u.direct.Write(u.out); err != nil {
+			return err
+		}
+		p = p[k:]
+	}
+	u.out = u.out[:0]
+	return nil
+}
+
+// release drops buffers a huge row made grow, and the references into it.
+func (rm *rowMasker) release() {
+	clear(rm.fields[:cap(rm.fields)])
+	rm.fields = rm.fields[:0]
+	if cap(rm.dec) > keepBuffer {
+		rm.dec = nil
+	}
+	for i, b := range rm.out {
+		if cap(b) > keepBuffer {
+			rm.out[i] = nil
+		}
+	}
 }
 
 func (rm *rowMasker) ensureOut(n int) {
@@ -198,6 +252,18 @@ func (rm *rowMasker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
 	if copytext.IsNull(raw) {
 		return rm.applyCell(i, cp, nil, true)
 	}
+	if len(raw) >= bigValue && rm.block.inPlace {
+		// A huge value is decoded over its raw text, which is not written
+		// out (decoding never lengthens it), rather than copied.
+		value := raw
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			var err error
+			if value, err = copytext.Decode(raw[:0], raw); err != nil {
+				return rm.rowError(cp.Name, err)
+			}
+		}
+		return rm.applyCell(i, cp, value, false)
+	}
 	var err error
 	rm.dec, err = copytext.Decode(rm.dec[:0], raw)
 	if err != nil {
@@ -207,6 +273,13 @@ func (rm *rowMasker) maskField(i int, cp *rules.ColumnPlan, raw []byte) error {
 }
 
 func (rm *rowMasker) applyCell(i int, cp *rules.ColumnPlan, value []byte, null bool) error {
+	if n := len(value); n >= bigValue {
+		// Most maskers of long text keep its length (lorem, scrub, …): one
+		// allocation of about that size, not a series of ever larger ones.
+		if want := n + n/16 + 4096; cap(rm.out[i]) < want {
+			rm.out[i] = make([]byte, 0, want)
+		}
+	}
 	out, outNull, err := cp.Cell.Apply(rm.scratch, rm.out[i][:0], value, null)
 	if err != nil {
 		return rm.rowError(cp.Name, err)

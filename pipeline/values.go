@@ -31,6 +31,10 @@ func (v *valueMasker) where(int64) dump.Pos { return v.at }
 func (v *valueMasker) Skip() bool  { return v.b.table != nil && v.b.table.Skip }
 func (v *valueMasker) Masks() bool { return v.b.masks() }
 
+// Reads: masked columns, what row maskers read, guarded keys — every
+// column up to the last of them, to be safe with lists that name fewer.
+func (v *valueMasker) Reads(i int) bool { return i <= v.b.last }
+
 // MaskRow masks one row in place. An error about a column names the line
 // of its value, when the row says.
 func (v *valueMasker) MaskRow(row *dump.Row, pos dump.Pos) error {
@@ -45,6 +49,7 @@ func (v *valueMasker) MaskRow(row *dump.Row, pos dump.Pos) error {
 
 func (v *valueMasker) maskRow(row *dump.Row, pos dump.Pos) error {
 	b, rm := v.b, v.rm
+	rm.release() // the last row's values are written by now
 	v.n++
 	if v.Skip() {
 		v.eng.skipped.Add(1)

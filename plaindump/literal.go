@@ -100,6 +100,13 @@ func appendUnquoted(dst, body []byte, escapes bool) ([]byte, error) {
 // in this dump's string syntax.
 func (iv *InsertValues) AppendLiteral(dst, value []byte) []byte {
 	dst = append(dst, '\'')
+	dst = iv.AppendLiteralBody(dst, value)
+	return append(dst, '\'')
+}
+
+// AppendLiteralBody appends value escaped as inside a string literal (no
+// quotes), so that a huge value can be written a piece at a time.
+func (iv *InsertValues) AppendLiteralBody(dst, value []byte) []byte {
 	for {
 		i := bytes.IndexAny(value, `'\`)
 		if i < 0 {
@@ -111,6 +118,5 @@ func (iv *InsertValues) AppendLiteral(dst, value []byte) []byte {
 		}
 		value = value[i+1:]
 	}
-	dst = append(dst, value...)
-	return append(dst, '\'')
+	return append(dst, value...)
 }

@@ -4,7 +4,8 @@
 // COPY blocks as one item per row, and INSERT statements with their value
 // tuples located — keeping every byte, so that writing the items back
 // reproduces the input exactly. Memory is bounded by the longest statement
-// or row, never by the size of the dump.
+// or row — twice its size while it is read, its size after — never by the
+// size of the dump.
 package plaindump
 
 import (
@@ -14,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
 
 	"github.com/understudy-db/understudy/copytext"
 	"github.com/understudy-db/understudy/schema"
@@ -89,11 +92,17 @@ type Reader struct {
 	lex    lexer
 	buf    []byte // the statement being assembled
 	rest   []byte // bytes after a statement's semicolon on the same line
-	long   []byte // a line longer than the bufio buffer
-	err    error
-	done   bool
-	ins    InsertValues
-	names  names
+	long   gather // a line longer than the read buffer (readLong)
+	more   gather // the lines of a long statement after buf (nextStatement)
+	ownRow bool   // the current row is in a buffer of its own (see Keep)
+	// release is the size of the buffer of its own the current item is in
+	// (a long row, a statement handed over or too large to reuse): the
+	// reader lets go of it before reading on.
+	release int
+	err     error
+	done    bool
+	ins     InsertValues
+	names   names
 
 	inCopy    bool
 	copyCols  int
@@ -186,6 +195,9 @@ func (r *Reader) Next() (*Item, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if r.release > 0 {
+		r.dropItem()
+	}
 	var it *Item
 	var err error
 	if r.inCopy {
@@ -201,36 +213,169 @@ func (r *Reader) Next() (*Item, error) {
 }
 
 // readLine returns the next line including its '\n' (the last line may lack
-// one) or io.EOF. The slice is valid until the next call.
-func (r *Reader) readLine() ([]byte, error) {
+// one) or io.EOF. The slice is valid until the next call. A line longer than
+// the read buffer comes back joined to prefix, in a new buffer that holds
+// exactly both (joined); prefix itself is left as it was. base is the size
+// of the item so far without prefix, for the limit on its size.
+func (r *Reader) readLine(prefix []byte, base int) (line []byte, joined bool, err error) {
 	if len(r.rest) > 0 {
 		// The remainder of a line already counted; do not count it again.
 		line := r.rest
 		r.rest = nil
 		r.line--
-		return line, nil
+		return line, false, nil
 	}
-	line, err := r.br.ReadSlice('\n')
+	line, err = r.br.ReadSlice('\n')
+	n := len(line)
 	if err == bufio.ErrBufferFull {
-		r.long = append(r.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			if len(r.long)+len(r.buf) > r.maxItem {
-				return nil, &ItemTooLargeError{File: r.name, Line: r.line + 1, Limit: r.maxItem}
-			}
-			line, err = r.br.ReadSlice('\n')
-			r.long = append(r.long, line...)
+		line, err = r.readLong(prefix, base, line)
+		if line == nil {
+			return nil, false, err
 		}
-		line = r.long
+		joined, n = true, len(line)-len(prefix)
 	}
 	if err != nil && err != io.EOF {
-		return nil, r.readError(err)
+		return nil, false, r.readError(err)
 	}
-	if len(line) == 0 {
-		return nil, io.EOF
+	if n == 0 {
+		return nil, false, io.EOF
 	}
-	r.offset += int64(len(line))
-	return line, nil
+	r.offset += int64(n)
+	return line, joined, nil
 }
+
+// readLong reads the rest of a line longer than the read buffer, whose first
+// ReadBufferSize bytes are first, and returns prefix followed by the line in
+// a buffer of exactly their size (see gather).
+func (r *Reader) readLong(prefix []byte, base int, first []byte) ([]byte, error) {
+	g := &r.long
+	piece, err := first, bufio.ErrBufferFull
+	for {
+		if base+len(prefix)+g.n+len(piece) > r.maxItem {
+			g.reset()
+			return nil, &ItemTooLargeError{File: r.name, Line: r.line + 1, Limit: r.maxItem}
+		}
+		g.add(piece)
+		if err != bufio.ErrBufferFull {
+			break
+		}
+		piece, err = r.br.ReadSlice('\n')
+	}
+	return g.join(prefix), err
+}
+
+// gather collects a line or statement too long for the read buffer, in
+// blocks of a fixed size, until it is complete; join then copies it into
+// one buffer of exactly its size. Growing a buffer instead would copy the
+// bytes again at every step and leave a trail of ever larger garbage behind:
+// for a 100 MB row, the heap grew to four times the row. This way an item
+// takes at most twice its size while it is read, and its size after.
+type gather struct {
+	parts [][]byte
+	n     int
+}
+
+// gatherBlock is the size of the blocks a gather copies bytes into.
+const gatherBlock = 4 << 20
+
+// add copies p.
+func (g *gather) add(p []byte) {
+	g.n += len(p)
+	for len(p) > 0 {
+		last := len(g.parts) - 1
+		if last < 0 || len(g.parts[last]) == cap(g.parts[last]) {
+			g.parts = append(g.parts, make([]byte, 0, gatherBlock))
+			last++
+		}
+		k := min(len(p), cap(g.parts[last])-len(g.parts[last]))
+		g.parts[last] = append(g.parts[last], p[:k]...)
+		p = p[k:]
+	}
+}
+
+// own adds p, which the gather may keep, without copying it.
+func (g *gather) own(p []byte) {
+	g.parts = append(g.parts, p[:len(p):len(p)])
+	g.n += len(p)
+}
+
+// join returns prefix followed by the gathered bytes, in a new buffer of
+// exactly their size, and empties g.
+func (g *gather) join(prefix []byte) []byte {
+	if g.n == 0 {
+		return prefix
+	}
+	b := make([]byte, len(prefix)+g.n)
+	n := copy(b, prefix)
+	for _, p := range g.parts {
+		n += copy(b[n:], p)
+	}
+	g.reset()
+	if len(b) >= collectAfter {
+		// The pacer sets the next collection at twice the heap it last
+		// saw, which may well have been the blocks and the item both: the
+		// heap could grow to four times the item before the blocks are
+		// reclaimed. Collecting now (a small live heap: milliseconds, for
+		// an item that takes a second to mask) and returning their memory
+		// keeps the footprint at the item and what is made of it.
+		debug.FreeOSMemory()
+	}
+	return b
+}
+
+func (g *gather) reset() {
+	clear(g.parts)
+	g.parts, g.n = g.parts[:0], 0
+}
+
+// collectAfter is the size from which an item is huge: join and dropItem
+// collect garbage after one.
+const collectAfter = 32 << 20
+
+// gatherStatementAfter is the size past which a statement's further lines
+// are gathered rather than appended to the statement buffer. A variable so
+// that tests can send every line down that path.
+var gatherStatementAfter = ReadBufferSize
+
+// Keep hands the current item's bytes over to the caller: Raw, EOL and Text
+// stay valid, and unchanged, after the next call to Next, which reads on
+// into a buffer of its own. It reports false, and hands nothing over, for a
+// row that lies in the read buffer (rows up to ReadBufferSize long): copy
+// those. Item.Insert is never handed over.
+//
+// Keeping a large row or statement saves copying it; one that is not kept
+// is released by the next item (or the next statement) all the same.
+func (r *Reader) Keep() bool {
+	switch r.item.Kind {
+	case 0:
+		return false
+	case CopyRow, CopyEnd:
+		return r.ownRow
+	}
+	r.release = max(r.release, len(r.buf))
+	r.buf = nil // the next statement starts a new buffer
+	return true
+}
+
+// dropItem lets go of the current item, which is in a buffer of its own,
+// before the next is read. After a huge one the garbage collector runs: the
+// next item can then reuse its memory (and that of what the caller made of
+// it, if it is done with it), where the pacer would let the heap grow to
+// twice the largest it has seen first.
+func (r *Reader) dropItem() {
+	huge := r.release >= collectAfter
+	r.item, r.release = Item{}, 0
+	if cap(r.buf) > keepStatementBuffer {
+		r.buf = nil
+	}
+	if huge {
+		runtime.GC()
+	}
+}
+
+// keepStatementBuffer bounds the statement buffer kept from one statement
+// to the next: a larger one, left by a huge statement, is released.
+const keepStatementBuffer = 4 * ReadBufferSize
 
 func (r *Reader) readError(err error) error {
 	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -240,13 +385,17 @@ func (r *Reader) readError(err error) error {
 }
 
 func (r *Reader) nextRow() (*Item, error) {
-	line, err := r.readLine()
+	line, joined, err := r.readLine(nil, 0)
 	if err == io.EOF {
 		return nil, &SyntaxError{File: r.name, Line: r.line, Table: r.copyTable.String(),
 			Msg: fmt.Sprintf("COPY block started at line %d has no terminating \\. line", r.copyStart)}
 	}
 	if err != nil {
 		return nil, err
+	}
+	r.ownRow = joined
+	if joined {
+		r.release = len(line)
 	}
 	r.line++
 	it := &r.item
@@ -295,39 +444,80 @@ func (r *Reader) nextStatement() (*Item, error) {
 	if r.done {
 		return nil, r.complete()
 	}
+	if cap(r.buf) > keepStatementBuffer {
+		r.buf = nil
+	}
 	r.buf = r.buf[:0]
 	r.lex.reset()
+	// Once a statement outgrows the read buffer, its further lines are
+	// gathered (see gather) and joined to buf when it ends.
+	more := &r.more
+	defer more.reset()
 	startLine := 0
 	for {
-		line, err := r.readLine()
+		size := len(r.buf) + more.n
+		gathering := more.n > 0 || len(r.buf) > gatherStatementAfter
+		prefix := r.buf
+		if gathering {
+			prefix = nil // a long line is not joined to buf again
+		}
+		line, joined, err := r.readLine(prefix, size-len(prefix))
 		if err == io.EOF {
 			if startLine == 0 {
 				startLine = r.line + 1
 			}
+			r.buf = more.join(r.buf)
 			return r.finish(startLine)
 		}
 		if err != nil {
 			return nil, err
 		}
-		from := len(r.buf)
-		if from+len(line) > r.maxItem {
+		if !joined && size+len(line) > r.maxItem {
 			return nil, &ItemTooLargeError{File: r.name, Line: r.line + 1, Limit: r.maxItem}
 		}
-		r.buf = append(r.buf, line...)
 		r.line++
 		if startLine == 0 {
 			startLine = r.line
 		}
 		lineNo := r.line
-		end, meta := r.lex.scan(r.buf, from, lineNo)
+		var end int
+		var meta bool
+		if !gathering && (joined || len(r.buf)+len(line) <= gatherStatementAfter) {
+			from := len(r.buf)
+			if joined {
+				r.buf = line
+			} else {
+				r.buf = append(r.buf, line...)
+			}
+			end, meta = r.lex.scan(r.buf, from, lineNo)
+		} else {
+			// The line is lexed alone: it follows a line end, which is all
+			// the lexer looks back for. Its offsets are made the
+			// statement's.
+			started := r.lex.start >= 0
+			end, meta = r.lex.scan(line, 0, lineNo)
+			if !started && r.lex.start >= 0 {
+				r.lex.start += size
+			}
+			if end >= 0 {
+				end += size
+			}
+			if joined {
+				more.own(line)
+			} else {
+				more.add(line)
+			}
+		}
 		if r.lex.stray > 0 {
 			return nil, &SyntaxError{File: r.name, Line: r.lex.stray,
 				Msg: "a psql meta-command (backslash) inside an SQL statement: Understudy cannot tell what it runs"}
 		}
 		if meta {
+			r.buf = more.join(r.buf)
 			return r.meta(startLine)
 		}
 		if end >= 0 {
+			r.buf = more.join(r.buf)
 			return r.endStatement(startLine, end)
 		}
 	}
@@ -367,6 +557,9 @@ func (r *Reader) endStatement(startLine, end int) (*Item, error) {
 }
 
 func (r *Reader) emit(k Kind, startLine, end int) (*Item, error) {
+	if cap(r.buf) > keepStatementBuffer {
+		r.release = cap(r.buf)
+	}
 	it := &r.item
 	*it = Item{Kind: k, Line: startLine, Raw: r.buf[:end]}
 	gap := it.Raw

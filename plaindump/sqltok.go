@@ -15,7 +15,7 @@ const (
 	tokEOF    tokKind = iota
 	tokIdent          // unquoted identifier or keyword; text is lower-cased
 	tokQIdent         // "quoted identifier"; text is unescaped
-	tokString         // '…', E'…', U&'…' or $$…$$; text is the raw token
+	tokString         // '…', E'…', U&'…' or $$…$$; text is empty (see token.raw)
 	tokNumber
 	tokOp // punctuation and operators
 )
@@ -24,7 +24,13 @@ type token struct {
 	kind       tokKind
 	start, end int    // byte range in the source
 	text       string // see tokKind
+	lead       byte   // a string's first byte: ', E, $ …
 }
+
+// raw returns a token's text as written. A string token does not carry it:
+// copying every literal of an INSERT would allocate for each value, and
+// copy a huge one whole.
+func (t *tokenizer) raw(tk token) string { return string(t.src[tk.start:tk.end]) }
 
 type tokenizer struct {
 	src        []byte
@@ -77,11 +83,11 @@ func (t *tokenizer) next() token {
 	switch {
 	case c == '\'':
 		t.scanString(t.backslashy)
-		return token{kind: tokString, start: start, end: t.pos, text: string(t.src[start:t.pos])}
+		return token{kind: tokString, start: start, end: t.pos, lead: c}
 	case (c == 'E' || c == 'e') && at(t.src, t.pos+1) == '\'':
 		t.pos++
 		t.scanString(true)
-		return token{kind: tokString, start: start, end: t.pos, text: string(t.src[start:t.pos])}
+		return token{kind: tokString, start: start, end: t.pos, lead: c}
 	case c == '"':
 		var sb strings.Builder
 		t.pos++
@@ -108,7 +114,7 @@ func (t *tokenizer) next() token {
 			} else {
 				t.pos += n + j + n
 			}
-			return token{kind: tokString, start: start, end: t.pos, text: string(t.src[start:t.pos])}
+			return token{kind: tokString, start: start, end: t.pos, lead: c}
 		}
 	case c >= '0' && c <= '9' || c == '.' && at(t.src, t.pos+1) >= '0' && at(t.src, t.pos+1) <= '9':
 		for t.pos < len(t.src) {

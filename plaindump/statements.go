@@ -41,7 +41,11 @@ func parseCopy(text []byte) (copyHeader, error) {
 	case end.kind == tokEOF, end.kind == tokOp && end.text == ";":
 		return h, nil
 	default:
-		return h, fmt.Errorf("COPY %s FROM stdin with options (%q…) is not supported: only the text format pg_dump writes can be read", h.table, end.text)
+		what := end.text
+		if end.kind == tokString {
+			what = t.raw(end)
+		}
+		return h, fmt.Errorf("COPY %s FROM stdin with options (%q…) is not supported: only the text format pg_dump writes can be read", h.table, what)
 	}
 }
 
@@ -231,14 +235,14 @@ func (vs *valueShape) add(tk token, depth int) {
 		vs.first = tk
 		vs.castOnly = true
 		switch {
-		case tk.kind == tokString && tk.text[0] != '$':
+		case tk.kind == tokString && tk.lead != '$':
 			vs.lit, vs.litEnd = tk, 1
 		case tk.kind == tokOp && (tk.text == "-" || tk.text == "+"):
 			vs.numberSign = true
 		}
 		return
 	case 2:
-		if isBitPrefix(vs.first) && tk.kind == tokString && tk.start == vs.first.end && tk.text[0] == '\'' {
+		if isBitPrefix(vs.first) && tk.kind == tokString && tk.start == vs.first.end && tk.lead == '\'' {
 			vs.lit, vs.litEnd = tk, 2 // pg_dump --inserts writes bit strings as B'0101'
 			return
 		}
@@ -303,7 +307,7 @@ func (n *names) observe(text []byte) {
 		val := t.next()
 		v := val.text
 		if val.kind == tokString {
-			v = unquote(v)
+			v = unquote(t.raw(val))
 		}
 		n.standardStrings = !strings.EqualFold(v, "off") && !strings.EqualFold(v, "false")
 	case first.kind == tokIdent && (first.text == "reset" || first.text == "discard"):

@@ -73,6 +73,7 @@ type keep struct{}
 
 func (keep) Skip() bool                        { return false }
 func (keep) Masks() bool                       { return false }
+func (keep) Reads(int) bool                    { return false }
 func (keep) MaskRow(*dump.Row, dump.Pos) error { return nil }
 
 // Tables reads every table's data from src: the COPY text of all its data

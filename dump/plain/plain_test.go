@@ -32,6 +32,7 @@ type keepRows struct{}
 
 func (keepRows) Skip() bool                        { return false }
 func (keepRows) Masks() bool                       { return false }
+func (keepRows) Reads(int) bool                    { return false }
 func (keepRows) MaskRow(*dump.Row, dump.Pos) error { return nil }
 
 // copyAll sends every entry of src to sink unchanged, as the pipeline does

@@ -59,10 +59,11 @@ func (s *script) statementError(it *plaindump.Item, err error) error {
 	return &StatementError{Pos: s.pos(line), Err: err}
 }
 
-// statement applies a statement item to the model and says what it does.
-func (s *script) statement(it *plaindump.Item) (schema.Effect, error) {
+// statement applies a statement item, whose text is text, to the model and
+// says what it does.
+func (s *script) statement(it *plaindump.Item, text string) (schema.Effect, error) {
 	clear(s.names) // any statement may change what a name means
-	eff, err := s.b.Statement(string(it.Text))
+	eff, err := s.b.Statement(text)
 	if err != nil {
 		return eff, s.statementError(it, err)
 	}

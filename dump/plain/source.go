@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"unsafe"
 
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/plaindump"
@@ -87,6 +88,7 @@ func (s *Source) Inventory(ctx context.Context) (*dump.Inventory, error) {
 	defer r.Close()
 	r.SetMaxItem(s.maxItem)
 	b := &builder{
+		r:   r,
 		inv: &dump.Inventory{Name: s.in.Name(), Rows: map[schema.QName]int64{}, Writes: map[schema.QName]dump.Refusal{}},
 		sc:  newScript(s.in.Name()),
 		src: s,
@@ -125,6 +127,7 @@ func (s *Source) Inventory(ctx context.Context) (*dump.Inventory, error) {
 
 // builder groups a script's items into entries during the first pass.
 type builder struct {
+	r          *plaindump.Reader
 	inv        *dump.Inventory
 	sc         *script
 	src        *Source
@@ -210,17 +213,27 @@ func (b *builder) item(it *plaindump.Item) error {
 		b.src.items[len(b.src.items)-1]++
 		b.cur = nil
 	case plaindump.Statement, plaindump.Tail:
+		// A huge statement (a function's body) is taken over from the
+		// reader rather than copied, and its text read in place.
+		raw, owned := it.Raw, len(it.Raw) >= bigStatement && b.r.Keep()
 		var eff schema.Effect
 		if it.Kind == plaindump.Statement {
 			if b.inv.DumpedBy == "" {
-				b.noteVersions(it.Raw)
+				b.noteVersions(raw)
+			}
+			text := string(it.Text)
+			if owned {
+				text = unsafe.String(unsafe.SliceData(it.Text), len(it.Text)) // never written again
 			}
 			var err error
-			if eff, err = b.sc.statement(it); err != nil {
+			if eff, err = b.sc.statement(it, text); err != nil {
 				return err
 			}
 		}
-		if err := b.statement(it, eff); err != nil {
+		if !owned {
+			raw = nil // copied where kept
+		}
+		if err := b.statement(it, eff, raw); err != nil {
 			return err
 		}
 		b.src.items[len(b.src.items)-1]++
@@ -228,8 +241,15 @@ func (b *builder) item(it *plaindump.Item) error {
 	return nil
 }
 
-// statement files a statement (or the tail of the script) into an entry.
-func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
+// statement files a statement (or the tail of the script) into an entry;
+// owned, when set, is its raw bytes, taken over from the reader.
+func (b *builder) statement(it *plaindump.Item, eff schema.Effect, owned []byte) error {
+	defn := func() []byte {
+		if owned != nil {
+			return owned
+		}
+		return bytes.Clone(it.Raw)
+	}
 	line := textLine(it)
 	pos := dump.Pos{File: b.inv.Name, Line: textLine(it)}
 	desc := ""
@@ -251,7 +271,7 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
 		b.cur.Bytes += int64(len(it.Raw))
 		return nil
 	case eff.Kind == schema.Statistics:
-		b.add(&dump.Entry{Desc: dump.Statistics, Defn: bytes.Clone(it.Raw)}, line)
+		b.add(&dump.Entry{Desc: dump.Statistics, Defn: defn()}, line)
 		return nil
 	case eff.Kind == schema.NoEffect && len(it.Text) >= 6 && bytes.EqualFold(it.Text[:6], []byte("SELECT")) && dump.IsSetval(it.Text):
 		lit, _, _ := dump.ParseSetval(it.Text)
@@ -259,18 +279,22 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect) error {
 		if err != nil {
 			return err
 		}
-		b.add(&dump.Entry{Desc: dump.SequenceSet, Table: q, Defn: bytes.Clone(it.Raw)}, line)
+		b.add(&dump.Entry{Desc: dump.SequenceSet, Table: q, Defn: defn()}, line)
 		return nil
 	}
 	// A statement without a table-of-contents comment of its own belongs
 	// to the entry before it, as the statements of one pg_dump entry do.
-	if e := b.cur; desc == "" && e != nil && !e.IsData() && e.Desc != dump.SequenceSet && e.Desc != dump.Meta && e.Desc != dump.Statistics {
+	if e := b.cur; desc == "" && owned == nil && e != nil && !e.IsData() && e.Desc != dump.SequenceSet && e.Desc != dump.Meta && e.Desc != dump.Statistics {
 		e.Defn = append(e.Defn, it.Raw...)
 		return nil
 	}
-	b.add(&dump.Entry{Desc: desc, Defn: bytes.Clone(it.Raw)}, line)
+	b.add(&dump.Entry{Desc: desc, Defn: defn()}, line)
 	return nil
 }
+
+// bigStatement is the size past which a statement is taken over from the
+// reader instead of copied.
+const bigStatement = 1 << 20
 
 // note records what a statement does to data.
 func (b *builder) note(eff schema.Effect, pos dump.Pos) {
@@ -586,12 +610,11 @@ func (s *Source) MaskValues(ctx context.Context, e *dump.Entry, m dump.RowMasker
 		if it.Kind != plaindump.Insert {
 			return fmt.Errorf("%s:%d: plain: expected an INSERT statement", s.in.Name(), it.Line)
 		}
-		out, err := iw.mask(it, m, dump.Pos{File: s.in.Name(), Line: textLine(it)})
-		if err != nil {
+		if err := iw.mask(it, m, dump.Pos{File: s.in.Name(), Line: textLine(it)}, w); err != nil {
 			return err
 		}
-		if _, err := w.Write(out); err != nil {
-			return err
+		if len(it.Raw) >= bigStatement {
+			iw.release()
 		}
 	}
 	return nil
