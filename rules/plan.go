@@ -379,8 +379,7 @@ func (p *planner) propagate() {
 				ck := colKey{e.child, cc}
 				pk := colKey{e.parent, e.fk.RefColumns[i]}
 				pe, ce := p.eff[pk], p.eff[ck]
-				switch {
-				case pe != nil && pe.spec != nil:
+				if pe != nil && pe.spec != nil {
 					if ce == nil {
 						p.eff[ck] = &effective{spec: pe.spec, from: &pk}
 						changed = true
@@ -393,11 +392,12 @@ func (p *planner) propagate() {
 						reported[ck] = true
 						p.errorf(ce.line, "column %s references %s, which is masked with %s (%s): the referencing column must follow it, so remove its rule (%s)",
 							ck, pk, pe.spec.Label(), where(pe, p.f.Path), describe(ce.spec))
-					}
-				case ce != nil && ce.explicit && ce.spec != nil && ce.from == nil && !reported[ck]:
-					if pe == nil || pe.spec == nil {
+					} else if !ce.explicit && !reported[ck] {
+						// It already follows another key, or its column in
+						// the other partitions: it cannot follow both.
 						reported[ck] = true
-						p.errorf(ce.line, "column %s references %s, which is not masked: masking only the referencing side breaks the foreign key; put the rule on %s instead", ck, pk, pk)
+						p.errorf(p.eff[p.root(ck)].line, "column %s references %s, which is masked with %s (%s), and follows %s, which is masked with %s: the keys a column references must be masked alike, or one of its foreign keys breaks",
+							ck, pk, pe.spec.Label(), where(pe, p.f.Path), ce.from, ce.spec.Label())
 					}
 				}
 			}
@@ -408,6 +408,28 @@ func (p *planner) propagate() {
 					p.errorf(line, "table %s is skipped but %s references it (foreign key %s): its rows would point at nothing; skip %s too or keep %s",
 						e.parent, e.child, e.fk.Name, e.child, e.parent)
 				}
+			}
+		}
+	}
+	// A masked column referencing a key that is not masked breaks the
+	// foreign key. Only now is that known: a pass may mask a key that an
+	// earlier edge of a chain references.
+	for _, e := range edges {
+		if len(e.fk.Columns) != len(e.fk.RefColumns) {
+			continue
+		}
+		for i, cc := range e.fk.Columns {
+			ck, pk := colKey{e.child, cc}, colKey{e.parent, e.fk.RefColumns[i]}
+			pe, ce := p.eff[pk], p.eff[ck]
+			if ce == nil || ce.spec == nil || pe != nil && pe.spec != nil || reported[ck] {
+				continue
+			}
+			reported[ck] = true
+			if ce.from == nil {
+				p.errorf(ce.line, "column %s references %s, which is not masked: masking only the referencing side breaks the foreign key; put the rule on %s instead", ck, pk, pk)
+			} else {
+				p.errorf(p.eff[p.root(ck)].line, "column %s references %s, which is not masked, and follows %s, which is masked with %s: the keys a column references must be masked alike, or one of its foreign keys breaks",
+					ck, pk, ce.from, ce.spec.Label())
 			}
 		}
 	}
@@ -496,6 +518,14 @@ func (p *planner) build() *Plan {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	// A group with a unique column needs a masker fit for one (hash
+	// length, fictional phones), whichever column it is built for.
+	unique := map[colKey]bool{}
+	for _, k := range keys {
+		if t := p.cat.Table(k.t); t != nil && p.eff[k].spec != nil && masking.NewColumn(p.cat, t, t.Column(k.c)).Unique {
+			unique[p.root(k)] = true
+		}
+	}
 	built := map[colKey]masking.Masker{}
 	for _, k := range keys {
 		e := p.eff[k]
@@ -518,7 +548,9 @@ func (p *planner) build() *Plan {
 			bk := groupCol[root]
 			bt := p.cat.Table(bk.t)
 			var err error
-			m, err = masking.Build(p.eff[root].spec, masking.NewColumn(p.cat, bt, bt.Column(bk.c)), p.opts)
+			bc := masking.NewColumn(p.cat, bt, bt.Column(bk.c))
+			bc.Unique = bc.Unique || unique[root]
+			m, err = masking.Build(p.eff[root].spec, bc, p.opts)
 			if err != nil {
 				re := p.eff[root]
 				p.errorf(re.line, "column %s: %v", root, err)
@@ -528,6 +560,13 @@ func (p *planner) build() *Plan {
 			built[root] = m
 		}
 		if m == nil {
+			continue
+		}
+		// The masker was built for one column of the group: every other
+		// must take its values too (null on a key a NOT NULL column
+		// references).
+		if ok, reason := masking.Lookup(e.spec.Name).Accepts(own); !ok {
+			p.errorf(p.eff[root].line, "column %s: %v", k, &masking.TypeError{Masker: e.spec.Name, Type: own.TypeName(), Reason: reason})
 			continue
 		}
 		if e.spec.Name == "const" && own.Unique {
