@@ -313,6 +313,7 @@ func (t *TableWriter) drain() error {
 	close(t.ordered)
 	<-t.wdone
 	if err := t.failed(); err != nil {
+		t.ordered = nil // closed, and its writer done: Close must not close it again
 		return err
 	}
 	t.ordered = make(chan *unit, cap(t.eng.free))
