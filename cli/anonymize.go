@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/live"
 	"github.com/understudy-db/understudy/dump/plain"
 	"github.com/understudy-db/understudy/internal/progress"
 	"github.com/understudy-db/understudy/masking"
@@ -20,35 +21,51 @@ import (
 	"github.com/understudy-db/understudy/rules"
 )
 
-const mainUsage = `anonymize: a staging copy of a PostgreSQL dump, with no real personal data.
+const mainUsage = `anonymize: a staging copy of a PostgreSQL database, with no real personal data.
 
 Usage:
-  anonymize --rules FILE --in FILE|- --out FILE|- [--secret-file FILE] [--quiet]
-  anonymize check   --rules FILE --in FILE      validate rules and coverage, write nothing
-  anonymize inspect --in FILE [--json]          what a dump holds: tables, rows, keys, FKs
+  anonymize --rules FILE (--in FILE|- | --source URL) (--out FILE|- | --target URL) [flags]
+  anonymize check   --rules FILE (--in FILE | --source URL)   validate rules and coverage, write nothing
+  anonymize inspect (--in FILE | --source URL) [--json]      what a dump holds: tables, rows, keys, FKs
 
+Where from (one of):
+  --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
+  --source URL        a live database (libpq URL or key=value; PG* variables and
+                      .pgpass apply), read in one read-only snapshot; a hot
+                      standby works
+Where to (one of):
+  --out FILE          masked plain dump; a name ending in .gz is compressed. The
+                      file appears only when the run succeeds. - streams to stdout;
+                      a failed run ends the stream with an error statement, so
+                      load it with psql -1 -v ON_ERROR_STOP=1
+  --target URL        an empty database, created if missing (needs CREATEDB):
+                      schema, data in parallel, then indexes and constraints;
+                      a failed run drops what it created
 Flags:
   --rules FILE        rules file (YAML, version 1; see rules/shop.yaml)
-  --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
-  --out FILE          masked dump; a name ending in .gz is compressed. The file
-                      appears only when the run succeeds. - streams to stdout; a
-                      failed run ends the stream with an error statement, so load
-                      it with psql -1 -v ON_ERROR_STOP=1
   --secret-file FILE  file holding the masking secret (default: $ANONYMIZE_SECRET).
                       Same secret, same output; without one a random secret is used.
-  -j N                goroutines masking COPY rows (default: one per CPU, at
-                      most four per CPU); the output does not depend on it
+  -j N                parallel work: goroutines masking rows, and tables copied at
+                      once between databases (default: one per CPU, at most four
+                      per CPU); the output does not depend on it
+  --clean             drop and recreate a --target that already holds objects
+  --no-owner          do not copy ownership (ALTER … OWNER TO) to --target, for a
+                      target server without the source's roles
+  --no-privileges     do not copy GRANT/REVOKE to --target
   --max-row-size MiB  refuse a row or statement larger than this (default 512):
                       each is held whole in memory
   --progress          report progress even when stderr is not a terminal
-                      (a line every few seconds, for logs)
+                      (a line per table, and one every few seconds, for logs)
   --quiet             no progress and no summary
 
 Examples:
   export ANONYMIZE_SECRET=$(cat /run/secrets/understudy)
   anonymize --rules rules/shop.yaml --in prod.sql --out staging.sql
+  anonymize --rules rules/shop.yaml --source "$PROD_URL" --target "$STAGING_URL" -j 4
+  anonymize --rules rules/shop.yaml --source "$PROD_URL" --out staging.sql.gz
+  anonymize --rules rules/shop.yaml --in prod.sql --target postgres://localhost/staging --clean
   pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql -1 -v ON_ERROR_STOP=1 staging
-  anonymize check --rules rules/shop.yaml --in prod.sql.gz
+  anonymize check --rules rules/shop.yaml --source "$PROD_URL"
 
 Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
 `
@@ -69,15 +86,44 @@ func located(err error) bool {
 }
 
 type anonymizeFlags struct {
-	rules, in, out, secretFile string
-	quiet, progress            bool
-	jobs                       int
-	maxRowSize                 int
+	rules, in, out, source, target, secretFile string
+	quiet, progress, clean                     bool
+	noOwner, noPrivileges                      bool
+	jobs                                       int
+	maxRowSize                                 int
 }
 
-// maxJobs caps -j: each worker holds buffers, and past a few per core more
-// only costs memory.
+// destination names where the output went, never with a password.
+func (f *anonymizeFlags) destination() string {
+	if f.target != "" {
+		return live.Redact(f.target)
+	}
+	return f.out
+}
+
+// maxJobs caps -j: each worker holds buffers (and, between databases, two
+// connections), and past a few per core more only costs memory.
 func maxJobs() int { return 4 * runtime.NumCPU() }
+
+// ends checks that exactly one source and, unless check, one destination
+// are named.
+func (f *anonymizeFlags) ends(check bool) error {
+	switch {
+	case f.in == "" && f.source == "":
+		return usagef("--in FILE or --source URL is required")
+	case f.in != "" && f.source != "":
+		return usagef("--in and --source name two sources; give one")
+	case check:
+		return nil
+	case f.out == "" && f.target == "":
+		return usagef("--out FILE (- for stdout) or --target URL is required")
+	case f.out != "" && f.target != "":
+		return usagef("--out and --target name two destinations; give one")
+	case f.clean && f.target == "":
+		return usagef("--clean applies to --target only")
+	}
+	return nil
+}
 
 func (e *env) anonymize(args []string) int {
 	fs := e.newFlags("anonymize", mainUsage)
@@ -85,9 +131,14 @@ func (e *env) anonymize(args []string) int {
 	fs.StringVar(&f.rules, "rules", "", "")
 	fs.StringVar(&f.in, "in", "", "")
 	fs.StringVar(&f.out, "out", "", "")
+	fs.StringVar(&f.source, "source", "", "")
+	fs.StringVar(&f.target, "target", "", "")
 	fs.StringVar(&f.secretFile, "secret-file", "", "")
 	fs.BoolVar(&f.quiet, "quiet", false, "")
 	fs.BoolVar(&f.progress, "progress", false, "")
+	fs.BoolVar(&f.clean, "clean", false, "")
+	fs.BoolVar(&f.noOwner, "no-owner", false, "")
+	fs.BoolVar(&f.noPrivileges, "no-privileges", false, "")
 	fs.IntVar(&f.jobs, "j", 0, "")
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
 	if done, code := e.parse(fs, mainUsage, args); done {
@@ -97,19 +148,25 @@ func (e *env) anonymize(args []string) int {
 		fmt.Fprint(e.stderr, mainUsage)
 		return ExitUsage
 	}
-	switch {
-	case f.rules == "":
+	if f.rules == "" {
 		return e.fail(usagef("--rules is required"))
-	case f.in == "":
-		return e.fail(usagef("--in is required"))
-	case f.out == "":
-		return e.fail(usagef("--out is required (use - for stdout)"))
+	}
+	if err := f.ends(false); err != nil {
+		return e.fail(err)
+	}
+	switch {
 	case f.jobs < 0:
 		return e.fail(usagef("-j must be at least 1"))
 	case f.maxRowSize < 1 || f.maxRowSize > 1<<14:
 		return e.fail(usagef("--max-row-size must be between 1 and 16384 (MiB)"))
 	}
+	if f.jobs == 0 {
+		f.jobs = runtime.NumCPU()
+	}
 	f.jobs = min(f.jobs, maxJobs())
+	if f.target != "" {
+		return e.run(&f, nil)
+	}
 	if err := outfile.Conflicts(f.out, f.in, f.rules, f.secretFile); err != nil {
 		return e.fail(usagef("%v", err))
 	}
@@ -126,15 +183,17 @@ func (e *env) anonymize(args []string) int {
 	return e.run(&f, sink)
 }
 
-const checkUsage = `Usage: anonymize check --rules FILE --in FILE [--secret-file FILE]
+const checkUsage = `Usage: anonymize check --rules FILE (--in FILE | --source URL) [--secret-file FILE]
 
-Checks a rules file against a dump without writing anything: every table and
-column named exists, every masker fits its column's type, foreign keys can
-follow their referenced keys, (in strict mode) every column is covered, and
-nothing in the dump writes data the masking cannot see.
+Checks a rules file against a dump or a live database without writing
+anything: every table and column named exists, every masker fits its
+column's type, foreign keys can follow their referenced keys, (in strict
+mode) every column is covered, and nothing in the dump writes data the
+masking cannot see.
 
-Example:
+Examples:
   anonymize check --rules rules/shop.yaml --in prod.sql
+  anonymize check --rules rules/shop.yaml --source "$PROD_URL"
 `
 
 func (e *env) check(args []string) int {
@@ -142,25 +201,47 @@ func (e *env) check(args []string) int {
 	var f anonymizeFlags
 	fs.StringVar(&f.rules, "rules", "", "")
 	fs.StringVar(&f.in, "in", "", "")
+	fs.StringVar(&f.source, "source", "", "")
 	fs.StringVar(&f.secretFile, "secret-file", "", "")
 	if done, code := e.parse(fs, checkUsage, args); done {
 		return code
 	}
-	switch {
-	case f.rules == "":
+	if f.rules == "" {
 		return e.fail(usagef("--rules is required"))
-	case f.in == "":
-		return e.fail(usagef("--in is required"))
+	}
+	if err := f.ends(true); err != nil {
+		return e.fail(err)
 	}
 	f.quiet = true
 	f.maxRowSize = plaindump.DefaultMaxItem >> 20
+	f.jobs = 1
 	return e.run(&f, nil)
 }
 
-// run is anonymize (and, with sink nil, check): read the dump's schema
-// and entries, plan, refuse what cannot be masked, then copy it masked.
+// openSource opens --in or --source.
+func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
+	if f.source == "" {
+		return plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
+	}
+	return live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+}
+
+// openTarget creates the --target database sink, told what the source is
+// so that it refuses to load into it.
+func (e *env) openTarget(f *anonymizeFlags, src dump.Source) (dump.Sink, error) {
+	opts := live.SinkOptions{Jobs: f.jobs, Clean: f.clean, MaintenanceWorkMem: live.DefaultMaintenanceWorkMem}
+	if ls, ok := src.(*live.Source); ok {
+		id := ls.Identity()
+		opts.Source, opts.Locale = &id, ls.Locale()
+	}
+	return live.Create(e.ctx, f.target, opts)
+}
+
+// run is anonymize (and check): read the dump's schema and entries, plan,
+// refuse what cannot be masked, then copy it masked to sink, or to the
+// --target database (which it creates only then).
 func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
-	checkOnly := sink == nil
+	checkOnly := sink == nil && f.target == ""
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
@@ -172,7 +253,7 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	src, err := plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
+	src, err := e.openSource(f)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -188,6 +269,9 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 	}
 	if err := pipeline.Refuse(inv, plan, rf.Strict, rf.LargeObjects); err != nil {
 		return e.fail(err)
+	}
+	if _, ok := src.(*live.Source); ok && inv.LargeObjects > 0 && rf.LargeObjects == rules.LargeObjectsKeep {
+		return e.fail(fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects))
 	}
 	// Not silenced by --quiet: like the random secret's, this warning is
 	// about what reaches the output.
@@ -209,6 +293,18 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		fmt.Fprintln(e.stdout)
 		return ExitOK
 	}
+	if sink == nil {
+		if sink, err = e.openTarget(f, src); err != nil {
+			return e.fail(err)
+		}
+		// Dropping what the run created takes a moment: bounded, so that a
+		// signal still ends the process within seconds.
+		e.onAbort(func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), 3*time.Second)
+			defer cancel()
+			sink.Abort(ctx)
+		})
+	}
 	return e.copy(f, src, inv, plan, rf, sink)
 }
 
@@ -220,7 +316,7 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 	}
 	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
 	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, pipeline.Options{
-		Workers: f.jobs, Progress: show.Update, ProgressEvery: min(every, 200*time.Millisecond),
+		Workers: f.jobs, Tables: f.jobs, Progress: show.Update, ProgressEvery: min(every, 200*time.Millisecond),
 		DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop,
 	})
 	show.Close()
@@ -230,7 +326,7 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 	if !f.quiet {
 		fmt.Fprintf(e.stderr, "anonymize: %d tables, %s rows (%s skipped), %s masked cells; %s in %s (%s/s) -> %s\n",
 			stats.Tables, thousands(stats.Rows), thousands(stats.SkippedRows), thousands(stats.MaskedCells),
-			megabytes(stats.BytesIn), stats.Elapsed.Round(time.Millisecond), megabytes(int64(float64(stats.BytesIn)/max(stats.Elapsed.Seconds(), 1e-3))), f.out)
+			megabytes(stats.BytesIn), stats.Elapsed.Round(time.Millisecond), megabytes(int64(float64(stats.BytesIn)/max(stats.Elapsed.Seconds(), 1e-3))), f.destination())
 		if inv.Statistics > 0 {
 			fmt.Fprintf(e.stderr, "anonymize: left out %d statistics statements (they hold real values; ANALYZE on the target recomputes them)\n", inv.Statistics)
 		}

@@ -120,8 +120,16 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	aborts := e.aborts
 	e.aborts = nil
 	e.mu.Unlock()
-	for _, fn := range aborts {
-		fn()
+	done = make(chan int, 1)
+	go func() {
+		for _, fn := range aborts {
+			fn()
+		}
+		done <- 0
+	}()
+	select { // an abort that hangs (a server that stopped answering) is left behind
+	case <-done:
+	case <-time.After(4 * time.Second):
 	}
 	fmt.Fprintf(e.stderr, "anonymize: %v\n", context.Cause(ctx))
 	return ExitFailure

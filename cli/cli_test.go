@@ -79,7 +79,7 @@ func TestHelp(t *testing.T) {
 		t.Errorf("no args: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = run(t, nil, "", "--rules", "x.yaml", "--in", "y.sql")
-	if r.code != ExitUsage || !strings.Contains(r.stderr, "--out is required") {
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "or --target URL is required") {
 		t.Errorf("missing --out: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = run(t, nil, "", "--bogus")

@@ -9,35 +9,41 @@ import (
 	"text/tabwriter"
 
 	"github.com/understudy-db/understudy/dump"
-	"github.com/understudy-db/understudy/dump/plain"
+	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/schema"
 )
 
-const inspectUsage = `Usage: anonymize inspect --in FILE [--json]
+const inspectUsage = `Usage: anonymize inspect (--in FILE | --source URL) [--json]
 
-Prints what a dump holds: every table with its row count, keys and columns,
-and the foreign-key graph. Nothing is written anywhere.
+Prints what a dump or a live database holds: every table with its row count
+(estimated from statistics for a database), keys and columns, and the
+foreign-key graph. Nothing is written anywhere.
 
 Flags:
-  --in FILE   plain pg_dump file (optionally gzip-compressed), or - for stdin
-  --json      machine-readable output (format: docs/inspect-json.md)
+  --in FILE     plain pg_dump file (optionally gzip-compressed), or - for stdin
+  --source URL  a live database, read in one read-only snapshot
+  --json        machine-readable output (format: docs/inspect-json.md)
 
 Examples:
   anonymize inspect --in prod.sql
   anonymize inspect --in prod.sql.gz --json | jq '.tables[] | {name, rows}'
+  anonymize inspect --source postgres://readonly@prod-replica/shop
 `
 
 func (e *env) inspect(args []string) int {
 	fs := e.newFlags("inspect", inspectUsage)
-	in := fs.String("in", "", "")
+	var f anonymizeFlags
+	fs.StringVar(&f.in, "in", "", "")
+	fs.StringVar(&f.source, "source", "", "")
 	asJSON := fs.Bool("json", false, "")
 	if done, code := e.parse(fs, inspectUsage, args); done {
 		return code
 	}
-	if *in == "" {
-		return e.fail(usagef("--in is required"))
+	if err := f.ends(true); err != nil {
+		return e.fail(err)
 	}
-	src, err := plain.Open(e.ctx, *in, e.stdin, 0)
+	f.maxRowSize, f.jobs = plaindump.DefaultMaxItem>>20, 1
+	src, err := e.openSource(&f)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -47,6 +53,9 @@ func (e *env) inspect(args []string) int {
 		return e.fail(err)
 	}
 	rep := newInspectReport(inv.Name, inv)
+	if f.source != "" {
+		rep.Format = "database"
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

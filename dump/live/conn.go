@@ -246,3 +246,13 @@ func stripKVPassword(conn string) (string, error) {
 	}
 	return strings.Join(kept, " "), nil
 }
+
+// Redact returns the name of the database a connection string names,
+// host:port/dbname, for messages: never its password.
+func Redact(connString string) string {
+	ci, err := parseConninfo(connString)
+	if err != nil {
+		return "(an unparsable connection string)"
+	}
+	return ci.name
+}

@@ -67,6 +67,9 @@ type Sink struct {
 	stop  context.Context // cancelled by Abort: stops every load
 	abort context.CancelFunc
 	done  bool
+
+	aborting sync.Once
+	abortErr error
 }
 
 // session is a connection to the target with the dump's settings it has.
@@ -728,11 +731,24 @@ func (s *Sink) close() {
 // this run created it (or dropped and recreated it, with Clean). It runs
 // even when ctx is already cancelled, for up to a minute.
 func (s *Sink) Abort(ctx context.Context) error {
+	// A second caller (a signal's grace period running out while the run
+	// aborts by itself) waits for the first and gets its result.
+	s.aborting.Do(func() { s.abortErr = s.abortOnce(ctx) })
+	return s.abortErr
+}
+
+func (s *Sink) abortOnce(ctx context.Context) error {
 	if s.done {
 		return nil
 	}
 	s.done = true
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	// Cleaning up must outlive a cancelled run, within the caller's
+	// deadline if it has one.
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	s.abort()
 	s.loads.Wait()
