@@ -1,7 +1,10 @@
 package masking
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +209,166 @@ func BenchmarkDateShift(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		dst, _ = m.Mask(s, dst[:0], in)
+	}
+}
+
+// astroString formats an astronomical date as PostgreSQL does: four or
+// more year digits, " BC" for years before 1.
+func astroString(tm time.Time) string {
+	y, bc := tm.Year(), ""
+	if y <= 0 {
+		y, bc = 1-y, " BC"
+	}
+	return fmt.Sprintf("%04d-%02d-%02d%s", y, int(tm.Month()), tm.Day(), bc)
+}
+
+// TestDateShiftAtTheEnds checks every date within max_days of both ends of
+// each type's range against the documented rule: the keyed shift, or its
+// opposite when the shift would leave the range (dates from 4714-11-24 BC
+// to 5874897-12-31; timestamps a day inside 4714-11-24 BC to 294276-12-31).
+func TestDateShiftAtTheEnds(t *testing.T) {
+	opts := testOptions("s")
+	first := time.Date(-4713, 11, 24, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		col    *Column
+		lo, hi time.Time
+	}{
+		{col(CatDate, "date"), first, time.Date(5874897, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{col(CatTimestamp, "timestamp"), first.AddDate(0, 0, 1), time.Date(294276, 12, 30, 0, 0, 0, 0, time.UTC)},
+		{col(CatTimestampTZ, "timestamptz"), first.AddDate(0, 0, 1), time.Date(294276, 12, 30, 0, 0, 0, 0, time.UTC)},
+	} {
+		for _, maxDays := range []int{1, 2, 3, 7} {
+			spec := &Spec{Name: "date_shift", Params: map[string]any{"max_days": int64(maxDays)}}
+			m := mustBuild(t, spec, tc.col, opts)
+			k := opts.Secret.Key(spec.Label())
+			rest := ""
+			if tc.col.Category != CatDate {
+				rest = " 12:00:00"
+			}
+			var days []time.Time
+			for d := -2; d <= maxDays+1; d++ {
+				days = append(days, tc.lo.AddDate(0, 0, d), tc.hi.AddDate(0, 0, -d))
+			}
+			for _, day := range days {
+				in := astroString(day) + rest
+				if tc.col.Category != CatDate && day.Year() <= 0 {
+					in = strings.TrimSuffix(astroString(day), " BC") + rest + " BC"
+				}
+				sum := k.Sum([]byte(in))
+				off := int(binary.LittleEndian.Uint64(sum[:8])%uint64(2*maxDays)) - maxDays
+				if off >= 0 {
+					off++
+				}
+				inRange := func(t time.Time) bool { return !t.Before(tc.lo) && !t.After(tc.hi) }
+				want := day.AddDate(0, 0, off)
+				if !inRange(want) {
+					want = day.AddDate(0, 0, -off)
+				}
+				out, _, err := apply(m, tc.col, NewScratch(), in)
+				if !inRange(want) {
+					if !errors.Is(err, errDateRange) {
+						t.Errorf("%s on %s: %q, %v; want errDateRange", in, tc.col.TypeName(), out, err)
+					}
+					continue
+				}
+				wantS := astroString(want)
+				if rest != "" {
+					wantS = strings.TrimSuffix(wantS, " BC") + rest
+					if want.Year() <= 0 {
+						wantS += " BC"
+					}
+				}
+				if err != nil || out != wantS {
+					t.Errorf("%s on %s (max_days %d): %q, %v; want %q", in, tc.col.TypeName(), maxDays, out, err, wantS)
+				}
+			}
+		}
+	}
+	if _, err := Build(&Spec{Name: "date_shift", Params: map[string]any{"max_days": int64(maxShiftDays)}}, col(CatDate, "date"), opts); err != nil {
+		t.Errorf("max_days %d: %v", maxShiftDays, err)
+	}
+}
+
+func TestDaysInAndFloorDiv(t *testing.T) {
+	for y := int64(-2001); y <= 2401; y++ {
+		for mo := 1; mo <= 12; mo++ {
+			want := time.Date(int(y), time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			if got := daysIn(y, mo); got != want {
+				t.Fatalf("daysIn(%d, %d) = %d, want %d", y, mo, got, want)
+			}
+		}
+	}
+	for a := int64(-1300); a <= 1300; a++ {
+		for _, b := range []int64{1, 2, 3, 7, 400, 146097, -3, -400} {
+			if got, want := floorDiv(a, b), int64(math.Floor(float64(a)/float64(b))); got != want {
+				t.Fatalf("floorDiv(%d, %d) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+	for _, a := range []int64{-146097, -2 * 146097, -146097 - 1, 146097} {
+		if got, want := floorDiv(a, 146097), int64(math.Floor(float64(a)/146097)); got != want {
+			t.Errorf("floorDiv(%d, 146097) = %d, want %d", a, got, want)
+		}
+	}
+}
+
+// TestDateShiftCalendarEveryDay: daysFromCivil and civilFromDays agree with
+// the time package on every day from 1000 BC to 3000 AD and around the
+// 400-year cycles of the far past.
+func TestDateShiftCalendarEveryDay(t *testing.T) {
+	check := func(tm time.Time) {
+		day := tm.Unix() / 86400
+		if got := daysFromCivil(int64(tm.Year()), int(tm.Month()), tm.Day()); got != day {
+			t.Fatalf("daysFromCivil(%v) = %d, want %d", tm, got, day)
+		}
+		if y, mo, d := civilFromDays(day); y != int64(tm.Year()) || mo != int(tm.Month()) || d != tm.Day() {
+			t.Fatalf("civilFromDays(%d) = %d-%d-%d, want %v", day, y, mo, d, tm)
+		}
+	}
+	step := 1
+	if testing.Short() {
+		step = 13
+	}
+	for tm := time.Date(-999, 1, 1, 0, 0, 0, 0, time.UTC); tm.Year() < 3000; tm = tm.AddDate(0, 0, step) {
+		check(tm)
+	}
+	for _, y := range []int{-4800, -4400, -4000, -1600, -1200, -800, -400, 0, 400} {
+		for d := -3; d <= 3; d++ {
+			check(time.Date(y, 3, 1+d, 0, 0, 0, 0, time.UTC))
+			check(time.Date(y, 1, 1+d, 0, 0, 0, 0, time.UTC))
+		}
+	}
+}
+
+func TestParseISODateEdges(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"2021-03-04":       true,
+		"2021-03-04 12:00": true,
+		"2021-03-040":      false,
+		"2021-03-049":      false,
+		"2021-03-04a":      true,
+		"0005-02-29 BC":    true, // astronomical year -4: a leap year
+		"0001-02-29 BC":    true, // year 0
+		"0004-02-29 BC":    false,
+		"0004-02-29":       true,
+		"1900-02-29":       false,
+		"2000-02-29":       true,
+		"12345678-01-01":   true,
+		"123456789-01-01":  true,
+		"1234567890-01-01": false,
+		"2021-12-31":       true,
+		"2021-11-31":       false,
+		"2021-01-00":       false,
+		"2021-00-01":       false,
+		"2021-13-01":       false,
+		"2021-0a-01":       false,
+		"2021-01-0a":       false,
+		"2021-01-/1":       false,
+		"2021-01-:1":       false,
+	} {
+		_, _, _, _, got := parseISODate([]byte(in))
+		if got != ok {
+			t.Errorf("parseISODate(%q) ok = %v, want %v", in, got, ok)
+		}
 	}
 }

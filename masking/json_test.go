@@ -284,3 +284,167 @@ func BenchmarkJSON(b *testing.B) {
 		dst, _ = m.Mask(s, dst[:0], in)
 	}
 }
+
+// TestJSONTruncatedAndMalformed: documents that end early, or hold broken
+// literals after other values, are errors (never a crash).
+func TestJSONTruncatedAndMalformed(t *testing.T) {
+	c := col(CatJSON, "json")
+	m := mustBuild(t, jsonSpec(map[string]*Spec{"$.a": {Name: "email"}, "$.n": {Name: "number_noise"}}), c, testOptions("s"))
+	for _, doc := range []string{
+		"{", "{ ", "[", "[ ", `{"a":1,`, `{"a":1, `, `{"b"`, `{"b" `, `{"b":`, `{"b":[`,
+		`"\`, `"abc\`, `["\u123`, `"\u12`, `{"a":"\u123`, `{"a":"\u12"}`, `"\u12G4"`,
+		"t", "n", "f", "[t]", "[nul]", "[1,nul]", "[1,tru", `{"b":fals}`, `{"a":nulll}`,
+		"[1.]", `{"n":1.}`, `{"b":1.}`, "[-]", `{"n":-}`, "[1e]", `{"n":1e+}`, `{"b":1E-}`, "[1.5e]", "[.5]", "[+1]", "[01]",
+	} {
+		_, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(doc), false)
+		if !errors.Is(err, errNotJSON) {
+			t.Errorf("%q: %v, want errNotJSON", doc, err)
+		}
+	}
+	// Literals and numbers that end the document are whole.
+	for _, doc := range []string{"true", "false", "null", "0", "-0", "1e-5", "1E+5", "2.5e-3", "[true]", `{"b":null}`, ` 12 `, `-1.0E-0`} {
+		out, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(doc), false)
+		if err != nil || string(out) != doc {
+			t.Errorf("%q: %q, %v", doc, out, err)
+		}
+	}
+}
+
+// TestJSONSelectedLiterals: selected values at the very end of the input
+// are masked like any other.
+func TestJSONSelectedLiterals(t *testing.T) {
+	c := col(CatJSON, "json")
+	opts := testOptions("s")
+	num := mustBuild(t, &Spec{Name: "number_noise"}, col(CatNumeric, "numeric"), opts)
+	want := func(v string) string { out, _ := maskString(t, num, col(CatNumeric, "numeric"), v); return out }
+	for _, tc := range []struct{ path, doc, want string }{
+		{"$", "17", want("17")},
+		{"$", "true", `"true"`},
+		{"$", "null", "null"},
+		{"$[1]", `[1,25]`, `[1,` + want("25") + `]`},
+	} {
+		m := mustBuild(t, jsonSpec(map[string]*Spec{tc.path: {Name: "number_noise"}}), c, opts)
+		if tc.doc == "true" {
+			m = mustBuild(t, jsonSpec(map[string]*Spec{tc.path: {Name: "const", Params: map[string]any{"value": "true"}}}), c, opts)
+			tc.want = "true"
+		}
+		out, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(tc.doc), false)
+		if err != nil || string(out) != tc.want {
+			t.Errorf("%s on %s: %q, %v; want %s", tc.path, tc.doc, out, err, tc.want)
+		}
+	}
+}
+
+func TestJSONDepthLimit(t *testing.T) {
+	c := col(CatJSON, "json")
+	m := mustBuild(t, jsonSpec(map[string]*Spec{"$.a": {Name: "email"}}), c, testOptions("s"))
+	for n, ok := range map[int]bool{maxJSONDepth + 1: true, maxJSONDepth + 2: false} {
+		doc := strings.Repeat("[", n) + strings.Repeat("]", n) // the innermost at depth n-1
+		out, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(doc), false)
+		if ok && (err != nil || string(out) != doc) || !ok && !errors.Is(err, errJSONTooDeep) {
+			t.Errorf("%d nested arrays: %v", n, err)
+		}
+	}
+}
+
+func TestJSONPathLimits(t *testing.T) {
+	for path, ok := range map[string]bool{
+		"$[1073741824]": true,
+		"$[1073741825]": false,
+		`$["a\`:         false,
+		`$['a\`:         false,
+		`$["a\"]`:       false,
+		`$["a\\"]`:      true,
+		`$['a\'']`:      true,
+		`$['a\"']`:      false,
+	} {
+		if _, err := parseJSONPath(path); (err == nil) != ok {
+			t.Errorf("%s: %v, want ok=%v", path, err, ok)
+		}
+	}
+	opts := testOptions("s")
+	paths := map[string]*Spec{}
+	for i := range maxJSONPaths {
+		paths["$.k"+strconv.Itoa(i)] = &Spec{Name: "hash"}
+	}
+	if _, err := Build(jsonSpec(paths), col(CatJSON, "json"), opts); err != nil {
+		t.Errorf("%d paths: %v", maxJSONPaths, err)
+	}
+}
+
+// TestJSONPathPriorityOrder: fewer wildcards win, whatever order the paths
+// come in (a map's, so random).
+func TestJSONPathPriorityOrder(t *testing.T) {
+	c := col(CatJSON, "jsonb")
+	konst := func(v string) *Spec { return &Spec{Name: "const", Params: map[string]any{"value": v}} }
+	for range 20 {
+		m := mustBuild(t, jsonSpec(map[string]*Spec{
+			"$.*.*": konst("two"),
+			"$.*.b": konst("one"),
+			"$.a.b": konst("none"),
+			"$.a.*": konst("one'"),
+		}), c, testOptions("s"))
+		out, _ := maskString(t, m, c, `{"a":{"b":1,"c":2},"x":{"b":3,"c":4}}`)
+		if want := `{"a":{"b":"none","c":"one'"},"x":{"b":"one","c":"two"}}`; out != want {
+			t.Fatalf("got %s, want %s", out, want)
+		}
+	}
+}
+
+// boolFlip is a masker for boolean columns only, to test rules that fit
+// no kind of JSON value.
+type boolFlip struct{}
+
+func (boolFlip) Mask(_ *Scratch, dst, v []byte) ([]byte, error) { return append(dst, 'f'), nil }
+
+func TestJSONRuleForNoValue(t *testing.T) {
+	registry["test_bool_flip"] = &Def{
+		Name: "test_bool_flip",
+		Accepts: func(c *Column) (bool, string) {
+			return c.Category == CatBool, "it flips booleans"
+		},
+		New: func(*Config) (Masker, error) { return boolFlip{}, nil },
+	}
+	defer delete(registry, "test_bool_flip")
+	_, err := Build(jsonSpec(map[string]*Spec{"$.a": {Name: "test_bool_flip"}}), col(CatJSON, "json"), testOptions("s"))
+	if err == nil || err.Error() != "json path $.a: masker test_bool_flip cannot fill a column of type text: it flips booleans" {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestJSONStringsDecodeAndEncode: selected strings are unescaped before
+// their rule sees them (surrogate pairs joined, unpaired ones U+FFFD) and
+// written back as JSON; keys with escapes match their paths.
+func TestJSONStringsDecodeAndEncode(t *testing.T) {
+	c := col(CatJSON, "json")
+	wrap := &Spec{Name: "regex_replace", Params: map[string]any{"pattern": "^(?s)(.*)$", "replacement": "<$1>"}}
+	m := mustBuild(t, jsonSpec(map[string]*Spec{"$.s": wrap, "$.k": wrap}), c, testOptions("s"))
+	for doc, want := range map[string]string{
+		`{"s":"\ud83d\ude00ab\u00e9"}`:         `{"s":"<😀abé>"}`,
+		`{"s":"\ud83dx"}`:                      `{"s":"<�x>"}`,
+		`{"s":"\ude00\ud83d"}`:                 `{"s":"<��>"}`,
+		`{"s":"\ud83d\u0041"}`:                 `{"s":"<�A>"}`,
+		`{"s":"\ud83d\ud83d\ude00"}`:           `{"s":"<�😀>"}`,
+		`{"s":"a\ud83d\ude0"}`:                 "",
+		`{"s":"\"\\\/\b\f\n\r\t\u0001\u001f"}`: `{"s":"<\"\\/\u0008\u000c\n\r\t\u0001\u001f>"}`,
+		`{"\u006b":"v"}`:                       `{"\u006b":"<v>"}`,
+		`{"s":{},"t":[],"u":{ },"v":[ ]}`:      "",
+		`{"x":{},"s":"é"}`:                     `{"x":{},"s":"<é>"}`,
+		`{}`:                                   `{}`,
+		`[]`:                                   `[]`,
+	} {
+		out, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(doc), false)
+		switch {
+		case want == "" && doc == `{"s":{},"t":[],"u":{ },"v":[ ]}`:
+			if err == nil || !strings.Contains(err.Error(), "selects an object or array") {
+				t.Errorf("%s: %q, %v", doc, out, err)
+			}
+		case want == "":
+			if !errors.Is(err, errNotJSON) {
+				t.Errorf("%s: %q, %v", doc, out, err)
+			}
+		case err != nil || string(out) != want:
+			t.Errorf("%s: %s, %v; want %s", doc, out, err, want)
+		}
+	}
+}

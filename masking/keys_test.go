@@ -2,6 +2,7 @@ package masking
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -24,7 +25,16 @@ func init() {
 func TestPermuteIntIsABijectionPerBucket(t *testing.T) {
 	k := testOptions("s").Secret.Key("hash_id")
 	seen := map[int64]bool{}
-	for x := int64(1); x < 1<<17; x++ {
+	step := int64(1 << 17 / sampleSize(1<<17)) // every x, or a sample under -short
+	// Under -short the sample keeps both ends of each bucket.
+	ends := []int64{1, 2, 3, smallIDs - 2, smallIDs - 1, smallIDs, smallIDs + 1, 1<<17 - 1}
+	xs := slices.Clone(ends)
+	for x := int64(4); x < 1<<17; x += step {
+		if !slices.Contains(ends, x) {
+			xs = append(xs, x)
+		}
+	}
+	for _, x := range xs {
 		y := k.PermuteInt(x, smallIDs)
 		if seen[y] {
 			t.Fatalf("PermuteInt not injective at %d", x)
@@ -41,7 +51,7 @@ func TestPermuteIntIsABijectionPerBucket(t *testing.T) {
 		}
 	}
 	fixed := 0
-	for x := int64(1); x < smallIDs; x++ {
+	for x := int64(1); x < smallIDs; x += step {
 		if k.PermuteInt(x, smallIDs) == x {
 			fixed++
 		}
@@ -149,5 +159,76 @@ func BenchmarkSum(b *testing.B) {
 	v := []byte("someone.somewhere@example.org")
 	for b.Loop() {
 		k.Sum(v)
+	}
+}
+
+func TestParseInt(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true},
+		{"7", 7, true},
+		{"+7", 7, true},
+		{"-7", -7, true},
+		{"0123456789", 123456789, true},
+		{"-0", 0, true},
+		{"9223372036854775807", 1<<63 - 1, true},
+		{"9223372036854775808", 0, false},
+		{"-9223372036854775808", -1 << 63, true},
+		{"-9223372036854775809", 0, false},
+		{"922337203685477580", 922337203685477580, true},
+		{"92233720368547758070", 0, false},
+		{"99999999999999999999", 0, false},
+		{"", 0, false},
+		{"-", 0, false},
+		{"+", 0, false},
+		{"--1", 0, false},
+		{"1-", 0, false},
+		{"1/", 0, false},
+		{"1:", 0, false},
+		{" 1", 0, false},
+		{"1.0", 0, false},
+	} {
+		got, ok := parseInt([]byte(tc.in))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseInt(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestHashIDBuckets: smallint columns share a bucket of 1024 small values,
+// wider ones (and text) one of 65536.
+func TestHashIDBuckets(t *testing.T) {
+	k := testOptions("s").Secret.Key("hash_id")
+	for _, tc := range []struct {
+		c     *Column
+		small uint64
+	}{
+		{col(CatInt, "int2"), smallIDsInt16},
+		{col(CatInt, "int4"), smallIDs},
+		{col(CatInt, "int8"), smallIDs},
+		{&Column{Category: CatInt, IntMin: -1 << 31, IntMax: 1<<31 - 2}, smallIDsInt16},
+		{&Column{Category: CatInt, IntMin: 0, IntMax: 1}, smallIDsInt16},
+		{&Column{Category: CatInt}, smallIDs},
+	} {
+		m := mustBuild(t, &Spec{Name: "hash_id"}, tc.c, testOptions("s"))
+		for _, v := range []int64{1, 5, 1000, 1023, 1024, 5000, 65535, 65536, -3} {
+			out, err := m.Mask(NewScratch(), nil, []byte(strconv.FormatInt(v, 10)))
+			if want := strconv.FormatInt(k.PermuteInt(v, tc.small), 10); err != nil || string(out) != want {
+				t.Errorf("IntMax %d: %d -> %s, %v; want %s", tc.c.IntMax, v, out, err, want)
+			}
+		}
+	}
+	m := mustBuild(t, &Spec{Name: "hash_id"}, col(CatInt, "int4"), testOptions("s"))
+	for _, v := range []string{"", "x", "1.5", "99999999999999999999"} {
+		if _, err := m.Mask(NewScratch(), nil, []byte(v)); err != errNotInteger {
+			t.Errorf("hash_id(%q): %v", v, err)
+		}
+	}
+	mu := mustBuild(t, &Spec{Name: "hash_id"}, col(CatUUID, "uuid"), testOptions("s"))
+	if _, err := mu.Mask(NewScratch(), nil, []byte("not-a-uuid")); err != errNotUUID {
+		t.Errorf("hash_id on a bad uuid: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package masking
 
 import (
+	"encoding/binary"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -294,5 +295,91 @@ func BenchmarkNumberNoise(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		dst, _ = m.Mask(s, dst[:0], in)
+	}
+}
+
+func TestIntLimit(t *testing.T) {
+	for _, tc := range []struct {
+		neg    bool
+		lo, hi int64
+		want   uint64
+	}{
+		{false, -5, 7, 7},
+		{true, -5, 7, 5},
+		{false, -1 << 15, 1<<15 - 1, 1<<15 - 1},
+		{true, -1 << 15, 1<<15 - 1, 1 << 15},
+		{false, 0, 0, 1<<63 - 1},
+		{true, 0, 0, 1 << 63},
+		{true, -1 << 63, 1<<63 - 1, 1 << 63},
+		{false, 0, 10, 10},
+		{true, 0, 10, 0},
+		{false, -10, 0, 0},
+	} {
+		if got := intLimit(tc.neg, tc.lo, tc.hi); got != tc.want {
+			t.Errorf("intLimit(%v, %d, %d) = %d, want %d", tc.neg, tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}
+
+// TestNumberNoiseWideScales: a numeric whose scale reaches or passes the
+// product's 15 extra decimals, and clamping at a precision that uses them
+// all.
+func TestNumberNoiseWideScales(t *testing.T) {
+	for _, tc := range []struct {
+		p, s int
+		in   string
+	}{
+		{30, 15, "7"},
+		{40, 20, "1"},
+		{40, 20, "-3.5"},
+		{16, 15, "70"},
+		{16, 15, "-70"},
+		{17, 16, "9.5"},
+	} {
+		c := col(CatNumeric, "numeric", int32(tc.p), int32(tc.s))
+		m := mustBuild(t, &Spec{Name: "number_noise"}, c, testOptions("s"))
+		k := testOptions("s").Secret.Key("number_noise")
+		sum := k.Sum([]byte(tc.in))
+		u := int64(binary.LittleEndian.Uint64(sum[:8])%(2*noiseURange+1)) - noiseURange
+		up := u > 0 || u == 0 && sum[8]&1 == 0
+		limit := new(big.Rat).SetFrac(new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(tc.p)), nil), big.NewInt(1)),
+			new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(tc.s)), nil))
+		want := noiseReference(tc.in, u, 100_000, tc.s, limit, up)
+		got, _ := maskString(t, m, c, tc.in)
+		if got != want {
+			t.Errorf("numeric(%d,%d) %s: %s, want %s", tc.p, tc.s, tc.in, got, want)
+		}
+	}
+}
+
+// TestNumberNoiseNudgeCarries: a nudge that carries out of the top digit
+// grows the number by a digit, and one that borrows shrinks it.
+func TestNumberNoiseNudgeCarries(t *testing.T) {
+	intCol := numberNoise{r: 1, isInt: true, intMin: -1 << 31, intMax: 1<<31 - 1}
+	num2 := numberNoise{r: 1, scale: 2}
+	for _, tc := range []struct {
+		m    numberNoise
+		in   string
+		up   bool
+		want string
+	}{
+		{intCol, "9", true, "10"},
+		{intCol, "99", true, "100"},
+		{intCol, "-99", false, "-100"},
+		{intCol, "100", false, "99"},
+		{intCol, "-100", true, "-99"},
+		{intCol, "1", false, "0"},
+		{intCol, "0", true, "1"},
+		{intCol, "0", false, "-1"},
+		{num2, "9.99", true, "10.00"},
+		{num2, "-9.99", false, "-10.00"},
+		{num2, "10.00", false, "9.99"},
+		{num2, "0.01", false, "0.00"},
+		{num2, "0.00", false, "-0.01"},
+	} {
+		got, err := tc.m.maskDecimal([]byte("dst:"), []byte(tc.in), 0, tc.up)
+		if err != nil || string(got) != "dst:"+tc.want {
+			t.Errorf("%s nudged up=%v: %q, %v; want %s", tc.in, tc.up, got, err, tc.want)
+		}
 	}
 }

@@ -45,3 +45,64 @@ func TestPartialParams(t *testing.T) {
 		}
 	}
 }
+
+func TestPartialParamBounds(t *testing.T) {
+	c := col(CatText, "text")
+	for _, tc := range []struct {
+		params map[string]any
+		ok     bool
+	}{
+		{map[string]any{"keep_first": int64(0), "keep_last": int64(0)}, true},
+		{map[string]any{"keep_first": int64(1 << 20), "keep_last": int64(1 << 20)}, true},
+		{map[string]any{"keep_first": int64(1<<20 + 1)}, false},
+		{map[string]any{"keep_last": int64(1<<20 + 1)}, false},
+		{map[string]any{"keep_first": int64(-1)}, false},
+		{map[string]any{"keep_last": int64(-1)}, false},
+		{map[string]any{"char": "é"}, true},
+		{map[string]any{"char": "🎉"}, true},
+		{map[string]any{"char": "\x00"}, false},
+		{map[string]any{"char": "\xff"}, false},
+		{map[string]any{"char": "\xe2\x82"}, false},
+		{map[string]any{"char": "é!"}, false},
+	} {
+		_, err := Build(&Spec{Name: "partial", Params: tc.params}, c, testOptions("s"))
+		if (err == nil) != tc.ok {
+			t.Errorf("partial%v: %v, want ok=%v", tc.params, err, tc.ok)
+		}
+	}
+}
+
+// TestPartialKeptCounts pins how the kept counts shrink when a value is too
+// short: together they keep at most half of the characters, shared in
+// proportion, the rounding going to the end.
+func TestPartialKeptCounts(t *testing.T) {
+	c := col(CatText, "text")
+	for _, tc := range []struct {
+		first, last int64
+		in, out     string
+	}{
+		{0, 4, "abcdefghij", "******ghij"},
+		{0, 4, "abcdefgh", "****efgh"},
+		{0, 4, "abcdefg", "****efg"},
+		{0, 4, "ab", "*b"},
+		{4, 0, "abcdefgh", "abcd****"},
+		{4, 0, "abcdefg", "abc****"},
+		{3, 3, "abcdefgh", "ab****gh"},
+		{3, 3, "abcdefghijklmn", "abc********lmn"},
+		{1, 3, "abcdefgh", "a****fgh"},
+		{3, 1, "abcdefgh", "abc****h"},
+		{1, 2, "abcde", "***de"},
+		{2, 1, "abcde", "a***e"},
+		{5, 5, "abcdefghi", "ab*****hi"},
+		{1, 1, "ab", "*b"},
+		{10, 10, "é漢字🎉xyzÜ", "é漢****zÜ"},
+		{0, 0, "abc", "***"},
+		{2, 2, "abcd", "a**d"},
+	} {
+		params := map[string]any{"keep_first": tc.first, "keep_last": tc.last}
+		m := mustBuild(t, &Spec{Name: "partial", Params: params}, c, testOptions("s"))
+		if out, _ := maskString(t, m, c, tc.in); out != tc.out {
+			t.Errorf("partial(%d,%d)(%q) = %q, want %q", tc.first, tc.last, tc.in, out, tc.out)
+		}
+	}
+}

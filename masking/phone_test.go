@@ -1,6 +1,7 @@
 package masking
 
 import (
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strings"
@@ -178,5 +179,115 @@ func BenchmarkPhone(b *testing.B) {
 	var dst []byte
 	for b.Loop() {
 		dst, _ = m.Mask(s, dst[:0], in)
+	}
+}
+
+// A value with nothing after the kept prefix is returned as it is.
+func TestPhoneBarePrefixesKept(t *testing.T) {
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "phone"}, c, testOptions("s"))
+	for _, in := range []string{"", "+", "+ ", "+  ", "00", "00 ", "0", "+44", "+ 44", "0044", "+1", "+420", "00 7", " - ", "()"} {
+		if out, _ := maskString(t, m, c, in); out != in {
+			t.Errorf("%q -> %q, want it kept", in, out)
+		}
+	}
+}
+
+func TestParsePhone(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want phoneLayout
+	}{
+		{"", phoneLayout{sig: 0, from: 0, guard: -1}},
+		{"+", phoneLayout{sig: 0, from: 1, intl: true, plus: true, guard: -1}},
+		{"+ ", phoneLayout{sig: 0, from: 2, intl: true, plus: true, guard: -1}},
+		{"+4", phoneLayout{sig: 0, from: 2, code: 4, intl: true, plus: true, guard: -1}},
+		{"+3", phoneLayout{sig: 0, from: 2, code: 3, intl: true, plus: true, guard: -1}},
+		{"+99", phoneLayout{sig: 0, from: 3, code: 99, intl: true, plus: true, guard: -1}},
+		{"+442079460958", phoneLayout{sig: 0, from: 3, code: 44, intl: true, plus: true, guard: -1, digitsAfter: 10}},
+		{"+3521234", phoneLayout{sig: 0, from: 4, code: 352, intl: true, plus: true, guard: -1, digitsAfter: 4}},
+		{"+ 44 20", phoneLayout{sig: 0, from: 4, code: 44, intl: true, plus: true, guard: -1, digitsAfter: 2}},
+		{"+1 415", phoneLayout{sig: 0, from: 2, code: 1, intl: true, plus: true, guard: -1, digitsAfter: 3}},
+		{"+79", phoneLayout{sig: 0, from: 2, code: 7, intl: true, plus: true, guard: -1, digitsAfter: 1}},
+		{"+012", phoneLayout{sig: 0, from: 2, code: 0, intl: true, plus: true, guard: -1, digitsAfter: 2}},
+		{"+x1", phoneLayout{sig: 0, from: 1, intl: true, plus: true, guard: -1, digitsAfter: 1}},
+		{"00", phoneLayout{sig: 0, from: 2, intl: true, guard: -1}},
+		{"0044 20", phoneLayout{sig: 0, from: 4, code: 44, intl: true, guard: -1, digitsAfter: 2}},
+		{"0", phoneLayout{sig: 0, from: 1, trunk: true, guard: -1}},
+		{"020 7946", phoneLayout{sig: 0, from: 1, trunk: true, guard: 1, digitsAfter: 6}},
+		{"0 20", phoneLayout{sig: 0, from: 1, trunk: true, guard: -1, digitsAfter: 2}},
+		{"(415) 867", phoneLayout{sig: 1, from: 1, guard: 1, digitsAfter: 6}},
+		{" - 12", phoneLayout{sig: 3, from: 3, guard: 3, digitsAfter: 2}},
+		{"abc1", phoneLayout{sig: 0, from: 0, guard: -1, digitsAfter: 1}},
+		{"-()", phoneLayout{sig: 3, from: 3, guard: -1}},
+	} {
+		if got := parsePhone([]byte(tc.in)); got != tc.want {
+			t.Errorf("parsePhone(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPhoneFictionalNeverEchoes: a fictional number whose first draw is
+// itself gets the next draw.
+func TestPhoneFictionalNeverEchoes(t *testing.T) {
+	c := col(CatText, "text")
+	spec := &Spec{Name: "phone", Params: map[string]any{"fictional": true}}
+	for s := range 50 {
+		opts := testOptions(fmt.Sprint("echo-", s))
+		k := opts.Secret.Key(spec.Label())
+		for i := range 1000 {
+			in := fmt.Sprintf("020 7946 0%03d", i)
+			sum := k.Sum2('f', []byte(in))
+			h := binary.LittleEndian.Uint64(sum[:8])
+			if h%1000 != uint64(i) {
+				continue // the first draw is another number
+			}
+			out, _ := maskString(t, mustBuild(t, spec, c, opts), c, in)
+			if want := fmt.Sprintf("020 7946 0%03d", (h+1)%1000); out != want {
+				t.Errorf("%q whose first draw is itself -> %q, want the second draw %q", in, out, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no secret gives a number whose first draw is itself")
+}
+
+// TestPhoneFictionalFormats: a number whose digits do not fit the
+// fictional one's is written in the country's format, compacted when the
+// spaced form does not fit the column, and cut when neither does.
+func TestPhoneFictionalFormats(t *testing.T) {
+	spec := &Spec{Name: "phone", Params: map[string]any{"fictional": true}}
+	for _, tc := range []struct {
+		max  int32
+		in   string
+		want string
+	}{
+		{0, "+44 20123", `^\+44 20 7946 0\d{3}$`},
+		{16, "+44 20123", `^\+44 20 7946 0\d{3}$`},
+		{15, "+44 20123", `^\+442079460\d{3}$`},
+		{13, "+44 20123", `^\+442079460\d{3}$`},
+		{12, "+44 20123", `^\+442079460\d\d$`},
+		{0, "0044 7911 12", `^0044 7700 900\d{3}$`},
+		{0, "0791112", `^07700 900\d{3}$`},
+		{0, "(415) 867-5309 x", `^[2-9][0-8]\d-555-01\d\d$`},
+		{12, "(415) 867-5309 x", `^[2-9][0-8]\d-555-01\d\d$`},
+		{11, "(415) 867-5309 x", `^[2-9][0-8]\d55501\d\d$`},
+		{0, "1 415 867 5309 x", `^1-[2-9][0-8]\d-555-01\d\d$`},
+		{14, "1 415 867 5309 x", `^1-[2-9][0-8]\d-555-01\d\d$`},
+		{13, "1 415 867 5309 x", `^1[2-9][0-8]\d55501\d\d$`},
+		{0, "+1 415 867 530", `^\+1 [2-9][0-8]\d 555 01\d\d$`},
+		{0, "(02) 9876 5432 x", `^0[2378] (5550|7010) \d{4}$`},
+		{0, "(02) 9876 543", `^020 7946 0\d{3}$`},
+		{0, "+61 4123 45", `^\+61 491 57\d \d{3}$`},
+	} {
+		c := col(CatText, "text")
+		if tc.max > 0 {
+			c = col(CatText, "varchar", tc.max)
+		}
+		m := mustBuild(t, spec, c, testOptions("s"))
+		out, err := m.Mask(NewScratch(), []byte("dst:"), []byte(tc.in))
+		if err != nil || !strings.HasPrefix(string(out), "dst:") || !regexp.MustCompile(tc.want).MatchString(string(out[4:])) {
+			t.Errorf("%q in %d characters -> %q, %v; want %s", tc.in, tc.max, out, err, tc.want)
+		}
 	}
 }

@@ -32,7 +32,7 @@ func TestPostcodeIsBijective(t *testing.T) {
 		t.Fatal("postcode does not declare itself bijective")
 	}
 	seen := map[string]string{}
-	for i := range 100000 {
+	for i := range sampleSize(100000) {
 		in := fmt.Sprintf("%05d", i)
 		out, _ := maskString(t, m, c, in)
 		if prev, dup := seen[out]; dup {

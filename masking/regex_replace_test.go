@@ -2,6 +2,7 @@ package masking
 
 import (
 	"bytes"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -76,5 +77,36 @@ func TestRegexReplaceOutputIsBounded(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "aaaa") {
 		t.Fatalf("error quotes the value: %v", err)
+	}
+}
+
+// TestRegexReplaceLimitExactly: an expansion of exactly OutputLimit bytes
+// passes, one more byte fails, whatever dst already holds.
+func TestRegexReplaceLimitExactly(t *testing.T) {
+	c := col(CatText, "text")
+	in := []byte("ab")
+	limit := OutputLimit(len(in))
+	for _, tc := range []struct {
+		repl string
+		ok   bool
+	}{
+		{strings.Repeat("x", limit-1), true}, // "a" comes before the match
+		{strings.Repeat("x", limit-2) + "$$", true},
+		{strings.Repeat("x", limit), false},
+		{strings.Repeat("x", limit-1) + "$$", false},
+	} {
+		m := mustBuild(t, &Spec{Name: "regex_replace", Params: map[string]any{"pattern": "b", "replacement": tc.repl}}, c, testOptions("s"))
+		out, err := m.Mask(NewScratch(), []byte("dst:"), in)
+		if tc.ok && (err != nil || len(out) != 4+limit) {
+			t.Errorf("%d-byte replacement: %d bytes, %v", len(tc.repl), len(out), err)
+		}
+		if !tc.ok && (!errors.Is(err, errTooLarge) || string(out) != "dst:") {
+			t.Errorf("%d-byte replacement: %q..., %v; want errTooLarge", len(tc.repl), out[:min(len(out), 8)], err)
+		}
+	}
+	// The check runs after every match, not only at the end.
+	m := mustBuild(t, &Spec{Name: "regex_replace", Params: map[string]any{"pattern": "a", "replacement": strings.Repeat("x", limit+1)}}, c, testOptions("s"))
+	if _, err := m.Mask(NewScratch(), nil, []byte("ab")); !errors.Is(err, errTooLarge) {
+		t.Errorf("first match over the limit: %v", err)
 	}
 }

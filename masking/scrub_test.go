@@ -1,6 +1,7 @@
 package masking
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,27 @@ func TestScrubFindsAndReplacesConsistently(t *testing.T) {
 		// Not Luhn-valid: still masked, as a long digit run.
 		{"ref 4111 1111 1111 1112", [][2]string{{p, "4111 1111 1111 1112"}}},
 		{"order 12345678 shipped", [][2]string{{p, "12345678"}}},
+		// Letters and digits at the ends of the ASCII ranges belong to the
+		// address; an @ right at the start of the text is no address.
+		{"mail AZaz09@Zz.Az09 now", [][2]string{{e, "AZaz09@Zz.Az09"}}},
+		{"@x.org wrote to bob@x.org", [][2]string{{e, "bob@x.org"}}},
+		{"@@ a@b.cd", [][2]string{{e, "a@b.cd"}}},
+		// A lone digit after the calling code continues the number.
+		{"FR +33 1 2345 ok", [][2]string{{p, "+33 1 2345"}}},
+		// Three spaces at most between groups.
+		{"a 202    555 0143", [][2]string{{p, "555 0143"}}},
+		{"a 202   555 0143", [][2]string{{p, "202   555 0143"}}},
+		// 13 and 19 digits are card lengths; a card before "()" is a card.
+		{"card 4222222222222 ok", [][2]string{{c, "4222222222222"}}},
+		{"card " + luhnCard(19) + " ok", [][2]string{{c, luhnCard(19)}}},
+		{"long " + luhnCard(20) + " ok", [][2]string{{p, luhnCard(20)}}},
+		{"card 4111111111111111() x", [][2]string{{c, "4111111111111111"}}},
+		{"ref (1234567", [][2]string{{p, "(1234567"}}},
+		{"call (12) 34567", [][2]string{{p, "(12) 34567"}}},
+		// Many groups: one number.
+		{"list " + groups(23), [][2]string{{p, groups(23)}}},
+		{"list " + groups(24), [][2]string{{p, groups(24)}}},
+		{"list " + groups(25), [][2]string{{p, groups(25)}}},
 		// Shaped like dates, but no month and day: numbers.
 		{"fax 55-44-3322 or 2021-55-01", [][2]string{{p, "55-44-3322"}, {p, "2021-55-01"}}},
 	}
@@ -83,6 +105,8 @@ func TestScrubLeavesOrdinaryText(t *testing.T) {
 		"total $1,234,567.89 for 1234567.89 units",
 		"IDs 123456 and 654321", "@handle and user@localhost and a@b",
 		"10.0.0.1", "+44", "(12)", "pages 12 - 34", "+1 2 3 4 5 6 7",
+		"@example.com", "mail a@-x.com now", "x@y-.org", "a@.org", "a@b..org",
+		"call me +", "(12) 345", "(123) 45", "due 2021-03-04", "2021-03-04", "due 04.03.2021",
 	} {
 		if got, _ := maskString(t, m, text, in); got != in {
 			t.Errorf("%q became %q", in, got)
@@ -109,4 +133,19 @@ func BenchmarkScrub(b *testing.B) {
 	for b.Loop() {
 		dst, _ = m.Mask(s, dst[:0], in)
 	}
+}
+
+// luhnCard returns n digits that pass the Luhn check.
+func luhnCard(n int) string {
+	payload := []byte("4" + strings.Repeat("1", n-2))
+	return string(append(payload, luhnDigit(payload)))
+}
+
+// groups returns n space-separated two-digit groups.
+func groups(n int) string {
+	g := make([]string, n)
+	for i := range g {
+		g[i] = fmt.Sprintf("%02d", 10+i)
+	}
+	return strings.Join(g, " ")
 }

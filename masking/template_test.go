@@ -65,6 +65,9 @@ func TestTemplateOutput(t *testing.T) {
 		{"[{{print .missing}}]", "[]", 0},
 		{"{{.first_name}} {{.last_name}} and more", "Ann Lee an", 10},
 		{"{{.first_name}}{{print .last_name}}ßßßß", "AnnLeeßß", 8},
+		// $ alone is the row, not a column.
+		{"{{with $}}{{.first_name}}{{end}}-{{$.last_name}}", "Ann-Lee", 0},
+		{`{{index $ "E-mail"}}`, "a@example.com", 0},
 	}
 	for _, c := range cases {
 		tc := col(CatText, "text")

@@ -72,6 +72,16 @@ func TestURLFitsAndChecksDomain(t *testing.T) {
 			t.Errorf("%q -> %q (%v)", in, out, err)
 		}
 	}
+	// A cut inside an escape drops what it left of it: 29 characters up to
+	// the "/", then "%41" cut after one or two of its characters.
+	for max, want := range map[int32]int{29: 29, 30: 29, 31: 29, 32: 32} {
+		c := col(CatText, "varchar", max)
+		m := mustBuild(t, &Spec{Name: "url"}, c, testOptions("s"))
+		out, _ := maskString(t, m, c, "https://a.b/%41%42")
+		if len(out) != want || halfEscape.MatchString(out) {
+			t.Errorf("varchar(%d): %q, want %d characters", max, out, want)
+		}
+	}
 	for _, tc := range []struct {
 		spec Spec
 		col  *Column
@@ -82,6 +92,51 @@ func TestURLFitsAndChecksDomain(t *testing.T) {
 	} {
 		if _, err := Build(&tc.spec, tc.col, testOptions("s")); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s on %s: %v", tc.spec.Label(), tc.col.TypeName(), err)
+		}
+	}
+}
+
+// TestURLEdges: empty authorities, userinfo and fragments at the very
+// start, a scheme that just fits the column, and uncut trailing percents.
+func TestURLEdges(t *testing.T) {
+	c := col(CatText, "text")
+	m := mustBuild(t, &Spec{Name: "url"}, c, testOptions("s"))
+	mask := func(in string) string { out, _ := maskString(t, m, c, in); return out }
+	for _, pair := range [][2]string{
+		{"https://host#top", "https://host"},
+		{"https://host/#top", "https://host/"},
+		{"https://@host/x", "https://host/x"},
+		{"https://u@host:1/x", "https://host/x"},
+		{"https://[::1]:8080/x", "https://[::1]/x"},
+	} {
+		if a, b := mask(pair[0]), mask(pair[1]); a != b {
+			t.Errorf("%q -> %q, but %q -> %q", pair[0], a, pair[1], b)
+		}
+	}
+	for in, re := range map[string]string{
+		"file:///etc/passwd": `^file://[a-z2-7]{8}\.example\.com/[a-z]{3}/[a-z]{6}$`,
+		"://host/p":          `^https://[a-z2-7]{8}\.example\.com/://[a-z]{4}/[a-z]$`,
+		"https://h/50%":      `^https://[a-z2-7]{8}\.example\.com/\d\d%$`,
+		"https://h/a%4":      `^https://[a-z2-7]{8}\.example\.com/[a-z]%\d$`,
+		"https://h/%41x":     `^https://[a-z2-7]{8}\.example\.com/%41[a-z]$`,
+		"https://h?a=1&b":    `^https://[a-z2-7]{8}\.example\.com\?a=\d&[a-z]$`,
+	} {
+		if out := mask(in); !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("%q -> %q, want %s", in, out, re)
+		}
+	}
+	// svn+ssh:// and a stand-in host need 7+3+8+1+11 = 30 characters.
+	for max, scheme := range map[int32]string{31: "svn+ssh://", 30: "svn+ssh://", 29: "https://", 28: "https://"} {
+		c := col(CatText, "varchar", max)
+		m := mustBuild(t, &Spec{Name: "url"}, c, testOptions("s"))
+		out, _ := maskString(t, m, c, "svn+ssh://host/repository")
+		if !strings.HasPrefix(out, scheme) || len(out) > int(max) || halfEscape.MatchString(out) {
+			t.Errorf("varchar(%d): %q, want scheme %s", max, out, scheme)
+		}
+	}
+	for in, ok := range map[string]bool{"a": true, "A1+-.": true, "z9": true, "Z": true, "1a": false, "+a": false, "a b": false, "a_b": false, "": true} {
+		if got := validScheme([]byte(in)); got != ok {
+			t.Errorf("validScheme(%q) = %v", in, got)
 		}
 	}
 }

@@ -21,7 +21,7 @@ func TestUUIDIsV4AndDistinct(t *testing.T) {
 	c := col(CatUUID, "uuid")
 	m := mustBuild(t, &Spec{Name: "uuid"}, c, testOptions("s"))
 	seen := map[string]bool{}
-	for i := range 10000 {
+	for i := range sampleSize(10000) {
 		out, _ := maskString(t, m, c, "00000000-0000-4000-8000-"+strings.Repeat("0", 12-len(strconv.Itoa(i)))+strconv.Itoa(i))
 		if !uuidV4.MatchString(out) || seen[out] {
 			t.Fatalf("%q is not a fresh v4 UUID", out)
@@ -33,5 +33,45 @@ func TestUUIDIsV4AndDistinct(t *testing.T) {
 	}
 	if _, err := Build(&Spec{Name: "uuid"}, col(CatInt, "int8"), testOptions("s")); err == nil {
 		t.Error("uuid accepted a bigint column")
+	}
+}
+
+func TestParseUUID(t *testing.T) {
+	const canon = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+	for in, ok := range map[string]bool{
+		canon:                                     true,
+		strings.ToUpper(canon):                    true,
+		"a0eebc999c0b4ef8bb6d6bb9bd380a11":        true,
+		"{" + canon + "}":                         true,
+		"{a0eebc999c0b4ef8bb6d6bb9bd380a11}":      true,
+		"a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11": true,
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1":     false, // 31 digits
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111":   false, // 33 digits
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-0":  false,
+		"{" + canon:                               false,
+		canon + "}":                               false,
+		"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g":    false,
+		"":                                        false,
+		"{}":                                      false,
+		"}{":                                      false,
+		"-":                                       false,
+	} {
+		u, got := parseUUID([]byte(in))
+		if got != ok {
+			t.Errorf("parseUUID(%q) ok = %v, want %v", in, got, ok)
+			continue
+		}
+		if ok {
+			if s := string(appendUUID([]byte("pre:"), u)); s != "pre:"+canon {
+				t.Errorf("parseUUID(%q) = %s", in, s)
+			}
+		}
+	}
+	var u [16]byte
+	for i := range u {
+		u[i] = byte(i*17 + 1)
+	}
+	if got := string(appendUUID(nil, u)); got != "01122334-4556-6778-899a-abbccddeef00" {
+		t.Errorf("appendUUID = %s", got)
 	}
 }

@@ -449,9 +449,9 @@ func TestErrorMessages(t *testing.T) {
 // parseInt reads what hash_id writes for integer keys, and nothing else.
 func TestParseInt(t *testing.T) {
 	cases := []struct {
-		in   string
-		n    int64
-		ok   bool
+		in string
+		n  int64
+		ok bool
 	}{
 		{"0", 0, true},
 		{"7", 7, true},

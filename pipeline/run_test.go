@@ -224,7 +224,9 @@ func checkOpenOrder(t *testing.T, script, rulesYAML string, tables int, want []s
 	if err != nil {
 		t.Fatal(err)
 	}
-	within(t, func() { _, err = Run(context.Background(), src, src.inv, newMemSink(2), plan, Options{Workers: 2, Tables: tables}) })
+	within(t, func() {
+		_, err = Run(context.Background(), src, src.inv, newMemSink(2), plan, Options{Workers: 2, Tables: tables})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

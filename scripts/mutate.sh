@@ -35,6 +35,18 @@
 #   MUTATE_TOOLS=bin/tools        where gremlins is installed
 #   UNDERSTUDY_SHARED_DIR=../shared   directory holding corpus/
 #
+# Split runs: a few packages (full_suite_files below; today masking) have
+# exhaustive bijection and collision tests that take most of their suite's
+# time and check only a sample under -short. Such a package runs in two
+# gremlins passes whose reports merge into PKG.json:
+#   PKG.short.{json,log}  files the exhaustive tests do not guard, with
+#                         GOFLAGS=-short (every mutant runs the sampled suite)
+#   PKG.full.{json,log}   the guarded files (masking: postcode ip credit_card
+#                         username iban email fpe key), with the full suite
+# MUTATE_SPLIT=0 runs such a package in one pass with the full suite (hours
+# for masking). `make mutate` and `make mutate PKGS=masking` reproduce the
+# figures in the commit log: every package with MUTATE_WORKERS=1.
+#
 # Do not pass --test-cpu: gremlins v0.6.0 hands it to go test as the single
 # argument "-cpu N", which go test rejects, so every mutant counts as KILLED.
 set -euo pipefail
@@ -66,6 +78,12 @@ done
 if [ ${#pkgs[@]} -eq 0 ]; then
   read -r -a pkgs <<<"${MUTATE_PACKAGES:-rules pipeline masking outfile copytext cli}"
 fi
+
+# Packages with exhaustive tests that honour testing.Short(), and the files
+# (without .go) those tests guard; see "Split runs" above.
+declare -A full_suite_files=(
+  [masking]='postcode ip credit_card username iban email fpe key'
+)
 
 workers=${MUTATE_WORKERS:-1}
 coefficient=${MUTATE_TIMEOUT_COEFFICIENT:-5}
@@ -174,6 +192,35 @@ ge() { # ge VALUE MIN (VALUE may be n/a)
   [ "$1" != n/a ] && awk -v v="$1" -v m="$2" 'BEGIN { exit !(v + 0 >= m + 0) }'
 }
 
+# run_pass TAG GOFLAGS GREMLINS_ARGS...: one gremlins run on $pkg with GOFLAGS
+# in its environment, writing $out/$name$TAG.{json,log}; sets rc.
+run_pass() {
+  local tag=$1 goflags=$2
+  shift 2
+  local pjson=$out/$name$tag.json plog=$out/$name$tag.log
+  rm -f "$pjson" "$plog"
+  local args=(unleash "$repo/$pkg" --workers "$workers" --timeout-coefficient "$coefficient" -o "$pjson")
+  [ "$dry_run" = 1 ] && args+=(--dry-run)
+  args+=("$@" "${extra[@]}")
+  echo "mutate: == $pkg${tag:+ ($tag)} ($mode; GOFLAGS=$goflags gremlins ${args[*]:1})" >&2
+  : >"$plog"
+  (cd "$repo" && GOFLAGS=$goflags TMPDIR=$gtmp exec setsid -w nice -n "$niceness" "$gremlins" "${args[@]}") >"$plog" 2>&1 </dev/null &
+  gpid=$!
+  tail -n +1 -f --pid="$gpid" "$plog" &
+  tpid=$!
+  if wait "$gpid"; then rc=0; else rc=$?; fi
+  wait "$tpid" 2>/dev/null || true
+  # A timed-out mutant's test binary outlives its killed `go test` by up to
+  # the test -timeout; do not let it run on.
+  kill -KILL -- "-$gpid" 2>/dev/null || true
+  gpid= tpid=
+  # gremlins removes its own work directory; remove what a crash left behind.
+  rm -rf "${gtmp:?}"/gremlins-*
+  if [ "$rc" -ne 0 ]; then
+    echo "mutate: $pkg${tag:+ ($tag)}: gremlins exited $rc; see $plog" >&2
+  fi
+}
+
 rows=()
 failed=0
 mode=full
@@ -189,30 +236,34 @@ for pkg in "${pkgs[@]}"; do
     continue
   fi
 
-  args=(unleash "$repo/$pkg" --workers "$workers" --timeout-coefficient "$coefficient" -o "$json")
-  [ "$dry_run" = 1 ] && args+=(--dry-run)
-  args+=("${extra[@]}")
-  echo "mutate: == $pkg ($mode; gremlins ${args[*]:1})" >&2
-
   start=$SECONDS
-  : >"$log"
-  (cd "$repo" && TMPDIR=$gtmp exec setsid -w nice -n "$niceness" "$gremlins" "${args[@]}") >"$log" 2>&1 </dev/null &
-  gpid=$!
-  tail -n +1 -f --pid="$gpid" "$log" &
-  tpid=$!
-  if wait "$gpid"; then rc=0; else rc=$?; fi
-  wait "$tpid" 2>/dev/null || true
-  # A timed-out mutant's test binary outlives its killed `go test` by up to
-  # the test -timeout; do not let it run on.
-  kill -KILL -- "-$gpid" 2>/dev/null || true
-  gpid= tpid=
-  # gremlins removes its own work directory; remove what a crash left behind.
-  rm -rf "${gtmp:?}"/gremlins-*
+  split=${full_suite_files[$pkg]:-}
+  [ "${MUTATE_SPLIT:-1}" = 0 ] && split=
+  if [ -z "$split" ]; then
+    run_pass "" "$GOFLAGS"
+  else
+    # Files the exhaustive tests guard: the full suite. Every other file:
+    # -short. Each pass excludes the other's files; the reports merge.
+    guarded=$(tr -s ' ' '|' <<<"$split")
+    others=$(cd "$repo/$pkg" && ls -1 -- *.go | grep -v '_test\.go$' | sed 's/\.go$//' | grep -Evx "$guarded" | paste -sd'|' -)
+    rm -f "$json" "$log"
+    run_pass .short "$GOFLAGS -short" -E "^($guarded)\.go\$"
+    if [ "$rc" -eq 0 ]; then
+      run_pass .full "$GOFLAGS" -E "^($others)\.go\$"
+    fi
+    cat "$out/$name.short.log" "$out/$name.full.log" >"$log" 2>/dev/null || true
+    parts=()
+    for p in short full; do
+      [ -s "$out/$name.$p.json" ] && parts+=("$out/$name.$p.json")
+    done
+    if [ "$rc" -eq 0 ] && [ ${#parts[@]} -gt 0 ]; then
+      jq -s '{go_module: .[0].go_module, passes: [.[] | del(.files)], files: [.[].files[]]}' "${parts[@]}" >"$json"
+    fi
+  fi
   wall=$((SECONDS - start))
   wall_s=$(printf '%dm%02ds' $((wall / 60)) $((wall % 60)))
 
   if [ "$rc" -ne 0 ]; then
-    echo "mutate: $pkg: gremlins exited $rc; see $log" >&2
     rows+=("$pkg|$mode|-|-|-|-|-|-|-|-|$wall_s|ERROR (gremlins exit $rc)")
     failed=1
     continue
