@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -446,9 +447,9 @@ func (s *Sink) flush(ctx context.Context) error {
 // plain COPY. Close returns the COPY's error; the writer also has
 // CloseWithError, which abandons the table (rolled back).
 func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) {
-	if e.Desc != dump.TableData || e.Format != dump.CopyText {
+	if !e.IsData() || (e.Desc == dump.Blobs && e.Format != dump.SQL) {
 		return nil, &Error{Database: s.ci.name, Op: "load " + describe(e), Pos: e.Pos,
-			Err: errors.New("a database target loads COPY text only (not INSERT statements or large objects)")}
+			Err: errors.New("not a data entry, or a large-object entry in COPY format")}
 	}
 	sess, err := s.acquire(ctx)
 	if err != nil {
@@ -473,7 +474,12 @@ func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) 
 	s.loads.Add(1)
 	go func() {
 		defer s.loads.Done()
-		err := s.load(ctx, sess, e, state, first, pr)
+		var err error
+		if e.Format == dump.SQL {
+			err = s.exec(ctx, sess, e, state, pr)
+		} else {
+			err = s.load(ctx, sess, e, state, first, pr)
+		}
 		stopPipe()
 		stopAbort()
 		cancel(nil)
@@ -536,6 +542,90 @@ func (s *Sink) load(ctx context.Context, sess *session, e *dump.Entry, st *setti
 	}
 	if err := execSQL(ctx, sess.conn, "COMMIT"); err != nil {
 		return fail(err)
+	}
+	return nil
+}
+
+// execBatch is how much SQL data exec sends in one round trip.
+const execBatch = 4 << 20
+
+// exec runs a data entry written as SQL (INSERT statements, large objects'
+// lo_create/lowrite) in one transaction, in batches of whole statements.
+func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *settings, r io.Reader) error {
+	if err := s.sync(ctx, sess, st); err != nil {
+		return err
+	}
+	op := "run " + describe(e)
+	if e.Desc == dump.TableData {
+		op = "INSERT INTO " + e.Table.String()
+	}
+	fail := func(pos dump.Pos, err error) error {
+		if !sess.conn.IsClosed() {
+			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if execSQL(rctx, sess.conn, "ROLLBACK") != nil {
+				sess.conn.Close(rctx)
+			}
+			cancel()
+		}
+		var pg *pgconn.PgError
+		if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23")) {
+			err = newRowError(pg, e.Columns) // the message may quote a value
+		}
+		return &Error{Database: s.ci.name, Op: op, Pos: pos, Err: err, secret: s.ci.secret}
+	}
+	if err := execSQL(ctx, sess.conn, "BEGIN"); err != nil {
+		return fail(e.Pos, err)
+	}
+	rd, err := plaindump.NewReader(r, e.Pos.File)
+	if err != nil {
+		return fail(e.Pos, err)
+	}
+	var batch []byte
+	var at dump.Pos // the batch's first statement, relative to the entry
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := execSQL(ctx, sess.conn, string(batch))
+		batch = batch[:0]
+		if err != nil {
+			return fail(at, err)
+		}
+		return nil
+	}
+	for {
+		it, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(e.Pos, err)
+		}
+		switch it.Kind {
+		case plaindump.Statement, plaindump.Insert:
+		case plaindump.Tail:
+			continue
+		default:
+			return fail(e.Pos, fmt.Errorf("a %s in SQL data: only statements can be run", it.Kind))
+		}
+		if len(batch) == 0 {
+			at = e.Pos
+			if at.Line > 0 {
+				at.Line += it.Line - 1
+			}
+		}
+		batch = append(batch, it.Raw...)
+		if len(batch) >= execBatch {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	if err := execSQL(ctx, sess.conn, "COMMIT"); err != nil {
+		return fail(e.Pos, err)
 	}
 	return nil
 }
