@@ -576,7 +576,7 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 	if err := execSQL(ctx, sess.conn, "BEGIN"); err != nil {
 		return fail(e.Pos, err)
 	}
-	rd, err := plaindump.NewReader(r, e.Pos.File)
+	rd, err := readFragment(r, e.Pos.File)
 	if err != nil {
 		return fail(e.Pos, err)
 	}
@@ -628,6 +628,18 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 		return fail(e.Pos, err)
 	}
 	return nil
+}
+
+// fragmentEnd is pg_dump's trailer comment. The plain reader refuses a
+// dump whose header comment ("-- PostgreSQL database dump") has no
+// trailer, as cut short; a piece of a dump (an entry's text, a data
+// entry's SQL) may hold the header, as the first SET entry of a dump
+// without \restrict does, but never the trailer, which comes last.
+const fragmentEnd = "\n-- PostgreSQL database dump complete\n"
+
+// readFragment reads the statements of a piece of a plain dump.
+func readFragment(r io.Reader, name string) (*plaindump.Reader, error) {
+	return plaindump.NewReader(io.MultiReader(r, strings.NewReader(fragmentEnd)), name)
 }
 
 // copyLine finds the line of a COPY error: "COPY users, line 3, column id: …".
