@@ -19,6 +19,7 @@ import (
 	"github.com/understudy-db/understudy/pipeline"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
+	"github.com/understudy-db/understudy/subset"
 )
 
 const mainUsage = `anonymize: a staging copy of a PostgreSQL database, with no real personal data.
@@ -27,6 +28,8 @@ Usage:
   anonymize --rules FILE (--in FILE|- | --source URL) (--out FILE|- | --target URL) [flags]
   anonymize check   --rules FILE (--in FILE | --source URL)   validate rules and coverage, write nothing
   anonymize inspect (--in FILE | --source URL) [--json]      what a dump holds: tables, rows, keys, FKs
+  anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset T=PCT%]
+                                                             what a subset keeps, and why
 
 Where from (one of):
   --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
@@ -48,6 +51,10 @@ Flags:
   -j N                parallel work: goroutines masking rows, and tables copied at
                       once between databases (default: one per CPU, at most four
                       per CPU); the output does not depend on it
+  --subset T=PCT%     keep PCT% of table T's rows (a keyed hash of its primary key:
+                      the same rows for the same secret) and every row they
+                      reference or that belongs to them; overrides the rules
+                      file's subset: root and percent
   --clean             drop and recreate a --target that already holds objects
   --no-owner          do not copy ownership (ALTER … OWNER TO) to --target, for a
                       target server without the source's roles
@@ -66,6 +73,7 @@ Examples:
   anonymize --rules rules/shop.yaml --in prod.sql --target postgres://localhost/staging --clean
   pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql -1 -v ON_ERROR_STOP=1 staging
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
+  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10%
 
 Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
 `
@@ -87,7 +95,8 @@ func located(err error) bool {
 
 type anonymizeFlags struct {
 	rules, in, out, source, target, secretFile string
-	quiet, progress, clean                     bool
+	subset                                     string // --subset TABLE=PCT%
+	quiet, progress, clean, planOnly           bool
 	noOwner, noPrivileges                      bool
 	jobs                                       int
 	maxRowSize                                 int
@@ -141,6 +150,7 @@ func (e *env) anonymize(args []string) int {
 	fs.BoolVar(&f.noPrivileges, "no-privileges", false, "")
 	fs.IntVar(&f.jobs, "j", 0, "")
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
+	fs.StringVar(&f.subset, "subset", "", "")
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -194,6 +204,7 @@ masking cannot see.
 Examples:
   anonymize check --rules rules/shop.yaml --in prod.sql
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
+  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10%
 `
 
 func (e *env) check(args []string) int {
@@ -241,13 +252,13 @@ func (e *env) openTarget(f *anonymizeFlags, src dump.Source) (dump.Sink, error) 
 // refuse what cannot be masked, then copy it masked to sink, or to the
 // --target database (which it creates only then).
 func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
-	checkOnly := sink == nil && f.target == ""
+	checkOnly := sink == nil && f.target == "" && !f.planOnly
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
 	}
-	if rf.Subset != nil {
-		return e.fail(&rules.Error{File: rf.Path, Line: rf.Subset.Line, Msg: "subset: is not supported by this version yet; remove the section to anonymize the whole dump"})
+	if _, err := subsetSpec(rf, f.subset); err != nil {
+		return e.fail(err)
 	}
 	secret, err := e.secret(f.secretFile, checkOnly)
 	if err != nil {
@@ -293,6 +304,17 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		fmt.Fprintln(e.stdout)
 		return ExitOK
 	}
+	sub, err := e.chooseRows(f, rf, src, inv, secret)
+	if err != nil {
+		return e.fail(err)
+	}
+	if f.planOnly {
+		if sub == nil {
+			return e.fail(usagef("no subset: give --subset TABLE=PCT%% or a subset: section in the rules"))
+		}
+		printSubset(e.stdout, "", sub.Report)
+		return ExitOK
+	}
 	if sink == nil {
 		if sink, err = e.openTarget(f, src); err != nil {
 			return e.fail(err)
@@ -305,20 +327,24 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 			sink.Abort(ctx)
 		})
 	}
-	return e.copy(f, src, inv, plan, rf, sink)
+	return e.copy(f, src, inv, plan, rf, sink, sub)
 }
 
 // copy runs the pipeline from src to sink and prints the summary.
-func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan *rules.Plan, rf *rules.File, sink dump.Sink) int {
+func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan *rules.Plan, rf *rules.File, sink dump.Sink, sub *subset.Result) int {
 	every := 5 * time.Second
 	if e.progressEvery != 0 {
 		every = e.progressEvery
 	}
 	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
-	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, pipeline.Options{
+	opts := pipeline.Options{
 		Workers: f.jobs, Tables: f.jobs, Progress: show.Update, ProgressEvery: min(every, 200*time.Millisecond),
 		DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop,
-	})
+	}
+	if sub != nil {
+		opts.Keep = sub.Keep
+	}
+	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, opts)
 	show.Close()
 	if err != nil {
 		return e.fail(err)
@@ -327,6 +353,10 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 		fmt.Fprintf(e.stderr, "anonymize: %d tables, %s rows (%s skipped), %s masked cells; %s in %s (%s/s) -> %s\n",
 			stats.Tables, thousands(stats.Rows), thousands(stats.SkippedRows), thousands(stats.MaskedCells),
 			megabytes(stats.BytesIn), stats.Elapsed.Round(time.Millisecond), megabytes(int64(float64(stats.BytesIn)/max(stats.Elapsed.Seconds(), 1e-3))), f.destination())
+		if sub != nil {
+			fmt.Fprintf(e.stderr, "anonymize: subset left out %s rows\n", thousands(stats.SubsetRows))
+			printSubset(e.stderr, "anonymize: ", sub.Report)
+		}
 		if inv.Statistics > 0 {
 			fmt.Fprintf(e.stderr, "anonymize: left out %d statistics statements (they hold real values; ANALYZE on the target recomputes them)\n", inv.Statistics)
 		}

@@ -72,13 +72,17 @@ type ColumnRule struct {
 	Spec *masking.Spec
 }
 
-// Subset is the subset: section (parsed and validated; applied by a later
-// version of the pipeline).
+// Subset is the subset: section (applied by package subset).
 type Subset struct {
 	Line    int
 	Root    schema.QName
 	Percent float64
 	Include map[schema.QName][]string
+	// Tables maps a table to all, none or follow.
+	Tables map[schema.QName]string
+	// Where is an SQL condition on the root's rows, for a live source.
+	Where     string
+	WhereLine int
 }
 
 // Error is a mistake in a rules file, located by file and line.
@@ -440,7 +444,7 @@ func (p *parser) param(v *yaml.Node, prm *masking.Param, what string) (any, bool
 }
 
 func (p *parser) subset(v *yaml.Node) *Subset {
-	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}}
+	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}, Tables: map[schema.QName]string{}}
 	p.mapping(v, "subset", func(k, val *yaml.Node) {
 		switch k.Value {
 		case "root":
@@ -469,8 +473,27 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 					s.Include[q] = append(s.Include[q], item.Value)
 				}
 			})
+		case "tables":
+			p.mapping(val, "subset tables", func(tk, tv *yaml.Node) {
+				q, err := schema.ParseQName(tk.Value)
+				if err != nil {
+					p.errorf(tk, "subset tables: bad table name %q", tk.Value)
+					return
+				}
+				if tv.Kind != yaml.ScalarNode || (tv.Value != "all" && tv.Value != "none" && tv.Value != "follow") {
+					p.errorf(tv, "subset tables %s: expected all, none or follow, got %q", q, tv.Value)
+					return
+				}
+				s.Tables[q] = tv.Value
+			})
+		case "where":
+			if val.Kind != yaml.ScalarNode || strings.TrimSpace(val.Value) == "" {
+				p.errorf(val, "subset where: expected an SQL condition on the root table")
+				return
+			}
+			s.Where, s.WhereLine = val.Value, val.Line
 		default:
-			p.errorf(k, "subset: unknown key %q (expected root, percent, include)", k.Value)
+			p.errorf(k, "subset: unknown key %q (expected root, percent, include, tables, where)", k.Value)
 		}
 	})
 	if s.Root == (schema.QName{}) {
