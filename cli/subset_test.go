@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/understudy-db/understudy/internal/benchdump"
+	"github.com/understudy-db/understudy/internal/corpus"
+	"github.com/understudy-db/understudy/internal/pgtest"
+)
+
+// subsetRules writes base's rules with a subset: section appended.
+func subsetRules(t *testing.T, base, section string) string {
+	t.Helper()
+	b, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, append(b, []byte("\n"+section)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// planLine matches a table's line of subset-plan's report.
+var planLine = regexp.MustCompile(`(?m)^(?:anonymize: )?(\S+)\s+(root|descendant|ancestor|unconnected)\s+(follow|all|none)\s+(\S+)\s+(\S+(?: \S+)?)\s{2}(.*)$`)
+
+// planCounts reads the kept rows per table of a report ("all" as -1).
+func planCounts(t *testing.T, report string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, m := range planLine.FindAllStringSubmatch(report, -1) {
+		n := int64(-1)
+		if m[4] != "all" {
+			var err error
+			if n, err = strconv.ParseInt(m[4], 10, 64); err != nil {
+				t.Fatalf("report line %q", m[0])
+			}
+		}
+		out[m[1]] = n
+	}
+	if len(out) == 0 {
+		t.Fatalf("no table in the report:\n%s", report)
+	}
+	return out
+}
+
+// ints reads one column of integers.
+func ints(t *testing.T, url, query string) map[int64]int64 {
+	t.Helper()
+	conn := pgtest.Connect(t, url)
+	rows, err := conn.Query(context.Background(), query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var k, v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// sortedRows is every COPY row of a plain dump, table by table, sorted:
+// the rows a dump holds whatever order they come in.
+func sortedRows(t *testing.T, path string) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	var table string
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case table == "" && strings.HasPrefix(line, "COPY ") && strings.HasSuffix(line, "FROM stdin;"):
+			table = strings.Fields(line)[1]
+			out[table] = []string{}
+		case table != "" && line == `\.`:
+			slices.Sort(out[table])
+			table = ""
+		case table != "":
+			out[table] = append(out[table], line)
+		}
+	}
+	return out
+}
+
+// TestSubsetShop takes 10% of 10,000 users of the shop and checks the
+// closure against the whole database: every order of a kept user is kept,
+// everything loads with every constraint, pinned users are there, two runs
+// give the same bytes, and a live source gives the same rows.
+func TestSubsetShop(t *testing.T) {
+	full := benchdump.Path(t, 25) // 10,000 users
+	pins := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
+	section := "subset:\n  root: public.users\n  percent: 10\n  include:\n    public.users: [" + strings.Join(pins, ", ") + "]\n"
+	masked := subsetRules(t, shopRules, section)
+	plain := filepath.Join(t.TempDir(), "keep.yaml")
+	if err := os.WriteFile(plain, []byte("version: 1\nstrict: false\ntables: {}\n"+section), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// Unmasked, so that kept rows can be compared with the original by key.
+	dir := t.TempDir()
+	keepOut := filepath.Join(dir, "keep.sql")
+	r := run(t, secretEnv, "", "--rules", plain, "--in", full, "--out", keepOut)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	counts := planCounts(t, r.stderr)
+	m := regexp.MustCompile(`public\.users .*root sample (\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no root sample in the summary:\n%s", r.stderr)
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 900 || n > 1100 {
+		t.Errorf("root sample kept %d of 10,000 users, want 10%% ± 1 point", n)
+	}
+	orig, sub := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	pgtest.Psql(t, orig, full)
+	pgtest.Psql(t, sub, keepOut) // FKs, UNIQUEs and CHECKs are added after the data
+
+	users := ints(t, sub, "SELECT id, 0 FROM public.users")
+	for _, p := range pins {
+		id, _ := strconv.ParseInt(p, 10, 64)
+		if _, ok := users[id]; !ok {
+			t.Errorf("pinned user %d is missing", id)
+		}
+	}
+	ordersOf := ints(t, orig, "SELECT user_id, count(*) FROM public.orders GROUP BY 1")
+	keptOrdersOf := ints(t, sub, "SELECT user_id, count(*) FROM public.orders GROUP BY 1")
+	for id := range users {
+		if ordersOf[id] != keptOrdersOf[id] {
+			t.Errorf("user %d: %d of %d orders kept", id, keptOrdersOf[id], ordersOf[id])
+		}
+	}
+	itemsOf := ints(t, orig, "SELECT order_id, count(*) FROM public.order_items GROUP BY 1")
+	keptItemsOf := ints(t, sub, "SELECT order_id, count(*) FROM public.order_items GROUP BY 1")
+	for o, n := range ints(t, sub, "SELECT id, 0 FROM public.orders") {
+		_ = n
+		if itemsOf[o] != keptItemsOf[o] {
+			t.Errorf("order %d: %d of %d items kept", o, keptItemsOf[o], itemsOf[o])
+		}
+	}
+	got := tableCounts(t, sub)
+	for table, n := range counts {
+		if n >= 0 && got[table] != n && !strings.Contains(table, "events") { // events is partitioned: its leaves are counted apart
+			t.Errorf("%s: the plan says %d rows, the database has %d", table, n, got[table])
+		}
+	}
+
+	// Masked: the same rows (masking does not change which), the same bytes twice.
+	a, b := filepath.Join(dir, "a.sql"), filepath.Join(dir, "b.sql")
+	for _, out := range []string{a, b} {
+		if r := run(t, secretEnv, "", "--rules", masked, "--in", full, "--out", out, "--quiet"); r.code != ExitOK {
+			t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+		}
+	}
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ab, bb) {
+		t.Fatal("two subset runs gave different bytes")
+	}
+	maskedDB := pgtest.NewDatabase(t)
+	pgtest.Psql(t, maskedDB, a)
+	if m := tableCounts(t, maskedDB); fmt.Sprint(m) != fmt.Sprint(got) {
+		t.Errorf("masked subset counts %v, unmasked %v", m, got)
+	}
+
+	// Live source: the same rows, masked alike.
+	liveOut := filepath.Join(dir, "live.sql")
+	if r := run(t, secretEnv, "", "--rules", masked, "--source", orig, "--out", liveOut, "--quiet"); r.code != ExitOK {
+		t.Fatalf("live: exit %d:\n%s", r.code, r.stderr)
+	}
+	fileRows, liveRows := sortedRows(t, a), sortedRows(t, liveOut)
+	for table, rows := range fileRows {
+		if !slices.Equal(rows, liveRows[table]) {
+			t.Errorf("%s: live mode kept %d rows, file mode %d, or masked them differently", table, len(liveRows[table]), len(rows))
+		}
+	}
+}
+
+// TestSubsetCorpus subsets chinook and pagila on customer at 20%: the
+// result loads, and subset-plan's counts are the loaded database's.
+func TestSubsetCorpus(t *testing.T) {
+	for _, c := range []struct{ dump, rules string }{
+		{"chinook/pg15/chinook.plain.sql", "testdata/rules/chinook.yaml"},
+		{"pagila/pg15/pagila.plain.sql", "testdata/rules/pagila.yaml"},
+	} {
+		t.Run(filepath.Base(c.rules), func(t *testing.T) {
+			in := corpus.Path(t, c.dump)
+			plan := run(t, secretEnv, "", "subset-plan", "--rules", c.rules, "--in", in, "--subset", "public.customer=20%")
+			if plan.code != ExitOK {
+				t.Fatalf("subset-plan exit %d:\n%s", plan.code, plan.stderr)
+			}
+			out := filepath.Join(t.TempDir(), "out.sql")
+			if r := run(t, secretEnv, "", "--rules", c.rules, "--in", in, "--out", out, "--subset", "public.customer=20%", "--quiet"); r.code != ExitOK {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			db := pgtest.NewDatabase(t)
+			pgtest.Psql(t, db, out)
+			conn := pgtest.Connect(t, db)
+			for table, want := range planCounts(t, plan.stdout) {
+				var n int64
+				if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if want >= 0 && n != want {
+					t.Errorf("%s: subset-plan says %d rows, the database has %d", table, want, n)
+				}
+			}
+			if !strings.Contains(plan.stdout, "public.customer") || !strings.Contains(plan.stdout, "root sample") {
+				t.Errorf("plan:\n%s", plan.stdout)
+			}
+		})
+	}
+}
