@@ -273,6 +273,9 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	if err := rf.ApplyRelations(inv.Catalog); err != nil {
+		return e.fail(err)
+	}
 	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
 	plan, err := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
 	if err != nil {

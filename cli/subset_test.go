@@ -227,3 +227,117 @@ func TestSubsetCorpus(t *testing.T) {
 		})
 	}
 }
+
+// shapesDump has what real schemas have and subsets trip on: an FK cycle
+// between two tables (one side deferrable), a self-reference with mutual
+// pairs and a self-loop, a composite FK, an FK to a UNIQUE column that is
+// not the primary key, a partitioned table, and a relation the schema does
+// not declare (audit.user_ref). Foreign keys come after the data, as
+// pg_dump writes them.
+const shapesDump = `
+CREATE TABLE public.teams (id int PRIMARY KEY, captain_id int);
+CREATE TABLE public.people (id int PRIMARY KEY, team_id int, buddy_id int, code text UNIQUE NOT NULL, name text);
+CREATE TABLE public.badges (person_code text, n int, PRIMARY KEY (person_code, n));
+CREATE TABLE public.badge_log (person_code text, n int, note text);
+CREATE TABLE public.events (id int, person_id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE public.audit (id int PRIMARY KEY, user_ref int, what text);
+COPY public.teams (id, captain_id) FROM stdin;
+%s\.
+COPY public.people (id, team_id, buddy_id, code, name) FROM stdin;
+%s\.
+COPY public.badges (person_code, n) FROM stdin;
+%s\.
+COPY public.badge_log (person_code, n, note) FROM stdin;
+%s\.
+COPY public.events_2024 (id, person_id, at) FROM stdin;
+%s\.
+COPY public.events_2025 (id, person_id, at) FROM stdin;
+%s\.
+COPY public.audit (id, user_ref, what) FROM stdin;
+%s\.
+ALTER TABLE public.people ADD CONSTRAINT people_team_fk FOREIGN KEY (team_id) REFERENCES public.teams(id);
+ALTER TABLE public.people ADD CONSTRAINT people_buddy_fk FOREIGN KEY (buddy_id) REFERENCES public.people(id);
+ALTER TABLE public.teams ADD CONSTRAINT teams_captain_fk FOREIGN KEY (captain_id) REFERENCES public.people(id) DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE public.badges ADD CONSTRAINT badges_code_fk FOREIGN KEY (person_code) REFERENCES public.people(code);
+ALTER TABLE public.badge_log ADD CONSTRAINT badge_log_fk FOREIGN KEY (person_code, n) REFERENCES public.badges(person_code, n);
+ALTER TABLE public.events ADD CONSTRAINT events_person_fk FOREIGN KEY (person_id) REFERENCES public.people(id);
+`
+
+func TestSubsetSchemaShapes(t *testing.T) {
+	var teams, people, badges, logs, ev24, ev25, audit strings.Builder
+	for i := 1; i <= 200; i++ {
+		fmt.Fprintf(&teams, "%d\t%d\n", i, i*5-2)
+	}
+	for p := 1; p <= 1000; p++ {
+		buddy := `\N`
+		switch {
+		case p%10 == 1: // mutual pairs: 1↔2, 11↔12, …
+			buddy = fmt.Sprint(p + 1)
+		case p%10 == 2:
+			buddy = fmt.Sprint(p - 1)
+		case p%10 == 3: // a self-loop
+			buddy = fmt.Sprint(p)
+		case p%10 == 4: // a chain towards lower ids
+			buddy = fmt.Sprint(p - 4)
+		}
+		fmt.Fprintf(&people, "%d\t%d\t%s\tc%d\tname %d\n", p, (p-1)/5+1, buddy, p, p)
+		if p%2 == 0 {
+			fmt.Fprintf(&badges, "c%d\t1\nc%d\t2\n", p, p)
+			fmt.Fprintf(&logs, "c%d\t2\tgot it\n", p)
+		}
+		fmt.Fprintf(&ev24, "%d\t%d\t2024-0%d-01\n", p, p, p%9+1)
+		fmt.Fprintf(&ev25, "%d\t%d\t2025-0%d-01\n", p+1000, p, p%9+1)
+		fmt.Fprintf(&audit, "%d\t%d\tlogin\n", p, p)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "shapes.sql")
+	script := fmt.Sprintf(shapesDump, teams.String(), people.String(), badges.String(), logs.String(), ev24.String(), ev25.String(), audit.String())
+	if err := os.WriteFile(in, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rulesPath, []byte(`version: 1
+strict: false
+tables:
+  public.people:
+    id: hash_id
+    name: full_name
+relations:
+  - from: public.audit.user_ref
+    to: public.people.id
+subset:
+  root: public.teams
+  percent: 10
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.sql")
+	r := run(t, secretEnv, "", "--rules", rulesPath, "--in", in, "--out", out)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"cycle: public.people ↔ public.teams", "public.audit", "descendant of public.people"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	db := pgtest.NewDatabase(t)
+	pgtest.Psql(t, db, out) // every FK is added after the data: it must hold
+	conn := pgtest.Connect(t, db)
+	ctx := context.Background()
+	var teamsKept, peopleKept, orphans, auditKept int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM teams), (SELECT count(*) FROM people),
+		(SELECT count(*) FROM audit a WHERE NOT EXISTS (SELECT FROM people p WHERE p.id = a.user_ref)),
+		(SELECT count(*) FROM audit)`).Scan(&teamsKept, &peopleKept, &orphans, &auditKept); err != nil {
+		t.Fatal(err)
+	}
+	if teamsKept < 5 || teamsKept > 60 || peopleKept == 0 {
+		t.Errorf("kept %d of 200 teams and %d people", teamsKept, peopleKept)
+	}
+	// The relation is followed both ways and masked like the key it names.
+	if orphans != 0 || auditKept != peopleKept {
+		t.Errorf("audit: %d rows, %d not matching a kept person (kept people %d)", auditKept, orphans, peopleKept)
+	}
+}
