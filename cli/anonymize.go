@@ -55,6 +55,8 @@ Flags:
                       the same rows for the same secret) and every row they
                       reference or that belongs to them; overrides the rules
                       file's subset: root and percent
+  --pin T=KEY,…       always keep these rows of T (by one-column primary key),
+                      with everything they need; adds to the rules' include:
   --clean             drop and recreate a --target that already holds objects
   --no-owner          do not copy ownership (ALTER … OWNER TO) to --target, for a
                       target server without the source's roles
@@ -73,7 +75,7 @@ Examples:
   anonymize --rules rules/shop.yaml --in prod.sql --target postgres://localhost/staging --clean
   pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql -1 -v ON_ERROR_STOP=1 staging
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
-  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10%
+  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
 
 Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
 `
@@ -95,7 +97,8 @@ func located(err error) bool {
 
 type anonymizeFlags struct {
 	rules, in, out, source, target, secretFile string
-	subset                                     string // --subset TABLE=PCT%
+	subset                                     string   // --subset TABLE=PCT%
+	pins                                       []string // --pin TABLE=KEY,…
 	quiet, progress, clean, planOnly           bool
 	noOwner, noPrivileges                      bool
 	jobs                                       int
@@ -151,6 +154,7 @@ func (e *env) anonymize(args []string) int {
 	fs.IntVar(&f.jobs, "j", 0, "")
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
 	fs.StringVar(&f.subset, "subset", "", "")
+	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -204,7 +208,7 @@ masking cannot see.
 Examples:
   anonymize check --rules rules/shop.yaml --in prod.sql
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
-  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10%
+  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
 `
 
 func (e *env) check(args []string) int {
@@ -257,7 +261,7 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if _, err := subsetSpec(rf, f.subset); err != nil {
+	if _, err := subsetSpec(rf, f.subset, f.pins); err != nil {
 		return e.fail(err)
 	}
 	secret, err := e.secret(f.secretFile, checkOnly)

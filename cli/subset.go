@@ -13,7 +13,7 @@ import (
 	"github.com/understudy-db/understudy/subset"
 )
 
-const subsetPlanUsage = `Usage: anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset TABLE=PCT%] [--secret-file FILE]
+const subsetPlanUsage = `Usage: anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset TABLE=PCT%] [--pin TABLE=KEY,…] [--secret-file FILE]
 
 Prints, per table, how many rows a subset keeps of how many and why (root
 sample, pinned, descendant of a kept row, ancestor of one, whole table),
@@ -34,6 +34,7 @@ func (e *env) subsetPlan(args []string) int {
 	fs.StringVar(&f.source, "source", "", "")
 	fs.StringVar(&f.secretFile, "secret-file", "", "")
 	fs.StringVar(&f.subset, "subset", "", "")
+	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
 	if done, code := e.parse(fs, subsetPlanUsage, args); done {
 		return code
 	}
@@ -50,9 +51,13 @@ func (e *env) subsetPlan(args []string) int {
 }
 
 // subsetSpec is the subset to take: the rules file's subset: section, its
-// root and percentage replaced by --subset TABLE=PCT%; nil for none.
-func subsetSpec(rf *rules.File, flag string) (*subset.Spec, error) {
+// root and percentage replaced by --subset TABLE=PCT% and its pinned rows
+// added to by --pin; nil for none.
+func subsetSpec(rf *rules.File, flag string, pins []string) (*subset.Spec, error) {
 	if rf.Subset == nil && flag == "" {
+		if len(pins) > 0 {
+			return nil, usagef("--pin needs a subset: --subset TABLE=PCT%% or a subset: section in the rules")
+		}
 		return nil, nil
 	}
 	spec := &subset.Spec{Include: map[schema.QName][]string{}, Tables: map[schema.QName]subset.Mode{}}
@@ -60,7 +65,10 @@ func subsetSpec(rf *rules.File, flag string) (*subset.Spec, error) {
 		if s.Where != "" {
 			return nil, &rules.Error{File: rf.Path, Line: s.WhereLine, Msg: "subset where: is not supported by this version yet"}
 		}
-		spec.Root, spec.Percent, spec.Include = s.Root, s.Percent, s.Include
+		spec.Root, spec.Percent = s.Root, s.Percent
+		for q, keys := range s.Include {
+			spec.Include[q] = append(spec.Include[q], keys...)
+		}
 		for q, m := range s.Tables {
 			spec.Tables[q], _ = subset.ParseMode(m)
 		}
@@ -77,13 +85,21 @@ func subsetSpec(rf *rules.File, flag string) (*subset.Spec, error) {
 		}
 		spec.Root, spec.Percent = q, p
 	}
+	for _, pin := range pins {
+		table, keys, ok := strings.Cut(pin, "=")
+		q, err := schema.ParseQName(table)
+		if !ok || err != nil || strings.TrimSpace(keys) == "" {
+			return nil, usagef("--pin %q: expected TABLE=KEY[,KEY…], e.g. public.users=3,5", pin)
+		}
+		spec.Include[q] = append(spec.Include[q], strings.Split(keys, ",")...)
+	}
 	return spec, nil
 }
 
 // chooseRows computes the subset, if any, before the copy; a source read
 // in order is rewound for it.
 func (e *env) chooseRows(f *anonymizeFlags, rf *rules.File, src dump.Source, inv *dump.Inventory, secret masking.Secret) (*subset.Result, error) {
-	spec, err := subsetSpec(rf, f.subset)
+	spec, err := subsetSpec(rf, f.subset, f.pins)
 	if spec == nil || err != nil {
 		return nil, err
 	}

@@ -341,3 +341,38 @@ subset:
 		t.Errorf("audit: %d rows, %d not matching a kept person (kept people %d)", auditKept, orphans, peopleKept)
 	}
 }
+
+// TestCIFixtureRehearsal builds the CI fixture as `make fixture-ci` does,
+// loads it into a throwaway database and applies the sample migration to
+// it: migration rehearsal in miniature.
+func TestCIFixtureRehearsal(t *testing.T) {
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test runs the Makefile's own flags, so the two cannot drift.
+	m := regexp.MustCompile(`(?s)\nfixture-ci:.*?--subset (\S+) --pin (\S+)`).FindSubmatch(mk)
+	if m == nil {
+		t.Fatal("no fixture-ci target with --subset and --pin in the Makefile")
+	}
+	out := filepath.Join(t.TempDir(), "shop.ci.sql")
+	r := run(t, map[string]string{"ANONYMIZE_SECRET": "understudy-ci-fixture-secret"}, "",
+		"--rules", shopRules, "--in", fixture, "--out", out, "--subset", string(m[1]), "--pin", string(m[2]))
+	if r.code != ExitOK {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "pinned") {
+		t.Errorf("no pinned rows in the summary:\n%s", r.stderr)
+	}
+	db := pgtest.NewDatabase(t)
+	pgtest.Psql(t, db, out)
+	pgtest.Psql(t, db, "../testdata/migrations/rehearsal.sql")
+	var gold, users int64
+	conn := pgtest.Connect(t, db)
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FILTER (WHERE loyalty_tier = 'gold'), count(*) FROM public.users").Scan(&gold, &users); err != nil {
+		t.Fatal(err)
+	}
+	if users < 40 || users > 100 || gold == 0 {
+		t.Errorf("fixture has %d users, %d gold after the migration", users, gold)
+	}
+}
