@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -62,10 +63,7 @@ func subsetSpec(rf *rules.File, flag string, pins []string) (*subset.Spec, error
 	}
 	spec := &subset.Spec{Include: map[schema.QName][]string{}, Tables: map[schema.QName]subset.Mode{}}
 	if s := rf.Subset; s != nil {
-		if s.Where != "" {
-			return nil, &rules.Error{File: rf.Path, Line: s.WhereLine, Msg: "subset where: is not supported by this version yet"}
-		}
-		spec.Root, spec.Percent = s.Root, s.Percent
+		spec.Root, spec.Percent, spec.Where = s.Root, s.Percent, s.Where
 		for q, keys := range s.Include {
 			spec.Include[q] = append(spec.Include[q], keys...)
 		}
@@ -104,6 +102,10 @@ func (e *env) chooseRows(f *anonymizeFlags, rf *rules.File, src dump.Source, inv
 		return nil, err
 	}
 	res, err := subset.Compute(e.ctx, src, inv, spec, secret)
+	var we *subset.WhereError
+	if errors.As(err, &we) && rf.Subset != nil && rf.Subset.WhereLine > 0 {
+		return nil, &rules.Error{File: rf.Path, Line: rf.Subset.WhereLine, Msg: err.Error()}
+	}
 	if err != nil {
 		return nil, err
 	}

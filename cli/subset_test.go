@@ -376,3 +376,32 @@ func TestCIFixtureRehearsal(t *testing.T) {
 		t.Errorf("fixture has %d users, %d gold after the migration", users, gold)
 	}
 }
+
+// TestSubsetWhere samples only root rows meeting where:, read in the live
+// source's snapshot; a file source refuses it at its line.
+func TestSubsetWhere(t *testing.T) {
+	rulesPath := subsetRules(t, shopRules, "subset:\n  root: public.users\n  percent: 100\n  where: country = 'NL' AND status <> 'closed'\n")
+	src := pgtest.NewDatabase(t)
+	pgtest.Psql(t, src, fixture)
+	var want int64
+	if err := pgtest.Connect(t, src).QueryRow(context.Background(),
+		"SELECT count(*) FROM public.users WHERE country = 'NL' AND status <> 'closed'").Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if m := regexp.MustCompile(`root sample (\d+)`).FindStringSubmatch(r.stdout); m == nil || m[1] != fmt.Sprint(want) {
+		t.Errorf("root sample %v, want %d users meeting where:\n%s", m, want, r.stdout)
+	}
+	r = run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--in", fixture)
+	if r.code == ExitOK || !strings.Contains(r.stderr, "rules.yaml:") || !strings.Contains(r.stderr, "needs a live database") {
+		t.Errorf("where: on a file: exit %d\n%s", r.code, r.stderr)
+	}
+	bad := subsetRules(t, shopRules, "subset:\n  root: public.users\n  percent: 100\n  where: no_such_column = 1\n")
+	r = run(t, secretEnv, "", "subset-plan", "--rules", bad, "--source", src)
+	if r.code == ExitOK || !strings.Contains(r.stderr, "no_such_column") {
+		t.Errorf("a bad where: exit %d\n%s", r.code, r.stderr)
+	}
+}

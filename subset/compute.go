@@ -12,11 +12,19 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/understudy-db/understudy/copytext"
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
 	"github.com/understudy-db/understudy/schema"
 )
+
+// selecter is a source that runs read-only queries in its snapshot (a
+// live database), for where: conditions.
+type selecter interface {
+	Select(ctx context.Context, query string) (io.ReadCloser, error)
+}
 
 // rewinder is a source whose data must be rewound to be read again (a
 // plain script, read in order).
@@ -121,6 +129,11 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 	if spec.Percent < 100 {
 		c.threshold = uint64(math.Ldexp(spec.Percent/100, 64))
 	}
+	if spec.Where != "" {
+		if err := c.where(ctx, spec.Where); err != nil {
+			return nil, err
+		}
+	}
 	for _, n := range g.nodes {
 		n.dirty = n.mode != None
 	}
@@ -180,6 +193,7 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 
 type computer struct {
 	g         *graph
+	whereKeys *keySet // root keys meeting Spec.Where; nil: no condition
 	src       dump.Source
 	key       *masking.Key
 	threshold uint64
@@ -344,7 +358,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		}
 		if ok && n.root {
 			s := c.key.Sum(t)
-			if binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64 {
+			if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
 				return "root sample", nil
 			}
 		}
@@ -444,12 +458,76 @@ func (c *computer) hash(e *dump.Entry, row int64, names []string, idx []int) (ui
 	if !ok || err != nil {
 		return 0, false, err
 	}
+	return fnv(t), true, nil
+}
+
+func fnv(t []byte) uint64 {
 	h := uint64(14695981039346656037)
 	for _, b := range t {
 		h ^= uint64(b)
 		h *= 1099511628211
 	}
-	return h, true, nil
+	return h
+}
+
+// WhereError is a where: condition that cannot be applied.
+type WhereError struct {
+	Table schema.QName
+	Err   error
+}
+
+func (e *WhereError) Error() string { return fmt.Sprintf("subset where: on %s: %v", e.Table, e.Err) }
+func (e *WhereError) Unwrap() error { return e.Err }
+
+// where reads the keys of the root rows meeting cond, in the source's
+// snapshot.
+func (c *computer) where(ctx context.Context, cond string) error {
+	root := c.g.root
+	sel, ok := c.src.(selecter)
+	if !ok {
+		return &WhereError{Table: root.name, Err: errors.New("a where: condition needs a live database as the source (--source)")}
+	}
+	cols := make([]string, len(root.key))
+	idx := make([]int, len(root.key))
+	for i, k := range root.key {
+		cols[i] = pgx.Identifier{k}.Sanitize()
+		idx[i] = i
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + ")"
+	rc, err := sel.Select(ctx, query)
+	if err != nil {
+		return &WhereError{Table: root.name, Err: err}
+	}
+	defer rc.Close()
+	keys := &keySet{}
+	e := &dump.Entry{Table: root.name, Pos: dump.Pos{File: "where"}}
+	br := bufio.NewReaderSize(rc, 1<<16)
+	for row := int64(0); ; row++ {
+		line, err := br.ReadString('\n')
+		if line == "" && err == io.EOF {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return &WhereError{Table: root.name, Err: err}
+		}
+		c.fields = copytext.SplitN(c.fields[:0], []byte(strings.TrimSuffix(line, "\n")), len(idx)+1)
+		if len(c.fields) < len(idx) {
+			return &WhereError{Table: root.name, Err: errors.New("unexpected row shape")}
+		}
+		t, ok, err := c.text(e, row, root.key, idx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			keys.add(fnv(t))
+		}
+	}
+	if err := rc.Close(); err != nil {
+		return &WhereError{Table: root.name, Err: err}
+	}
+	keys.compact()
+	c.whereKeys = keys
+	return nil
 }
 
 func (c *computer) report(spec *Spec, passes int) *Report {

@@ -69,6 +69,9 @@ type Spec struct {
 	Include map[schema.QName][]string
 	// Tables overrides the default mode of a table.
 	Tables map[schema.QName]Mode
+	// Where, if set, is an SQL condition the root's sampled rows must meet
+	// too; it needs a source that runs queries (a live database).
+	Where string
 }
 
 // role is how the closure reaches a table.

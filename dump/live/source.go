@@ -633,6 +633,17 @@ func (s *Source) Open(ctx context.Context, e *dump.Entry) (io.ReadCloser, error)
 	return &tableReader{s: s, w: w, ctx: ctx, sql: r.sql, pos: dump.Pos{File: s.ci.name, Table: e.Table}}, nil
 }
 
+// Select returns the COPY text of a query's rows, read in the snapshot on
+// a worker session, which cannot write: COPY (query) TO STDOUT. Subsetting
+// uses it for where: conditions.
+func (s *Source) Select(ctx context.Context, query string) (io.ReadCloser, error) {
+	w, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &tableReader{s: s, w: w, ctx: ctx, sql: "COPY (" + query + ") TO STDOUT", pos: dump.Pos{File: s.ci.name}}, nil
+}
+
 // acquire returns a worker session in the snapshot: an idle one, or a new
 // one while fewer than Jobs exist.
 func (s *Source) acquire(ctx context.Context) (*pgx.Conn, error) {
