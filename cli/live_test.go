@@ -8,7 +8,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -98,18 +102,35 @@ func eqLoad(t *testing.T, path string) string {
 }
 
 // eqNewTarget is the URL of a database that does not exist yet, for the
-// run to create as --target; it is dropped when the test ends.
+// run to create as --target (the path a user takes); it is dropped when
+// the test ends.
 func eqNewTarget(t *testing.T) string {
 	t.Helper()
 	admin := pgtest.AdminURL(t)
-	u := pgtest.NewDatabase(t) // a fresh name, dropped at the end …
-	name := eqDBName(u)
-	conn := pgtest.Connect(t, admin)
-	// … but the run must create it: that is the path a user takes.
-	if _, err := conn.Exec(context.Background(), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	return u
+	name := "understudy_test_target_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Errorf("connect to drop %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }
 
 // eqKeyLine matches the \restrict and \unrestrict lines pg_dump writes
@@ -137,10 +158,11 @@ func eqPgDumpFile(t *testing.T, u, out string, args ...string) {
 	}
 }
 
-// eqSameText fails the test at the first line where two dumps differ. It
-// shows the differing lines only when asked (schema: no values in them);
-// otherwise the table-of-contents comment above them says where.
-func eqSameText(t *testing.T, what, want, got string, show bool) {
+// eqSameText fails the test at the first line where two pg_dump scripts
+// differ, showing the lines unless they are in a data entry (rows,
+// sequence values, large objects' bytes), where the table-of-contents
+// comment above them says where instead.
+func eqSameText(t *testing.T, what, want, got string) {
 	t.Helper()
 	if want == got {
 		return
@@ -150,18 +172,24 @@ func eqSameText(t *testing.T, what, want, got string, show bool) {
 	for i < min(len(lw), len(lg)) && lw[i] == lg[i] {
 		i++
 	}
-	if show && i < min(len(lw), len(lg)) {
-		t.Fatalf("%s differs at line %d:\nwant %.300q\ngot  %.300q", what, i+1, lw[i], lg[i])
-	}
-	toc := "(none)"
-	for j := i - 1; j >= 0; j-- {
-		if strings.HasPrefix(lw[j], "-- ") && strings.Contains(lw[j], "; Type: ") {
+	toc := ""
+	for j := i - 1; j >= 0 && toc == ""; j-- {
+		if m := eqTOC.FindStringSubmatch(lw[j]); m != nil {
 			toc = lw[j]
-			break
+			if !eqDataTypes[m[1]] && i < min(len(lw), len(lg)) {
+				t.Fatalf("%s differs at line %d, under %q:\nwant %.300q\ngot  %.300q", what, i+1, toc, lw[i], lg[i])
+			}
 		}
 	}
 	t.Fatalf("%s differs from line %d (%d lines, want %d), under %q", what, i+1, len(lg), len(lw), toc)
 }
+
+// eqTOC matches pg_dump's comment before each entry, and eqDataTypes are
+// the entry types whose lines hold data.
+var (
+	eqTOC       = regexp.MustCompile(`^-- (?:Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: `)
+	eqDataTypes = map[string]bool{"TABLE DATA": true, "SEQUENCE SET": true, "BLOBS": true, "BLOB DATA": true, "LARGE OBJECTS": true}
+)
 
 // eqRelation is a table or sequence of a database.
 type eqRelation struct {
@@ -455,7 +483,7 @@ func TestLiveSourceEqualsFileMode(t *testing.T) {
 				// \restrict keys aside, nothing may differ: the target is
 				// made from the source's own pre- and post-data, owners
 				// and privileges included.
-				eqSameText(t, "pg_dump --schema-only", eqPgDump(t, src, "--schema-only"), eqPgDump(t, tgt, "--schema-only"), true)
+				eqSameText(t, "pg_dump --schema-only", eqPgDump(t, src, "--schema-only"), eqPgDump(t, tgt, "--schema-only"))
 				if want, got := tableCounts(t, src), tableCounts(t, tgt); len(want) == 0 || fmt.Sprint(want) != fmt.Sprint(got) {
 					t.Errorf("row counts differ:\nsource %v\ntarget %v", want, got)
 				}
@@ -519,45 +547,55 @@ SELECT lo_from_bytea(0, '\x00ff00'::bytea);
 DO $$ BEGIN EXECUTE format('COMMENT ON LARGE OBJECT %s IS %L', (SELECT min(oid) FROM pg_largeobject_metadata), 'the first'); END $$;
 `
 
-// eqLargeObjectsCase is the large-objects database dumped by pg_dump
-// (which writes them unless told not to), with rules saying lo.
-func eqLargeObjectsCase(lo string, want int) eqFileCase {
+// eqLargeObjectsDump is pg_dump of the large-objects database (pg_dump
+// writes large objects unless told not to).
+func eqLargeObjectsDump(t *testing.T) string {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "lo.sql")
+	if err := os.WriteFile(script, []byte(eqLargeObjectsSQL), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "lo.dump.sql")
+	eqPgDumpFile(t, eqLoad(t, script), out)
+	return out
+}
+
+// eqLargeObjectsCase is the large-objects dump with rules saying lo.
+func eqLargeObjectsCase(dumpPath, lo string, want int) eqFileCase {
 	return eqFileCase{name: "large-objects-" + lo, largeObjects: want, build: func(t *testing.T) (string, string) {
-		dir := t.TempDir()
-		script, rules := filepath.Join(dir, "lo.sql"), filepath.Join(dir, "lo.yaml")
-		if err := os.WriteFile(script, []byte(eqLargeObjectsSQL), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		rules := filepath.Join(t.TempDir(), "lo.yaml")
 		if err := os.WriteFile(rules, []byte("version: 1\nlarge_objects: "+lo+"\ntables:\n  public.docs:\n    id: keep\n    email: email\n    body: keep\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		src := eqLoad(t, script)
-		out := filepath.Join(dir, "dump.sql")
-		eqPgDumpFile(t, src, out)
-		return out, rules
+		return dumpPath, rules
 	}}
 }
 
-var eqFileCases = []eqFileCase{
-	{name: "shop", build: func(t *testing.T) (string, string) { return fixture, shopRules }},
-	// pg_dump --inserts --rows-per-insert=100, from the corpus.
-	{name: "pagila-inserts", build: func(t *testing.T) (string, string) {
-		return corpus.Path(t, "pagila/pg15/pagila.inserts.sql"), "testdata/rules/pagila.yaml"
-	}},
-	// One INSERT per row, written by hand, with no \restrict: pg_dump's
-	// header is in the first statement's entry.
-	{name: "northwind", build: func(t *testing.T) (string, string) {
-		return corpus.Path(t, "northwind/northwind.sql"), "testdata/rules/northwind.yaml"
-	}},
-	// pg_dump --column-inserts of a corpus database.
-	{name: "chinook-column-inserts", build: func(t *testing.T) (string, string) {
-		src := eqLoad(t, corpus.Path(t, "chinook/pg15/chinook.plain.sql"))
-		out := filepath.Join(t.TempDir(), "chinook.inserts.sql")
-		eqPgDumpFile(t, src, out, "--column-inserts")
-		return out, "testdata/rules/chinook.yaml"
-	}},
-	eqLargeObjectsCase("keep", 7),
-	eqLargeObjectsCase("drop", 0),
+// eqFileCases are the dumps of TestLiveFileToTargetEqualsPsql; lo is the
+// large-objects dump.
+func eqFileCases(lo string) []eqFileCase {
+	return []eqFileCase{
+		{name: "shop", build: func(t *testing.T) (string, string) { return fixture, shopRules }},
+		// pg_dump --inserts --rows-per-insert=100, from the corpus.
+		{name: "pagila-inserts", build: func(t *testing.T) (string, string) {
+			return corpus.Path(t, "pagila/pg15/pagila.inserts.sql"), "testdata/rules/pagila.yaml"
+		}},
+		// One INSERT per row, written by hand, with no \restrict: pg_dump's
+		// header is in the first statement's entry.
+		{name: "northwind", build: func(t *testing.T) (string, string) {
+			return corpus.Path(t, "northwind/northwind.sql"), "testdata/rules/northwind.yaml"
+		}},
+		// pg_dump --column-inserts of a corpus database: one INSERT per
+		// row, with column names.
+		{name: "chinook-column-inserts", build: func(t *testing.T) (string, string) {
+			src := eqLoad(t, corpus.Path(t, "chinook/pg15/chinook.plain.sql"))
+			out := filepath.Join(t.TempDir(), "chinook.inserts.sql")
+			eqPgDumpFile(t, src, out, "--column-inserts")
+			return out, "testdata/rules/chinook.yaml"
+		}},
+		eqLargeObjectsCase(lo, "keep", 7),
+		eqLargeObjectsCase(lo, "drop", 0),
+	}
 }
 
 // eqCopyBlock matches the COPY header line of pg_dump's plain output.
@@ -585,14 +623,14 @@ func eqSortedDump(t *testing.T, u string) string {
 }
 
 // TestLiveFileToTargetEqualsPsql: --in FILE --target URL gives the
-// database psql makes of the masked file --out writes: the same pg_dump
-// --schema-only; the same rows, sequence values and large objects
-// (compared sorted, table by table); and the same whole pg_dump once each
-// COPY block's rows are sorted. The source dumps cover COPY, INSERTs of
+// database psql makes of the masked file --out writes: the same pg_dump,
+// schema and data, once each COPY block's rows are sorted, \restrict keys
+// aside; the same rows, sequence values and large objects compared table
+// by table (to name a table that differs); constraints that hold. The source dumps cover COPY, INSERTs of
 // several rows, one-row INSERTs with column names, and large objects kept
 // (the live sink runs their SQL) and dropped.
 func TestLiveFileToTargetEqualsPsql(t *testing.T) {
-	for _, c := range eqFileCases {
+	for _, c := range eqFileCases(eqLargeObjectsDump(t)) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			path, rules := c.build(t)
@@ -602,12 +640,11 @@ func TestLiveFileToTargetEqualsPsql(t *testing.T) {
 			tgt := eqNewTarget(t)
 			eqAnonymize(t, "--rules", rules, "--in", path, "--target", tgt)
 
-			eqSameText(t, "pg_dump --schema-only", eqPgDump(t, psqlDB, "--schema-only"), eqPgDump(t, tgt, "--schema-only"), true)
 			eqSameData(t, psqlDB, tgt, nil)
+			eqSameText(t, "pg_dump, rows sorted", eqSortedDump(t, psqlDB), eqSortedDump(t, tgt))
 			if fks := eqConstraintsHold(t, tgt); fks == 0 && !strings.HasPrefix(c.name, "large-objects") /* docs has no FK */ {
 				t.Error("no foreign key checked")
 			}
-			eqSameText(t, "pg_dump, rows sorted", eqSortedDump(t, psqlDB), eqSortedDump(t, tgt), false)
 			var n int
 			if err := pgtest.Connect(t, tgt).QueryRow(context.Background(), "SELECT count(*) FROM pg_catalog.pg_largeobject_metadata").Scan(&n); err != nil || n != c.largeObjects {
 				t.Errorf("%d large objects in the target (%v), want %d", n, err, c.largeObjects)
