@@ -533,6 +533,11 @@ type eqFileCase struct {
 	name         string
 	build        func(t *testing.T) (path, rules string)
 	largeObjects int
+	// source, when set, is the database the dump was made from: the same
+	// rules with --source must give the same target, or, when
+	// refuseSource, stop before creating it.
+	source       string
+	refuseSource bool
 }
 
 // eqLargeObjectsSQL makes a table whose rows point at large objects:
@@ -547,33 +552,36 @@ SELECT lo_from_bytea(0, '\x00ff00'::bytea);
 DO $$ BEGIN EXECUTE format('COMMENT ON LARGE OBJECT %s IS %L', (SELECT min(oid) FROM pg_largeobject_metadata), 'the first'); END $$;
 `
 
-// eqLargeObjectsDump is pg_dump of the large-objects database (pg_dump
+// eqLODatabase is the large-objects database and its pg_dump (which
 // writes large objects unless told not to).
-func eqLargeObjectsDump(t *testing.T) string {
+type eqLODatabase struct{ db, dump string }
+
+func eqLargeObjectsDB(t *testing.T) eqLODatabase {
 	t.Helper()
 	script := filepath.Join(t.TempDir(), "lo.sql")
 	if err := os.WriteFile(script, []byte(eqLargeObjectsSQL), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "lo.dump.sql")
-	eqPgDumpFile(t, eqLoad(t, script), out)
-	return out
+	lo := eqLODatabase{db: eqLoad(t, script), dump: filepath.Join(t.TempDir(), "lo.dump.sql")}
+	eqPgDumpFile(t, lo.db, lo.dump)
+	return lo
 }
 
-// eqLargeObjectsCase is the large-objects dump with rules saying lo.
-func eqLargeObjectsCase(dumpPath, lo string, want int) eqFileCase {
-	return eqFileCase{name: "large-objects-" + lo, largeObjects: want, build: func(t *testing.T) (string, string) {
+// eqLargeObjectsCase is the large-objects dump with rules saying mode. A
+// live source cannot copy large objects yet: with keep, --source is
+// refused.
+func eqLargeObjectsCase(lo eqLODatabase, mode string, want int) eqFileCase {
+	return eqFileCase{name: "large-objects-" + mode, largeObjects: want, source: lo.db, refuseSource: mode == "keep", build: func(t *testing.T) (string, string) {
 		rules := filepath.Join(t.TempDir(), "lo.yaml")
-		if err := os.WriteFile(rules, []byte("version: 1\nlarge_objects: "+lo+"\ntables:\n  public.docs:\n    id: keep\n    email: email\n    body: keep\n"), 0o600); err != nil {
+		if err := os.WriteFile(rules, []byte("version: 1\nlarge_objects: "+mode+"\ntables:\n  public.docs:\n    id: keep\n    email: email\n    body: keep\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		return dumpPath, rules
+		return lo.dump, rules
 	}}
 }
 
-// eqFileCases are the dumps of TestLiveFileToTargetEqualsPsql; lo is the
-// large-objects dump.
-func eqFileCases(lo string) []eqFileCase {
+// eqFileCases are the dumps of TestLiveFileToTargetEqualsPsql.
+func eqFileCases(lo eqLODatabase) []eqFileCase {
 	return []eqFileCase{
 		{name: "shop", build: func(t *testing.T) (string, string) { return fixture, shopRules }},
 		// pg_dump --inserts --rows-per-insert=100, from the corpus.
@@ -630,7 +638,7 @@ func eqSortedDump(t *testing.T, u string) string {
 // several rows, one-row INSERTs with column names, and large objects kept
 // (the live sink runs their SQL) and dropped.
 func TestLiveFileToTargetEqualsPsql(t *testing.T) {
-	for _, c := range eqFileCases(eqLargeObjectsDump(t)) {
+	for _, c := range eqFileCases(eqLargeObjectsDB(t)) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			path, rules := c.build(t)
@@ -648,6 +656,25 @@ func TestLiveFileToTargetEqualsPsql(t *testing.T) {
 			var n int
 			if err := pgtest.Connect(t, tgt).QueryRow(context.Background(), "SELECT count(*) FROM pg_catalog.pg_largeobject_metadata").Scan(&n); err != nil || n != c.largeObjects {
 				t.Errorf("%d large objects in the target (%v), want %d", n, err, c.largeObjects)
+			}
+
+			if c.source == "" {
+				return
+			}
+			fromSource := eqNewTarget(t)
+			if !c.refuseSource {
+				eqAnonymize(t, "--rules", rules, "--source", c.source, "--target", fromSource)
+				eqSameData(t, psqlDB, fromSource, nil)
+				return
+			}
+			r := run(t, eqSecret, "", "--quiet", "--rules", rules, "--source", c.source, "--target", fromSource)
+			var exists bool
+			if err := pgtest.Connect(t, pgtest.AdminURL(t)).QueryRow(context.Background(),
+				"SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = $1)", eqDBName(fromSource)).Scan(&exists); err != nil {
+				t.Fatal(err)
+			}
+			if r.code != ExitFailure || !strings.Contains(r.stderr, "large objects") || exists {
+				t.Errorf("--source with large objects kept: exit %d, target created: %v, want exit %d and none:\n%s", r.code, exists, ExitFailure, r.stderr)
 			}
 		})
 	}
