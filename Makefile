@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench bench-live fixture fixture-ci mutate clean
+.PHONY: build test vet bench bench-live bench-subset fixture fixture-ci mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -25,6 +25,11 @@ bench:
 # text): the physical floor, pg_dump | psql and anonymize, in one run.
 bench-live:
 	./scripts/bench-live.sh $(SCALE)
+
+# Subsetting 10% of the users against the full copy, file and live mode,
+# in one run (default scale ≈ 1 GB of COPY text).
+bench-subset:
+	./scripts/bench-subset.sh $(SCALE)
 
 # Regenerates testdata/fixtures/shop.sql with real pg_dump from a freshly
 # generated shop database.

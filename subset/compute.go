@@ -26,6 +26,12 @@ type selecter interface {
 	Select(ctx context.Context, query string) (io.ReadCloser, error)
 }
 
+// columnOpener is a source that reads some columns of a data entry, row
+// for row as Open does (a live database): key columns are all a pass needs.
+type columnOpener interface {
+	OpenColumns(ctx context.Context, e *dump.Entry, cols []string) (io.ReadCloser, error)
+}
+
 // rewinder is a source whose data must be rewound to be read again (a
 // plain script, read in order).
 type rewinder interface{ Rewind() error }
@@ -220,8 +226,32 @@ type columns struct {
 	max     int
 }
 
-func (c *computer) columns(n *node, e *dump.Entry) (*columns, error) {
-	names := e.Columns
+// needed lists the columns of n a pass reads, each once.
+func needed(n *node) []string {
+	var out []string
+	add := func(cols []string) {
+		for _, c := range cols {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	add(n.key)
+	for _, ed := range n.in {
+		add(ed.refCols)
+	}
+	for _, ed := range n.out {
+		add(ed.cols)
+	}
+	return out
+}
+
+// columns maps n's needed columns to fields of the rows read: of the
+// projection when names is given, else of the entry's column list.
+func (c *computer) columns(n *node, e *dump.Entry, names []string) (*columns, error) {
+	if names == nil {
+		names = e.Columns
+	}
 	if names == nil {
 		t := c.g.cat.Table(e.Table)
 		if t == nil {
@@ -270,11 +300,21 @@ func (c *computer) columns(n *node, e *dump.Entry) (*columns, error) {
 // scan reads one data entry of n, keeping the rows that now qualify and
 // noting what they reference and what references them.
 func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
-	cols, err := c.columns(n, e)
-	if err != nil {
-		return err
+	var rc io.ReadCloser
+	var cols *columns
+	var err error
+	if co, ok := c.src.(columnOpener); ok {
+		proj := needed(n)
+		if cols, err = c.columns(n, e, proj); err != nil {
+			return err
+		}
+		rc, err = co.OpenColumns(ctx, e, proj)
+	} else {
+		if cols, err = c.columns(n, e, nil); err != nil {
+			return err
+		}
+		rc, err = c.src.Open(ctx, e)
 	}
-	rc, err := c.src.Open(ctx, e)
 	if err != nil {
 		return err
 	}
