@@ -298,11 +298,11 @@ func lfNoLeakIn(t *testing.T, what, s string, canaries ...string) {
 // dropped, while a table is being copied from --source to --target: the
 // run exits 1 (within 5 s of a signal), the database it created is gone,
 // and the source is untouched, with no session of the run left on it.
-// What a pre-existing target is left as is what the README says: one
-// replaced with --clean was dropped when the run began, so after a
-// failure it no longer exists, neither its old contents nor a partial
-// copy; an empty one the run did not create stays, possibly partly
-// loaded.
+// What a pre-existing target is left as: one replaced with --clean was
+// dropped when the run opened it, so after a failure from then on it no
+// longer exists, neither its old contents nor a partial copy (a run that
+// fails before it opens the target leaves it as it was); an empty one the
+// run did not create stays, possibly partly loaded.
 func TestLiveFaultsMidCopy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a table of half a million rows")
@@ -411,6 +411,25 @@ func TestLiveFaultsMidCopy(t *testing.T) {
 			}
 		})
 	}
+	// The target is opened, and a --clean one dropped, only once the
+	// source's schema is read and the rules planned on it: a run that
+	// fails before (here the source is not there) leaves it as it was.
+	t.Run("a --clean target, failing before the load", func(t *testing.T) {
+		name := lfNewName(t)
+		lfExec(t, admin, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+		lfExec(t, lfURL(t, admin, name, "", ""), "CREATE TABLE keepme (id int)", "INSERT INTO keepme VALUES (1)")
+		r := lfAnonymize(t, nil, "--rules", rules, "--source", lfURL(t, src, "understudy_missing_"+randomHex(t, 4), role, password),
+			"--target", lfURL(t, admin, name, role, password), "--clean")
+		if r.code != ExitFailure {
+			t.Errorf("exit %d, want %d", r.code, ExitFailure)
+		}
+		var n int
+		lfQuery(t, lfURL(t, admin, name, "", ""), "SELECT count(*) FROM keepme", &n)
+		if n != 1 {
+			t.Errorf("the --clean target holds %d rows of its own, want 1", n)
+		}
+		lfNoLeak(t, r, canary)
+	})
 	if after := lfFingerprint(t, src); after != before {
 		t.Errorf("the source changed:\n--- before\n%s\n--- after\n%s", before, after)
 	}
@@ -511,7 +530,7 @@ func TestLiveStandbyAndPasswords(t *testing.T) {
 	t.Run("standby source", func(t *testing.T) {
 		fromStandby, fromPrimary := lfNewName(t), lfNewName(t)
 		for _, c := range []struct{ source, target string }{{standby, fromStandby}, {primary, fromPrimary}} {
-			r := lfAnonymize(t, nil, "--rules", rules, "--source", c.source, "--target", lfURL(t, admin, c.target, role, password))
+			r := lfAnonymize(t, nil, "--rules", rules, "--source", c.source, "--target", lfURL(t, admin, c.target, role, password), "--progress")
 			if r.code != ExitOK {
 				t.Fatalf("exit %d from %s", r.code, live.Redact(c.source))
 			}
