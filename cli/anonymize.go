@@ -238,18 +238,43 @@ func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
 	if f.source == "" {
 		return plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
 	}
-	return live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+	src, err := live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+	if err != nil {
+		return nil, flagError("--source", err)
+	}
+	return src, nil
 }
 
 // openTarget creates the --target database sink, told what the source is
 // so that it refuses to load into it.
 func (e *env) openTarget(f *anonymizeFlags, src dump.Source) (dump.Sink, error) {
+	sink, err := live.Create(e.ctx, f.target, targetOptions(f, src))
+	return sink, flagError("--target", err)
+}
+
+// checkTarget refuses a wrong --target (the source, not empty, out of
+// reach) before the source is read, which can take long.
+func (e *env) checkTarget(f *anonymizeFlags, src dump.Source) error {
+	return flagError("--target", live.Check(e.ctx, f.target, targetOptions(f, src)))
+}
+
+func targetOptions(f *anonymizeFlags, src dump.Source) live.SinkOptions {
 	opts := live.SinkOptions{Jobs: f.jobs, Clean: f.clean, MaintenanceWorkMem: live.DefaultMaintenanceWorkMem}
 	if ls, ok := src.(*live.Source); ok {
 		id := ls.Identity()
 		opts.Source, opts.Locale = &id, ls.Locale()
 	}
-	return live.Create(e.ctx, f.target, opts)
+	return opts
+}
+
+// flagError makes a connection string pgx cannot parse a command-line
+// mistake that names its flag.
+func flagError(flag string, err error) error {
+	var pe *live.ParseError
+	if errors.As(err, &pe) {
+		return usagef("%s: %v", flag, err)
+	}
+	return err
 }
 
 // run is anonymize (and check): read the dump's schema and entries, plan,
@@ -273,6 +298,11 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		return e.fail(err)
 	}
 	defer src.Close()
+	if f.target != "" {
+		if err := e.checkTarget(f, src); err != nil {
+			return e.fail(err)
+		}
+	}
 	inv, err := src.Inventory(e.ctx)
 	if err != nil {
 		return e.fail(err)

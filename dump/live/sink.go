@@ -126,18 +126,11 @@ func (e *CreateError) Unwrap() error { return e.Err }
 // and opts.Clean is set. A target that is opts.Source is refused before
 // anything is written.
 func Create(ctx context.Context, connString string, opts SinkOptions) (*Sink, error) {
-	ci, err := parseConninfo(connString)
+	s, err := sinkFor(connString, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.Jobs = max(opts.Jobs, 1)
-	if opts.MaintenanceWorkMem == "" {
-		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
-	}
-	s := &Sink{ci: ci, opts: opts, slots: make(chan struct{}, opts.Jobs), idle: make(chan *session, opts.Jobs),
-		state: noSettings, loaded: map[schema.QName]bool{}}
-	s.stop, s.abort = context.WithCancel(context.Background())
-	if err := s.prepare(ctx); err != nil {
+	if err := s.prepare(ctx, false); err != nil {
 		return nil, err
 	}
 	conn, err := s.connect(ctx)
@@ -149,8 +142,34 @@ func Create(ctx context.Context, connString string, opts SinkOptions) (*Sink, er
 	return s, nil
 }
 
-// prepare makes sure the target exists and is empty.
-func (s *Sink) prepare(ctx context.Context) error {
+func sinkFor(connString string, opts SinkOptions) (*Sink, error) {
+	ci, err := parseConninfo(connString)
+	if err != nil {
+		return nil, err
+	}
+	opts.Jobs = max(opts.Jobs, 1)
+	if opts.MaintenanceWorkMem == "" {
+		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
+	}
+	s := &Sink{ci: ci, opts: opts, slots: make(chan struct{}, opts.Jobs), idle: make(chan *session, opts.Jobs),
+		state: noSettings, loaded: map[schema.QName]bool{}}
+	s.stop, s.abort = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Check runs Create's refusals without writing anything: the target is
+// reachable, is not opts.Source, and is empty unless opts.Clean. A caller
+// runs it before a long read, so that a wrong target fails at once.
+func Check(ctx context.Context, connString string, opts SinkOptions) error {
+	s, err := sinkFor(connString, opts)
+	if err != nil {
+		return err
+	}
+	return s.prepare(ctx, true)
+}
+
+// prepare makes sure the target exists and is empty; check only looks.
+func (s *Sink) prepare(ctx context.Context, check bool) error {
 	target := s.ci.cfg.Database
 	conn, err := pgx.ConnectConfig(ctx, s.ci.cfg)
 	exists := err == nil
@@ -186,6 +205,9 @@ func (s *Sink) prepare(ctx context.Context) error {
 		if !s.opts.Clean {
 			return &NotEmptyError{Database: s.ci.name, Object: object}
 		}
+		if check {
+			return nil
+		}
 		m, err := s.maintenance(ctx)
 		if err != nil {
 			return err
@@ -195,6 +217,9 @@ func (s *Sink) prepare(ctx context.Context) error {
 		if err := s.drop(ctx, conn); err != nil {
 			return err
 		}
+	}
+	if check {
+		return nil
 	}
 	create := "CREATE DATABASE " + ident(target) + " TEMPLATE template0"
 	l := s.opts.Locale
