@@ -738,6 +738,11 @@ func (r *tableReader) WriteTo(w io.Writer) (int64, error) {
 	if !ran {
 		return 0, errors.New("live: a table's reader is read once, by Read or WriteTo")
 	}
+	if cw.err != nil {
+		// The destination failed (a target's COPY, the masking): its error
+		// is the cause, already located, not this COPY's.
+		return cw.n, cw.err
+	}
 	return cw.n, r.err
 }
 
@@ -784,13 +789,17 @@ func (r *tableReader) Close() error {
 }
 
 type countWriter struct {
-	w io.Writer
-	n int64
+	w   io.Writer
+	n   int64
+	err error // the first error of w
 }
 
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }
 
