@@ -43,13 +43,17 @@ func (j *Job) SourceName() string {
 	if j.SourceIsFile {
 		return j.Source
 	}
-	return live.Redact(j.Source)
+	return redact(j.Source)
 }
 
 // TargetName names the staging database, host:port/dbname.
 func (j *Job) TargetName() string {
-	return live.Redact(withDatabase(j.Target.Server, j.Target.Database))
+	return redact(withDatabase(j.Target.Server, j.Target.Database))
 }
+
+// redact names a connection string's database, host:port/dbname, never its
+// password.
+func redact(connString string) string { return live.Redact(connString) }
 
 // withDatabase is connString naming database db instead.
 func withDatabase(connString, db string) string {

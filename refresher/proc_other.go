@@ -1,0 +1,11 @@
+//go:build !unix
+
+package refresher
+
+import (
+	"os/exec"
+	"time"
+)
+
+// killGroup: without process groups, the hook alone is killed.
+func killGroup(cmd *exec.Cmd) { cmd.WaitDelay = time.Second }

@@ -1,0 +1,110 @@
+package refresher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// hookEnv is the environment of a hook: the refresher's, less the masking
+// secret (a migration has no use for it), plus where the new copy is.
+func hookEnv(j *Job, nextURL string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ANONYMIZE_SECRET=") && !strings.HasPrefix(kv, "UNDERSTUDY_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "UNDERSTUDY_TARGET_URL="+nextURL, "UNDERSTUDY_JOB="+j.Name, "UNDERSTUDY_DATABASE="+j.Target.Database)
+}
+
+// runHooks runs hooks.after_load in order, each with sh -c in the config
+// file's directory; the first that fails stops the run. Their output is
+// theirs: it goes to out (the refresher's stderr), never into reports.
+func runHooks(ctx context.Context, j *Job, nextURL string, out io.Writer, rep *Report) error {
+	for i, h := range j.AfterLoad {
+		name := hookName(h)
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", h)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = j.Dir, hookEnv(j, nextURL), out, out
+		killGroup(cmd) // a cancelled run stops the hook's children too
+		err := cmd.Run()
+		o := Outcome{Name: fmt.Sprintf("after_load[%d] %s", i, name), OK: err == nil, Seconds: seconds(time.Since(start))}
+		if err != nil {
+			status := -1
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				status = ee.ExitCode()
+			}
+			o.Detail = err.Error()
+			rep.Hooks = append(rep.Hooks, o)
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return &HookError{Index: i, Name: name, Status: status, Err: err}
+		}
+		rep.Hooks = append(rep.Hooks, o)
+	}
+	return nil
+}
+
+// hookName is a hook's command word, for reports: the rest of the line
+// may hold anything.
+func hookName(h string) string {
+	if f := strings.Fields(h); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// runChecks runs each check in a read-only transaction on the new copy:
+// it must return one row whose first column is true.
+func runChecks(ctx context.Context, conn *pgx.Conn, j *Job, rep *Report) error {
+	for i, q := range j.Checks {
+		start := time.Now()
+		err := check(ctx, conn, i, q)
+		o := Outcome{Name: fmt.Sprintf("checks[%d]", i), OK: err == nil, Seconds: seconds(time.Since(start))}
+		if err != nil {
+			o.Detail = err.Error()
+		}
+		rep.Checks = append(rep.Checks, o)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func check(ctx context.Context, conn *pgx.Conn, i int, q string) error {
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var ok *bool
+	err = tx.QueryRow(ctx, q).Scan(&ok)
+	switch {
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
+	case errors.Is(err, pgx.ErrNoRows):
+		return &CheckError{Index: i, Query: q, Got: "no row"}
+	case err != nil:
+		msg, state := serverMessage(err)
+		if state == "" { // not the server's: a result that is not one boolean
+			msg = "it must return one boolean column"
+		}
+		return &CheckError{Index: i, Query: q, SQLState: state, Message: msg}
+	case ok == nil:
+		return &CheckError{Index: i, Query: q, Got: "NULL"}
+	case !*ok:
+		return &CheckError{Index: i, Query: q, Got: "false"}
+	}
+	return nil
+}
