@@ -125,6 +125,8 @@ func (f *fixture) getenv(k string) string {
 		return f.server
 	case "ANONYMIZE_SECRET":
 		return canarySecret
+	case "WEBHOOK_TOKEN":
+		return canaryPassword
 	}
 	return ""
 }
