@@ -312,6 +312,22 @@ func (p *configParser) config(raw *rawConfig, lines []int) *Config {
 	return cfg
 }
 
+// sameServer reports whether two connection strings name the same host
+// and port as written (a run also compares the servers' identities).
+func sameServer(a, b string) bool {
+	ca, erra := pgx.ParseConfig(a)
+	cb, errb := pgx.ParseConfig(b)
+	return erra == nil && errb == nil && ca.Host == cb.Host && ca.Port == cb.Port
+}
+
+func dbName(connString string) string {
+	c, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return ""
+	}
+	return c.Database
+}
+
 // targetKey names a target's server and database, without credentials.
 func targetKey(t Target) string {
 	c, err := pgx.ParseConfig(t.Server)
@@ -411,6 +427,11 @@ func (p *configParser) job(r *rawJob, line int, dir string) *Job {
 		j.Checks = append(j.Checks, c)
 	}
 	p.notify(r, j)
+	if len(p.errs) == before && !j.SourceIsFile && sameServer(j.Source, j.Target.Server) {
+		if db := dbName(j.Source); db == j.Target.Database || strings.HasPrefix(db, j.Target.Database+"__") {
+			p.errorf(r.Source.Line, "source is the staging database %s, or a copy beside it: the refresh would replace it", j.Target.Database)
+		}
+	}
 	if len(p.errs) > before {
 		return nil
 	}

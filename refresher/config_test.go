@@ -200,6 +200,7 @@ jobs:
 		{"same target", job + strings.Replace(strings.TrimPrefix(job, "version: 1\njobs:\n"), "name: shop", "name: shop2", 1), []string{
 			`c.yaml:7: jobs "shop" and "shop2" refresh the same database h:5432/shop`}},
 		{"bad listen", job + "listen: 9187\n", []string{"c.yaml:7: listen must be host:port"}},
+		{"source is staging", strings.Replace(job, "${PROD_URL}", "postgres://h/shop__prev_x", 1), []string{"c.yaml:4: source is the staging database shop"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig("c.yaml", []byte(tc.file), env("PROD_URL", "postgres://u:CANARY-pw@h/prod", "PW", "CANARY-pw", "KEEP", "CANARY-keep"))
