@@ -20,7 +20,7 @@ const usageText = `refresher: keeps staging databases fresh, masked, verified an
 Usage:
   refresher --config FILE                      run the jobs on their schedules (a daemon)
   refresher --config FILE --once [--job NAME]  run now (every job, or one) and exit
-  refresher --config FILE rollback --job NAME  swap the previous copy back in
+  refresher --config FILE rollback --job NAME  swap the previous copy back in (also: rollback NAME)
   refresher --config FILE status [--json]      each job's copy, previous copies, whether it runs
   refresher --config FILE check                check the config, the rules and the secrets
 
@@ -106,6 +106,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	if len(rest) > 0 {
 		cmd = rest[0]
 	}
+	if cmd == "rollback" && len(rest) == 2 && job == "" { // rollback JOB
+		job, rest = rest[1], rest[:1]
+	}
 	switch {
 	case cmd == "help":
 		fmt.Fprint(stdout, usageText)
@@ -171,6 +174,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		})
 	}
 	state := NewState(cfg, log)
+	state.notifier.ctx = ctx
 	runner.Observer = state
 	if once {
 		return supervise(ctx, func() int {

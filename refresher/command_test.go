@@ -34,6 +34,8 @@ jobs:
 		{"no config", nil, full, 2, "--config FILE is required"},
 		{"unknown command", []string{"--config", config, "refresh"}, full, 2, `unknown command "refresh"`},
 		{"rollback without job", []string{"--config", config, "rollback"}, full, 2, "rollback needs --job NAME"},
+		{"rollback of an unknown job", []string{"--config", config, "rollback", "nope"}, full, 2, `no job "nope"`},
+		{"two arguments", []string{"--config", config, "status", "shop"}, full, 2, `unexpected argument "shop"`},
 		{"once with a command", []string{"--config", config, "--once", "status"}, full, 2, "does not go with status"},
 		{"unknown job", []string{"--config", config, "--once", "--job", "nope"}, full, 2, `no job "nope"`},
 		{"bad flag", []string{"--config", config, "--onse"}, full, 2, "flag provided but not defined: -onse"},

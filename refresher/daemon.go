@@ -41,7 +41,6 @@ func (d *Daemon) Serve(ctx context.Context) error {
 			d.State.serve(ctx, d.Listener)
 		}()
 	}
-	d.State.notifier.ctx = ctx
 	scheduled := 0
 	for _, j := range d.Config.Jobs {
 		if j.Schedule == nil {

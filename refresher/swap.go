@@ -87,9 +87,9 @@ func allowConnections(ctx context.Context, conn *pgx.Conn, name string, allow bo
 func terminate(ctx context.Context, conn *pgx.Conn, name string) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var left int
-		err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE NOT pg_terminate_backend(pid))
-			+ count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, name).Scan(&left)
+		var left int // sessions signalled this round
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid)
+			FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) t`, name).Scan(&left)
 		if err != nil || left == 0 {
 			return err
 		}
