@@ -70,7 +70,6 @@ func TestRefreshSwapKeepRollback(t *testing.T) {
 	}
 	noLeak(t, "the report", comment)
 
-	time.Sleep(1100 * time.Millisecond) // another second: the third copy's name differs by time
 	if _, err := f.run(r, j); err != nil {
 		t.Fatalf("third run: %v\n%s", err, logs)
 	}
