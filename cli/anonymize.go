@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/archive"
 	"github.com/understudy-db/understudy/dump/live"
 	"github.com/understudy-db/understudy/dump/plain"
 	"github.com/understudy-db/understudy/internal/progress"
@@ -29,7 +31,9 @@ Usage:
   anonymize inspect (--in FILE | --source URL) [--json]      what a dump holds: tables, rows, keys, FKs
 
 Where from (one of):
-  --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
+  --in FILE           pg_dump output: plain (optionally gzip-compressed), or a
+                      custom (-Fc), directory (-Fd) or tar (-Ft) archive, told
+                      from its bytes; - reads stdin (plain, custom or tar)
   --source URL        a live database (libpq URL or key=value; PG* variables and
                       .pgpass apply), read in one read-only snapshot; a hot
                       standby works
@@ -218,12 +222,30 @@ func (e *env) check(args []string) int {
 	return e.run(&f, nil)
 }
 
-// openSource opens --in or --source.
+// openSource opens --in or --source. The format of --in comes from its
+// bytes (archive.Detect, archive.Sniff for stdin), never its name.
 func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
-	if f.source == "" {
+	if f.source != "" {
+		return live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+	}
+	opts := archive.Options{Jobs: max(f.jobs, 1)}
+	if f.in == "-" {
+		br := bufio.NewReaderSize(e.stdin, 4096)
+		head, _ := br.Peek(512)
+		switch archive.Sniff(head) {
+		case archive.Custom, archive.Tar:
+			return archive.OpenStream(e.ctx, br, "stdin", opts)
+		}
+		return plain.Open(e.ctx, f.in, br, f.maxRowSize<<20)
+	}
+	format, err := archive.Detect(f.in)
+	if err != nil {
+		return nil, err
+	}
+	if format == archive.Plain {
 		return plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
 	}
-	return live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+	return archive.Open(e.ctx, f.in, opts)
 }
 
 // openTarget creates the --target database sink, told what the source is
