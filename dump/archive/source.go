@@ -618,11 +618,3 @@ func dataName(te *tocEntry, file string) (string, error) {
 	}
 	return name, nil
 }
-
-func openDirectory(path string) (*header, []*tocEntry, store, error) {
-	return nil, nil, nil, &Error{Pos: dump.Pos{File: path}, Offset: -1, Kind: Unsupported, Msg: "directory archives are not read yet"}
-}
-
-func openTar(f *os.File, name string, size int64) (*header, []*tocEntry, store, error) {
-	return nil, nil, nil, &Error{Pos: dump.Pos{File: name}, Offset: -1, Kind: Unsupported, Msg: "tar archives are not read yet"}
-}

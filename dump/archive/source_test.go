@@ -33,6 +33,14 @@ var corpusArchives = []struct{ path, plain string }{
 	{"pagila/pg17/pagila.Fc.gzip.dump", "pagila/pg17/pagila.plain.sql"},
 	{"pagila/pg17/pagila.Fc.lz4.dump", "pagila/pg17/pagila.plain.sql"},
 	{"pagila/pg17/pagila.Fc.zstd.dump", "pagila/pg17/pagila.plain.sql"},
+	{"chinook/pg15/chinook.Fd", ""},
+	{"chinook/pg15/chinook.Ft.tar", ""},
+	{"pagila/pg15/pagila.Fd", ""},
+	{"pagila/pg15/pagila.Ft.tar", ""},
+	{"chinook/pg17/chinook.Fd.zstd", "chinook/pg17/chinook.plain.sql"},
+	{"chinook/pg17/chinook.Ft.tar", "chinook/pg17/chinook.plain.sql"},
+	{"pagila/pg17/pagila.Fd.zstd", "pagila/pg17/pagila.plain.sql"},
+	{"pagila/pg17/pagila.Ft.tar", "pagila/pg17/pagila.plain.sql"},
 }
 
 // reference returns the plain script an archive must read as: pg_restore
@@ -160,6 +168,10 @@ func TestPgDumpArchivesEqualPlain(t *testing.T) {
 		{"custom.dump", false, []string{"-Fc"}},
 		{"piped.dump", true, []string{"-Fc"}},
 		{"piped-none.dump", true, []string{"-Fc", "-Z0"}},
+		{"directory", false, []string{"-Fd", "-j2"}},
+		{"directory-none", false, []string{"-Fd", "-Z0"}},
+		{"tar", false, []string{"-Ft"}},
+		{"piped.tar", true, []string{"-Ft"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(dir, c.name)
