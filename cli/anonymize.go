@@ -38,10 +38,16 @@ Where from (one of):
                       .pgpass apply), read in one read-only snapshot; a hot
                       standby works
 Where to (one of):
-  --out FILE          masked plain dump; a name ending in .gz is compressed. The
+  --out FILE          masked dump; plain: a name ending in .gz is compressed. The
                       file appears only when the run succeeds. - streams to stdout;
                       a failed run ends the stream with an error statement, so
-                      load it with psql -1 -v ON_ERROR_STOP=1
+                      load it with psql -1 -v ON_ERROR_STOP=1. A directory
+                      archive goes to a new directory
+  --format F          plain, custom or directory (default: the input's format
+                      for an archive, custom for tar; plain otherwise); archives
+                      are restored with pg_restore, -j works
+  --compress C        an archive's data compression: gzip, lz4, zstd or none,
+                      optionally with :LEVEL (default: the input archive's; gzip)
   --target URL        an empty database, created if missing (needs CREATEDB):
                       schema, data in parallel, then indexes and constraints;
                       a failed run drops what it created
@@ -91,6 +97,7 @@ func located(err error) bool {
 
 type anonymizeFlags struct {
 	rules, in, out, source, target, secretFile string
+	format, compress                           string // of an archive --out
 	quiet, progress, clean                     bool
 	noOwner, noPrivileges                      bool
 	jobs                                       int
@@ -145,6 +152,8 @@ func (e *env) anonymize(args []string) int {
 	fs.BoolVar(&f.noPrivileges, "no-privileges", false, "")
 	fs.IntVar(&f.jobs, "j", 0, "")
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
+	fs.StringVar(&f.format, "format", "", "")
+	fs.StringVar(&f.compress, "compress", "", "")
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -173,6 +182,12 @@ func (e *env) anonymize(args []string) int {
 	}
 	if err := outfile.Conflicts(f.out, f.in, f.rules, f.secretFile); err != nil {
 		return e.fail(usagef("%v", err))
+	}
+	if err := f.outputFormat(); err != nil {
+		return e.fail(err)
+	}
+	if f.format != "plain" {
+		return e.run(&f, nil) // the archive sink is made once the source is open
 	}
 	// The output is opened first: a stream (stdout, a FIFO) must end with
 	// the failure marker whatever fails, even before the first byte.
@@ -248,6 +263,65 @@ func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
 	return archive.Open(e.ctx, f.in, opts)
 }
 
+// outputFormat settles --format: given, or the input's for an archive
+// (custom for tar, which is not written), else plain.
+func (f *anonymizeFlags) outputFormat() error {
+	switch f.format {
+	case "plain", "custom", "directory":
+	case "":
+		f.format = "plain"
+		if f.source == "" && f.in != "-" {
+			switch in, _ := archive.Detect(f.in); in {
+			case archive.Custom, archive.Tar:
+				f.format = "custom"
+			case archive.Directory:
+				f.format = "directory"
+			}
+		}
+	default:
+		return usagef("--format %s: want plain, custom or directory", f.format)
+	}
+	switch {
+	case f.compress != "" && f.format == "plain":
+		return usagef("--compress applies to archives (--format custom or directory); a plain --out ending in .gz is gzip-compressed")
+	case f.format == "directory" && f.out == "-":
+		return usagef("a directory archive cannot go to stdout: name a new directory with --out")
+	}
+	return nil
+}
+
+// openArchiveSink creates the custom or directory archive --out names,
+// compressed as --compress says, else as the input archive is (gzip for
+// other inputs, as pg_dump does).
+func openArchiveSink(ctx context.Context, f *anonymizeFlags, src dump.Source, stdout io.Writer) (dump.Sink, error) {
+	comp := archive.Compression{Algorithm: archive.Gzip}
+	if as, ok := src.(*archive.Source); ok {
+		comp.Algorithm = as.Compression()
+	}
+	if f.compress != "" {
+		c, err := archive.ParseCompression(f.compress)
+		if err != nil {
+			return nil, usagef("--compress: %v", err)
+		}
+		comp = c
+	}
+	opts := archive.SinkOptions{Compression: comp, Jobs: f.jobs}
+	if f.format == "directory" {
+		opts.Format = archive.Directory
+		return archive.NewSink(nil, f.out, opts)
+	}
+	opts.Format = archive.Custom
+	out, err := outfile.Create(ctx, f.out, stdout)
+	if err != nil {
+		return nil, err
+	}
+	s, err := archive.NewSink(out, "", opts)
+	if err != nil {
+		out.Fail(nil)
+	}
+	return s, err
+}
+
 // openTarget creates the --target database sink, told what the source is
 // so that it refuses to load into it.
 func (e *env) openTarget(f *anonymizeFlags, src dump.Source) (dump.Sink, error) {
@@ -263,7 +337,7 @@ func (e *env) openTarget(f *anonymizeFlags, src dump.Source) (dump.Sink, error) 
 // refuse what cannot be masked, then copy it masked to sink, or to the
 // --target database (which it creates only then).
 func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
-	checkOnly := sink == nil && f.target == ""
+	checkOnly := f.out == "" && f.target == ""
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
@@ -314,6 +388,12 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		}
 		fmt.Fprintln(e.stdout)
 		return ExitOK
+	}
+	if sink == nil && f.target == "" {
+		if sink, err = openArchiveSink(e.ctx, f, src, e.stdout); err != nil {
+			return e.fail(err)
+		}
+		e.onAbort(func() { sink.Abort(context.WithoutCancel(e.ctx)) })
 	}
 	if sink == nil {
 		if sink, err = e.openTarget(f, src); err != nil {
