@@ -245,13 +245,25 @@ func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
 	}
 	opts := archive.Options{Jobs: max(f.jobs, 1)}
 	if f.in == "-" {
+		// The spool exists before the first read, as the plain reader's
+		// does: a run blocked on stdin holds it.
+		spool, err := os.CreateTemp("", "anonymize-input-*")
+		if err != nil {
+			return nil, err
+		}
+		os.Remove(spool.Name())
 		br := bufio.NewReaderSize(e.stdin, 4096)
 		head, _ := br.Peek(512)
 		switch archive.Sniff(head) {
 		case archive.Custom, archive.Tar:
-			return archive.OpenStream(e.ctx, br, "stdin", opts)
+			return archive.OpenStream(e.ctx, br, spool, "stdin", opts)
 		}
+		spool.Close()
 		return plain.Open(e.ctx, f.in, br, f.maxRowSize<<20)
+	}
+	if !seekable(f.in) {
+		// A FIFO or device is read once, as a plain dump streams.
+		return plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
 	}
 	format, err := archive.Detect(f.in)
 	if err != nil {
@@ -263,6 +275,14 @@ func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
 	return archive.Open(e.ctx, f.in, opts)
 }
 
+// seekable reports a regular file or a directory (or a name that does not
+// exist, for the reader to report): what archive.Detect may open and read
+// without consuming a stream or blocking on a FIFO.
+func seekable(path string) bool {
+	st, err := os.Stat(path)
+	return err != nil || st.Mode().IsRegular() || st.IsDir()
+}
+
 // outputFormat settles --format: given, or the input's for an archive
 // (custom for tar, which is not written), else plain.
 func (f *anonymizeFlags) outputFormat() error {
@@ -270,7 +290,7 @@ func (f *anonymizeFlags) outputFormat() error {
 	case "plain", "custom", "directory":
 	case "":
 		f.format = "plain"
-		if f.source == "" && f.in != "-" {
+		if f.source == "" && f.in != "-" && seekable(f.in) {
 			switch in, _ := archive.Detect(f.in); in {
 			case archive.Custom, archive.Tar:
 				f.format = "custom"

@@ -83,22 +83,18 @@ func Open(ctx context.Context, path string, opts Options) (*Source, error) {
 	return openFile(ctx, f, path, format, opts)
 }
 
-// OpenStream reads a custom or tar archive from r (stdin): it is copied
-// first to a temporary file, unlinked at once so that the copy cannot
-// outlive the process, since its data is read at offsets.
-func OpenStream(ctx context.Context, r io.Reader, name string, opts Options) (*Source, error) {
-	f, err := os.CreateTemp("", "understudy-archive-*")
-	if err != nil {
-		return nil, err
-	}
-	os.Remove(f.Name())
-	if err := copyCtx(ctx, f, r); err != nil {
-		f.Close()
+// OpenStream reads a custom or tar archive from r (stdin), copied first to
+// spool — a new temporary file, already unlinked so that the copy cannot
+// outlive the process — since its data is read at offsets. The Source owns
+// spool.
+func OpenStream(ctx context.Context, r io.Reader, spool *os.File, name string, opts Options) (*Source, error) {
+	if err := copyCtx(ctx, spool, r); err != nil {
+		spool.Close()
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	head := make([]byte, 512)
-	n, _ := f.ReadAt(head, 0)
-	return openFile(ctx, f, name, Sniff(head[:n]), opts)
+	n, _ := spool.ReadAt(head, 0)
+	return openFile(ctx, spool, name, Sniff(head[:n]), opts)
 }
 
 // copyCtx copies src to dst, checking ctx between reads.
