@@ -152,6 +152,10 @@ type TableWriter struct {
 	ordered chan *unit
 	wdone   chan struct{}
 	own     *rowMasker // for rows too large for a unit
+	// pass gathers a table's rows passing through unmasked: a live source
+	// hands over one row per Write, and each Write to a live sink is a
+	// message and a system call of its own.
+	pass []byte
 
 	mu  sync.Mutex
 	err error // first error, from either side
@@ -205,7 +209,7 @@ func (t *TableWriter) Write(p []byte) (int, error) {
 		t.row += n
 		t.shown.Store(t.row)
 		t.eng.rows.Add(n)
-		if _, err := t.w.Write(p); err != nil {
+		if err := t.passOn(p); err != nil {
 			return 0, t.fail(err)
 		}
 		return len(p), nil
@@ -232,6 +236,38 @@ func (t *TableWriter) Write(p []byte) (int, error) {
 }
 
 var nl = []byte{'\n'}
+
+// passBuffer is the size of the writes of unmasked rows: what the live
+// sink's COPY sends in one message.
+const passBuffer = 64 << 10
+
+// passOn writes unmasked COPY text, gathered into writes of about
+// passBuffer bytes; large pieces go on as they are.
+func (t *TableWriter) passOn(p []byte) error {
+	if len(t.pass)+len(p) > passBuffer {
+		if err := t.flushPass(); err != nil {
+			return err
+		}
+	}
+	if len(p) >= passBuffer/2 {
+		_, err := t.w.Write(p)
+		return err
+	}
+	if t.pass == nil {
+		t.pass = make([]byte, 0, passBuffer)
+	}
+	t.pass = append(t.pass, p...)
+	return nil
+}
+
+func (t *TableWriter) flushPass() error {
+	if len(t.pass) == 0 {
+		return nil
+	}
+	_, err := t.w.Write(t.pass)
+	t.pass = t.pass[:0]
+	return err
+}
 
 // addRow queues one row (with its line end) for masking.
 func (t *TableWriter) addRow(line []byte) error {
@@ -410,6 +446,11 @@ func (t *TableWriter) Close() error {
 			t.fail(err)
 		}
 		t.carry = t.carry[:0]
+	}
+	if t.failed() == nil {
+		if err := t.flushPass(); err != nil {
+			t.fail(err)
+		}
 	}
 	if t.ordered != nil {
 		if t.failed() == nil {
