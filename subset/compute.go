@@ -522,10 +522,17 @@ func (e *WhereError) Unwrap() error { return e.Err }
 // where reads the keys of the root rows meeting cond, in the source's
 // snapshot.
 func (c *computer) where(ctx context.Context, cond string) error {
-	root := c.g.root
 	sel, ok := c.src.(selecter)
 	if !ok {
-		return &WhereError{Table: root.name, Err: errors.New("a where: condition needs a live database as the source (--source)")}
+		return &WhereError{Table: c.g.root.name, Err: errors.New("a where: condition needs a live database as the source (--source)")}
+	}
+	return c.whereOn(ctx, sel, cond)
+}
+
+func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error {
+	root := c.g.root
+	if err := checkWhere(cond); err != nil {
+		return &WhereError{Table: root.name, Err: err}
 	}
 	cols := make([]string, len(root.key))
 	idx := make([]int, len(root.key))
@@ -533,7 +540,7 @@ func (c *computer) where(ctx context.Context, cond string) error {
 		cols[i] = pgx.Identifier{k}.Sanitize()
 		idx[i] = i
 	}
-	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + ")"
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + "\n)"
 	rc, err := sel.Select(ctx, query)
 	if err != nil {
 		return &WhereError{Table: root.name, Err: err}
