@@ -27,9 +27,14 @@ type Engine struct {
 	free chan *unit
 	wg   sync.WaitGroup
 
-	mu   sync.Mutex // guards seen and keys, shared by every table
-	seen map[*rules.Guard]map[[2]uint64][2]uint64
-	keys map[*rules.ColumnPlan]keyRange
+	mu sync.Mutex // guards seen, seenFrom and keys, shared by every table
+	// The fingerprints of masked keys, per guard; for partial keys, with
+	// the fingerprint of the original each came from. A set holds no
+	// values: it takes half the memory, and at a million keys it is most
+	// of the heap.
+	seen     map[*rules.Guard]map[[2]uint64]struct{}
+	seenFrom map[*rules.Guard]map[[2]uint64][2]uint64
+	keys     map[*rules.ColumnPlan]keyRange
 
 	rows, skipped, cells, bytesIn atomic.Int64
 }
@@ -56,7 +61,8 @@ func NewEngine(plan *rules.Plan, cat *schema.Catalog, workers int) *Engine {
 	}
 	eng := &Engine{plan: plan, cat: cat,
 		work: make(chan *unit, 4*workers+4), free: make(chan *unit, 4*workers+4),
-		seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
+		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
+		keys: map[*rules.ColumnPlan]keyRange{}}
 	for range cap(eng.free) {
 		eng.free <- &unit{done: make(chan struct{}, 1)}
 	}
@@ -399,21 +405,21 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
 	for _, h := range res.hits {
+		if h.g.Partial {
+			if eng.seenPartial(h) {
+				return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
+			}
+			continue
+		}
 		set := eng.seen[h.g]
 		if set == nil {
-			set = map[[2]uint64][2]uint64{}
+			set = map[[2]uint64]struct{}{}
 			eng.seen[h.g] = set
 		}
-		// A partial key's original values may repeat (outside its WHERE);
-		// masking maps equal values alike, so only distinct originals that
-		// mask alike are a collision.
-		if in, dup := set[h.fp]; dup {
-			if h.g.Partial && in == h.in {
-				continue
-			}
+		if _, dup := set[h.fp]; dup {
 			return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
 		}
-		set[h.fp] = h.in
+		set[h.fp] = struct{}{}
 	}
 	for _, k := range res.keys {
 		if cur, ok := eng.keys[k.cp]; ok {
@@ -423,6 +429,23 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	}
 	eng.cells.Add(res.cells)
 	return nil
+}
+
+// seenPartial records a partial key's hit and reports a collision. A
+// partial key's original values may repeat (outside its WHERE); masking
+// maps equal values alike, so only distinct originals that mask alike are
+// a collision.
+func (eng *Engine) seenPartial(h guardHit) bool {
+	set := eng.seenFrom[h.g]
+	if set == nil {
+		set = map[[2]uint64][2]uint64{}
+		eng.seenFrom[h.g] = set
+	}
+	if in, dup := set[h.fp]; dup {
+		return in != h.in
+	}
+	set[h.fp] = h.in
+	return false
 }
 
 // pos locates row n of the table's entry.

@@ -412,7 +412,8 @@ func TestMaskerErrorIsLocated(t *testing.T) {
 
 // record checks fingerprints across calls and widens key ranges.
 func TestEngineRecord(t *testing.T) {
-	eng := &Engine{seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
+	eng := &Engine{seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
+		keys: map[*rules.ColumnPlan]keyRange{}}
 	g := &rules.Guard{Name: "g", Columns: []string{"a"}}
 	pg := &rules.Guard{Name: "pg", Columns: []string{"b"}, Partial: true}
 	a, b := &rules.ColumnPlan{Name: "a"}, &rules.ColumnPlan{Name: "b"}
