@@ -48,6 +48,8 @@ func TestSubsetWhereInjection(t *testing.T) {
 	for _, where := range []string{
 		`"true)) TO STDOUT; COMMIT; SET default_transaction_read_only = off; COMMIT; CREATE TABLE public.pwned(x int); COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; COPY (SELECT 1 WHERE (true"`,
 		`"true)) TO PROGRAM 'psql -c \"CREATE TABLE public.pwned(x int)\"' --"`,
+		// the session goes on to read the data: floats would be rounded
+		`"set_config('extra_float_digits', '-15', false) IS NOT NULL"`,
 		`"country = 'a\\' || '; COMMIT; SET default_transaction_read_only = off; COMMIT; CREATE TABLE public.pwned(x int); --'"`,
 	} {
 		rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nsubset:\n  root: public.users\n  percent: 50\n  where: "+where+"\n")

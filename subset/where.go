@@ -13,7 +13,8 @@ import (
 // quoted identifier or comment open. The condition is read the way
 // PostgreSQL's lexer reads it, twice: with standard_conforming_strings on
 // and off (a backslash in '…' escapes the quote only when it is off), and
-// must be one expression both ways, whatever the server's setting.
+// must be one expression both ways, whatever the server's setting. It must
+// not call set_config either: the session it runs on reads data next.
 func checkWhere(cond string) error {
 	if strings.TrimSpace(cond) == "" {
 		return errors.New("an empty condition")
@@ -25,6 +26,11 @@ func checkWhere(cond string) error {
 	}
 	return nil
 }
+
+// errSetConfig: set_config(…, false) would change the settings of the
+// session that goes on to read the data (TimeZone, extra_float_digits:
+// values copied differently, floats rounded).
+var errSetConfig = errors.New("set_config would change how the rest of the data is read")
 
 func identStart(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
@@ -75,6 +81,9 @@ func lexWhere(s string, standard bool) error {
 			if err != nil {
 				return err
 			}
+			if s[i+1:j-1] == "set_config" {
+				return errSetConfig
+			}
 			i = j
 		case c == '$':
 			tag := dollarTag(s[i:])
@@ -91,6 +100,9 @@ func lexWhere(s string, standard bool) error {
 			j := i + 1
 			for j < len(s) && identCont(s[j]) {
 				j++
+			}
+			if strings.EqualFold(s[i:j], "set_config") {
+				return errSetConfig
 			}
 			if j == i+1 && j < len(s) && s[j] == '\'' && strings.IndexByte("eEbBxX", c) >= 0 {
 				// E'…': a backslash escapes whatever the setting; B'…'

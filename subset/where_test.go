@@ -49,6 +49,9 @@ func TestCheckWhere(t *testing.T) {
 		// a bit string never escapes: the ';' is code whatever the setting.
 		`x = B'\' ; COMMIT; --'`,
 		"true;",
+		"set_config('extra_float_digits', '-15', false) IS NOT NULL",
+		`pg_catalog."set_config"('TimeZone', 'UTC', false) <> ''`,
+		"SET_CONFIG ('TimeZone', 'UTC', false) <> ''",
 	} {
 		if err := checkWhere(bad); err == nil {
 			t.Errorf("accepted %q", bad)
