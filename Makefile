@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench bench-live fixture mutate clean
+.PHONY: build test vet bench bench-live bench-subset fixture fixture-ci mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -26,10 +26,28 @@ bench:
 bench-live:
 	./scripts/bench-live.sh $(SCALE)
 
+# Subsetting 10% of the users against the full copy, file and live mode,
+# in one run (default scale ≈ 1 GB of COPY text).
+bench-subset:
+	./scripts/bench-subset.sh $(SCALE)
+
 # Regenerates testdata/fixtures/shop.sql with real pg_dump from a freshly
 # generated shop database.
 fixture:
 	$(PG) ./scripts/make-fixture.sh
+
+# The curated CI fixture: 10% of the shop's users plus pinned edge cases
+# (a non-ASCII name, an avatar, notes, a webhook URL, an apostrophe), and
+# everything they touch, masked with rules/shop.yaml under a fixed
+# fixture secret (the shop is synthetic). Load it and rehearse migrations:
+#   psql -1 -v ON_ERROR_STOP=1 -d ci -f bin/shop.ci.sql
+#   psql -1 -v ON_ERROR_STOP=1 -d ci -f testdata/migrations/rehearsal.sql
+FIXTURE_CI_SECRET ?= understudy-ci-fixture-secret
+fixture-ci:
+	@mkdir -p $(BIN)
+	ANONYMIZE_SECRET=$(FIXTURE_CI_SECRET) $(GO) run ./cmd/anonymize --rules rules/shop.yaml \
+		--in testdata/fixtures/shop.sql --out $(BIN)/shop.ci.sql \
+		--subset public.users=10% --pin public.users=3,5,10,26,181
 
 # Mutation testing (gremlins v0.6.0) against a throwaway PostgreSQL; reports
 # in bin/mutate/. PKGS narrows the packages; MUTATE_FLAGS=--dry-run only counts

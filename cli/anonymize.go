@@ -21,6 +21,7 @@ import (
 	"github.com/understudy-db/understudy/pipeline"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
+	"github.com/understudy-db/understudy/subset"
 )
 
 const mainUsage = `anonymize: a staging copy of a PostgreSQL database, with no real personal data.
@@ -29,6 +30,8 @@ Usage:
   anonymize --rules FILE (--in FILE|- | --source URL) (--out FILE|- | --target URL) [flags]
   anonymize check   --rules FILE (--in FILE | --source URL)   validate rules and coverage, write nothing
   anonymize inspect (--in FILE | --source URL) [--json]      what a dump holds: tables, rows, keys, FKs
+  anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset T=PCT%]
+                                                             what a subset keeps, and why
 
 Where from (one of):
   --in FILE           pg_dump output: plain (optionally gzip-compressed), or a
@@ -58,6 +61,12 @@ Flags:
   -j N                parallel work: goroutines masking rows, and tables copied at
                       once between databases (default: one per CPU, at most four
                       per CPU); the output does not depend on it
+  --subset T=PCT%     keep PCT% of table T's rows (a keyed hash of its primary key:
+                      the same rows for the same secret) and every row they
+                      reference or that belongs to them; overrides the rules
+                      file's subset: root and percent
+  --pin T=KEY,…       always keep these rows of T (by one-column primary key),
+                      with everything they need; adds to the rules' include:
   --clean             drop and recreate a --target that already holds objects
   --no-owner          do not copy ownership (ALTER … OWNER TO) to --target, for a
                       target server without the source's roles
@@ -76,6 +85,7 @@ Examples:
   anonymize --rules rules/shop.yaml --in prod.sql --target postgres://localhost/staging --clean
   pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql -1 -v ON_ERROR_STOP=1 staging
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
+  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
 
 Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
 `
@@ -97,8 +107,10 @@ func located(err error) bool {
 
 type anonymizeFlags struct {
 	rules, in, out, source, target, secretFile string
-	format, compress                           string // of an archive --out
-	quiet, progress, clean                     bool
+	format, compress                           string   // of an archive --out
+	subset                                     string   // --subset TABLE=PCT%
+	pins                                       []string // --pin TABLE=KEY,…
+	quiet, progress, clean, planOnly           bool
 	noOwner, noPrivileges                      bool
 	jobs                                       int
 	maxRowSize                                 int
@@ -154,6 +166,8 @@ func (e *env) anonymize(args []string) int {
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
 	fs.StringVar(&f.format, "format", "", "")
 	fs.StringVar(&f.compress, "compress", "", "")
+	fs.StringVar(&f.subset, "subset", "", "")
+	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -213,6 +227,7 @@ masking cannot see.
 Examples:
   anonymize check --rules rules/shop.yaml --in prod.sql
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
+  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
 `
 
 func (e *env) check(args []string) int {
@@ -241,7 +256,11 @@ func (e *env) check(args []string) int {
 // bytes (archive.Detect, archive.Sniff for stdin), never its name.
 func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
 	if f.source != "" {
-		return live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+		src, err := live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+		if err != nil {
+			return nil, flagError("--source", err)
+		}
+		return src, nil
 	}
 	opts := archive.Options{Jobs: max(f.jobs, 1)}
 	if f.in == "-" {
@@ -345,25 +364,46 @@ func openArchiveSink(ctx context.Context, f *anonymizeFlags, src dump.Source, st
 // openTarget creates the --target database sink, told what the source is
 // so that it refuses to load into it.
 func (e *env) openTarget(f *anonymizeFlags, src dump.Source) (dump.Sink, error) {
+	sink, err := live.Create(e.ctx, f.target, targetOptions(f, src))
+	return sink, flagError("--target", err)
+}
+
+// checkTarget refuses a wrong --target (the source, not empty, out of
+// reach) before the source is read, which can take long.
+func (e *env) checkTarget(f *anonymizeFlags, src dump.Source) error {
+	return flagError("--target", live.Check(e.ctx, f.target, targetOptions(f, src)))
+}
+
+func targetOptions(f *anonymizeFlags, src dump.Source) live.SinkOptions {
 	opts := live.SinkOptions{Jobs: f.jobs, Clean: f.clean, MaintenanceWorkMem: live.DefaultMaintenanceWorkMem}
 	if ls, ok := src.(*live.Source); ok {
 		id := ls.Identity()
 		opts.Source, opts.Locale = &id, ls.Locale()
 	}
-	return live.Create(e.ctx, f.target, opts)
+	return opts
+}
+
+// flagError makes a connection string pgx cannot parse a command-line
+// mistake that names its flag.
+func flagError(flag string, err error) error {
+	var pe *live.ParseError
+	if errors.As(err, &pe) {
+		return usagef("%s: %v", flag, err)
+	}
+	return err
 }
 
 // run is anonymize (and check): read the dump's schema and entries, plan,
 // refuse what cannot be masked, then copy it masked to sink, or to the
 // --target database (which it creates only then).
 func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
-	checkOnly := f.out == "" && f.target == ""
+	checkOnly := f.out == "" && f.target == "" && !f.planOnly
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
 	}
-	if rf.Subset != nil {
-		return e.fail(&rules.Error{File: rf.Path, Line: rf.Subset.Line, Msg: "subset: is not supported by this version yet; remove the section to anonymize the whole dump"})
+	if _, err := subsetSpec(rf, f.subset, f.pins); err != nil {
+		return e.fail(err)
 	}
 	secret, err := e.secret(f.secretFile, checkOnly)
 	if err != nil {
@@ -374,8 +414,16 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		return e.fail(err)
 	}
 	defer src.Close()
+	if f.target != "" {
+		if err := e.checkTarget(f, src); err != nil {
+			return e.fail(err)
+		}
+	}
 	inv, err := src.Inventory(e.ctx)
 	if err != nil {
+		return e.fail(err)
+	}
+	if err := rf.ApplyRelations(inv.Catalog); err != nil {
 		return e.fail(err)
 	}
 	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
@@ -409,6 +457,17 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		fmt.Fprintln(e.stdout)
 		return ExitOK
 	}
+	sub, err := e.chooseRows(f, rf, src, inv, secret)
+	if err != nil {
+		return e.fail(err)
+	}
+	if f.planOnly {
+		if sub == nil {
+			return e.fail(usagef("no subset: give --subset TABLE=PCT%% or a subset: section in the rules"))
+		}
+		printSubset(e.stdout, "", sub.Report)
+		return ExitOK
+	}
 	if sink == nil && f.target == "" {
 		if sink, err = openArchiveSink(e.ctx, f, src, e.stdout); err != nil {
 			return e.fail(err)
@@ -427,20 +486,24 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 			sink.Abort(ctx)
 		})
 	}
-	return e.copy(f, src, inv, plan, rf, sink)
+	return e.copy(f, src, inv, plan, rf, sink, sub)
 }
 
 // copy runs the pipeline from src to sink and prints the summary.
-func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan *rules.Plan, rf *rules.File, sink dump.Sink) int {
+func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan *rules.Plan, rf *rules.File, sink dump.Sink, sub *subset.Result) int {
 	every := 5 * time.Second
 	if e.progressEvery != 0 {
 		every = e.progressEvery
 	}
 	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
-	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, pipeline.Options{
+	opts := pipeline.Options{
 		Workers: f.jobs, Tables: f.jobs, Progress: show.Update, ProgressEvery: min(every, 200*time.Millisecond),
 		DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop,
-	})
+	}
+	if sub != nil {
+		opts.Keep = sub.Keep
+	}
+	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, opts)
 	show.Close()
 	if err != nil {
 		return e.fail(err)
@@ -449,6 +512,10 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 		fmt.Fprintf(e.stderr, "anonymize: %d tables, %s rows (%s skipped), %s masked cells; %s in %s (%s/s) -> %s\n",
 			stats.Tables, thousands(stats.Rows), thousands(stats.SkippedRows), thousands(stats.MaskedCells),
 			megabytes(stats.BytesIn), stats.Elapsed.Round(time.Millisecond), megabytes(int64(float64(stats.BytesIn)/max(stats.Elapsed.Seconds(), 1e-3))), f.destination())
+		if sub != nil {
+			fmt.Fprintf(e.stderr, "anonymize: subset left out %s rows\n", thousands(stats.SubsetRows))
+			printSubset(e.stderr, "anonymize: ", sub.Report)
+		}
 		if inv.Statistics > 0 {
 			fmt.Fprintf(e.stderr, "anonymize: left out %d statistics statements (they hold real values; ANALYZE on the target recomputes them)\n", inv.Statistics)
 		}

@@ -31,6 +31,7 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	errw   *lockedWriter // stderr, under Run
 	getenv func(string) string
 	// progressEvery overrides the progress interval (tests).
 	progressEvery time.Duration
@@ -102,14 +103,22 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // runWith is Run with the environment given explicitly (for tests).
 func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	e := &env{ctx: ctx, stdin: stdin, stdout: &lockedWriter{w: stdout}, stderr: &lockedWriter{w: stderr}, getenv: getenv,
+	e := &env{ctx: ctx, stdin: stdin, stdout: &lockedWriter{w: stdout}, errw: &lockedWriter{w: stderr}, getenv: getenv,
 		stderrTTY: isTerminal(stderr)}
+	e.stderr = e.errw
+	return e.supervise(func() int { return e.command(args) })
+}
+
+// supervise runs cmd and returns its exit code. Once ctx is cancelled, cmd
+// gets the grace period to stop by itself; past it the run's outputs are
+// aborted from here, and supervise returns without waiting for cmd.
+func (e *env) supervise(cmd func() int) int {
 	done := make(chan int, 1)
-	go func() { done <- e.command(args) }()
+	go func() { done <- cmd() }()
 	select {
 	case code := <-done:
 		return code
-	case <-ctx.Done():
+	case <-e.ctx.Done():
 	}
 	select {
 	case code := <-done:
@@ -120,19 +129,40 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	aborts := e.aborts
 	e.aborts = nil
 	e.mu.Unlock()
-	done = make(chan int, 1)
+	aborted := make(chan struct{})
 	go func() {
 		for _, fn := range aborts {
 			fn()
 		}
-		done <- 0
+		close(aborted)
 	}()
 	select { // an abort that hangs (a server that stopped answering) is left behind
-	case <-done:
+	case <-aborted:
 	case <-time.After(4 * time.Second):
 	}
-	fmt.Fprintf(e.stderr, "anonymize: %v\n", context.Cause(ctx))
+	select {
+	case code := <-done: // it stopped, and said why, while its outputs were aborted
+		return code
+	default:
+	}
+	e.interrupted()
 	return ExitFailure
+}
+
+// interrupted reports why the run was cancelled, once: the run itself and
+// the end of its grace period may both come to it.
+func (e *env) interrupted() {
+	l := e.errw
+	if l == nil { // an env made by a test, without Run
+		fmt.Fprintf(e.stderr, "anonymize: %v\n", context.Cause(e.ctx))
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.interrupted {
+		l.interrupted = true
+		fmt.Fprintf(l.w, "anonymize: %v\n", context.Cause(e.ctx))
+	}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -147,8 +177,9 @@ func isTerminal(w io.Writer) bool {
 // lockedWriter serialises writes: after a timed-out run, its goroutine and
 // Run may both still write.
 type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu          sync.Mutex
+	w           io.Writer
+	interrupted bool // the interruption has been reported
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
@@ -165,6 +196,8 @@ func (e *env) command(args []string) int {
 			return e.inspect(args[1:])
 		case "check":
 			return e.check(args[1:])
+		case "subset-plan":
+			return e.subsetPlan(args[1:])
 		case "help":
 			fmt.Fprint(e.stdout, mainUsage)
 			return ExitOK
@@ -223,7 +256,8 @@ func subName(name string) string {
 // run is interrupted, the interruption is what is reported.
 func (e *env) fail(err error) int {
 	if e.ctx.Err() != nil {
-		err = context.Cause(e.ctx)
+		e.interrupted()
+		return ExitFailure
 	}
 	if located(err) {
 		fmt.Fprintln(e.stderr, err)

@@ -53,13 +53,31 @@ const (
 )
 
 func (m numberNoise) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
-	sum := m.key.Sum(value)
+	key := value
+	var canon [32]byte
+	if m.float {
+		// A float is keyed on its shortest exact text, not on the text it
+		// came as: pg_dump before PostgreSQL 12 and hand-written dumps
+		// write 32.3800011 for the real a live database reads as 32.38,
+		// and the same value must mask alike from every end.
+		if x, err := strconv.ParseFloat(string(value), m.bits()); err == nil {
+			key = strconv.AppendFloat(canon[:0], x, 'g', -1, m.bits())
+		}
+	}
+	sum := m.key.Sum(key)
 	u := int64(binary.LittleEndian.Uint64(sum[:8])%(2*noiseURange+1)) - noiseURange
 	up := u > 0 || u == 0 && sum[8]&1 == 0 // direction of a nudge
 	if m.float {
 		return m.maskFloat(dst, value, u, up)
 	}
 	return m.maskDecimal(dst, value, u, up)
+}
+
+func (m numberNoise) bits() int {
+	if m.float32 {
+		return 32
+	}
+	return 64
 }
 
 // maskDecimal applies the factor (noiseOne+u·r)/noiseOne to an integer or
@@ -191,10 +209,7 @@ func intLimit(neg bool, lo, hi int64) uint64 {
 }
 
 func (m numberNoise) maskFloat(dst, value []byte, u int64, up bool) ([]byte, error) {
-	bits := 64
-	if m.float32 {
-		bits = 32
-	}
+	bits := m.bits()
 	x, err := strconv.ParseFloat(string(value), bits)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return dst, errNotNumber

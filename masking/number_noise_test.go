@@ -126,6 +126,26 @@ func TestNumberNoiseMatchesExactArithmetic(t *testing.T) {
 	}
 }
 
+// A float is masked by its value, however the dump spells it: pg_dump
+// before PostgreSQL 12 wrote 32.3800011 for the real 32.38.
+func TestNumberNoiseFloatSpellings(t *testing.T) {
+	for _, c := range []struct {
+		col      *Column
+		spelling []string
+	}{
+		{col(CatFloat, "float4"), []string{"32.38", "32.3800011", "3.238e+01", "32.380001068115234"}},
+		{col(CatFloat, "float8"), []string{"0.1", "0.10000000000000001", "1e-01", "0.1000000000000000055511151231257827"}},
+	} {
+		m := mustBuild(t, &Spec{Name: "number_noise"}, c.col, testOptions("s"))
+		want, _ := maskString(t, m, c.col, c.spelling[0])
+		for _, v := range c.spelling[1:] {
+			if got, _ := maskString(t, m, c.col, v); got != want {
+				t.Errorf("%s %s masks to %s, %s to %s", c.col.Type, v, got, c.spelling[0], want)
+			}
+		}
+	}
+}
+
 func TestNumberNoiseStaysWithinRatio(t *testing.T) {
 	c := col(CatInt, "int8")
 	m := mustBuild(t, &Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.2}}, c, testOptions("s"))

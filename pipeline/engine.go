@@ -27,9 +27,14 @@ type Engine struct {
 	free chan *unit
 	wg   sync.WaitGroup
 
-	mu   sync.Mutex // guards seen and keys, shared by every table
-	seen map[*rules.Guard]map[[2]uint64][2]uint64
-	keys map[*rules.ColumnPlan]keyRange
+	mu sync.Mutex // guards seen, seenFrom and keys, shared by every table
+	// The fingerprints of masked keys, per guard; for partial keys, with
+	// the fingerprint of the original each came from. A set holds no
+	// values: it takes half the memory, and at a million keys it is most
+	// of the heap.
+	seen     map[*rules.Guard]map[[2]uint64]struct{}
+	seenFrom map[*rules.Guard]map[[2]uint64][2]uint64
+	keys     map[*rules.ColumnPlan]keyRange
 
 	rows, skipped, cells, bytesIn atomic.Int64
 }
@@ -56,7 +61,8 @@ func NewEngine(plan *rules.Plan, cat *schema.Catalog, workers int) *Engine {
 	}
 	eng := &Engine{plan: plan, cat: cat,
 		work: make(chan *unit, 4*workers+4), free: make(chan *unit, 4*workers+4),
-		seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
+		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
+		keys: map[*rules.ColumnPlan]keyRange{}}
 	for range cap(eng.free) {
 		eng.free <- &unit{done: make(chan struct{}, 1)}
 	}
@@ -152,6 +158,10 @@ type TableWriter struct {
 	ordered chan *unit
 	wdone   chan struct{}
 	own     *rowMasker // for rows too large for a unit
+	// pass gathers a table's rows passing through unmasked: a live source
+	// hands over one row per Write, and each Write to a live sink is a
+	// message and a system call of its own.
+	pass []byte
 
 	mu  sync.Mutex
 	err error // first error, from either side
@@ -205,7 +215,7 @@ func (t *TableWriter) Write(p []byte) (int, error) {
 		t.row += n
 		t.shown.Store(t.row)
 		t.eng.rows.Add(n)
-		if _, err := t.w.Write(p); err != nil {
+		if err := t.passOn(p); err != nil {
 			return 0, t.fail(err)
 		}
 		return len(p), nil
@@ -232,6 +242,38 @@ func (t *TableWriter) Write(p []byte) (int, error) {
 }
 
 var nl = []byte{'\n'}
+
+// passBuffer is the size of the writes of unmasked rows: what the live
+// sink's COPY sends in one message.
+const passBuffer = 64 << 10
+
+// passOn writes unmasked COPY text, gathered into writes of about
+// passBuffer bytes; large pieces go on as they are.
+func (t *TableWriter) passOn(p []byte) error {
+	if len(t.pass)+len(p) > passBuffer {
+		if err := t.flushPass(); err != nil {
+			return err
+		}
+	}
+	if len(p) >= passBuffer/2 {
+		_, err := t.w.Write(p)
+		return err
+	}
+	if t.pass == nil {
+		t.pass = make([]byte, 0, passBuffer)
+	}
+	t.pass = append(t.pass, p...)
+	return nil
+}
+
+func (t *TableWriter) flushPass() error {
+	if len(t.pass) == 0 {
+		return nil
+	}
+	_, err := t.w.Write(t.pass)
+	t.pass = t.pass[:0]
+	return err
+}
 
 // addRow queues one row (with its line end) for masking.
 func (t *TableWriter) addRow(line []byte) error {
@@ -363,21 +405,21 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
 	for _, h := range res.hits {
+		if h.g.Partial {
+			if eng.seenPartial(h) {
+				return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
+			}
+			continue
+		}
 		set := eng.seen[h.g]
 		if set == nil {
-			set = map[[2]uint64][2]uint64{}
+			set = map[[2]uint64]struct{}{}
 			eng.seen[h.g] = set
 		}
-		// A partial key's original values may repeat (outside its WHERE);
-		// masking maps equal values alike, so only distinct originals that
-		// mask alike are a collision.
-		if in, dup := set[h.fp]; dup {
-			if h.g.Partial && in == h.in {
-				continue
-			}
+		if _, dup := set[h.fp]; dup {
 			return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
 		}
-		set[h.fp] = h.in
+		set[h.fp] = struct{}{}
 	}
 	for _, k := range res.keys {
 		if cur, ok := eng.keys[k.cp]; ok {
@@ -387,6 +429,23 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	}
 	eng.cells.Add(res.cells)
 	return nil
+}
+
+// seenPartial records a partial key's hit and reports a collision. A
+// partial key's original values may repeat (outside its WHERE); masking
+// maps equal values alike, so only distinct originals that mask alike are
+// a collision.
+func (eng *Engine) seenPartial(h guardHit) bool {
+	set := eng.seenFrom[h.g]
+	if set == nil {
+		set = map[[2]uint64][2]uint64{}
+		eng.seenFrom[h.g] = set
+	}
+	if in, dup := set[h.fp]; dup {
+		return in != h.in
+	}
+	set[h.fp] = h.in
+	return false
 }
 
 // pos locates row n of the table's entry.
@@ -410,6 +469,11 @@ func (t *TableWriter) Close() error {
 			t.fail(err)
 		}
 		t.carry = t.carry[:0]
+	}
+	if t.failed() == nil {
+		if err := t.flushPass(); err != nil {
+			t.fail(err)
+		}
 	}
 	if t.ordered != nil {
 		if t.failed() == nil {

@@ -25,6 +25,10 @@ type Options struct {
 	Tables int
 	// DropLargeObjects leaves large objects out of the output.
 	DropLargeObjects bool
+	// Keep, if set, says which rows of a data entry are kept (a subset):
+	// nil keeps every row, otherwise keep(n) for row n counted from 0.
+	// Rows left out are never masked.
+	Keep func(e *dump.Entry) func(row int64) bool
 	// Progress, if set, is called about every ProgressEvery, and once per
 	// table finished.
 	Progress      func(Progress)
@@ -36,6 +40,7 @@ type Stats struct {
 	Tables      int   // tables with data
 	Rows        int64 // rows written
 	SkippedRows int64 // rows dropped by skip rules
+	SubsetRows  int64 // rows left out of the subset
 	MaskedCells int64
 	BytesIn     int64 // of table data
 	Elapsed     time.Duration
@@ -135,7 +140,7 @@ func Run(ctx context.Context, src dump.Source, inv *dump.Inventory, sink dump.Si
 		return nil, err
 	}
 	return &Stats{Tables: r.tables, Rows: eng.rows.Load(), SkippedRows: eng.skipped.Load(), MaskedCells: eng.cells.Load(),
-		BytesIn: eng.bytesIn.Load(), Elapsed: time.Since(start)}, nil
+		SubsetRows: r.subsetRows, BytesIn: eng.bytesIn.Load(), Elapsed: time.Since(start)}, nil
 }
 
 type run struct {
@@ -147,13 +152,14 @@ type run struct {
 	opts   Options
 	inv    *dump.Inventory
 
-	mu        sync.Mutex
-	first     error // the first error, whatever the others it caused
-	active    map[*dump.Entry]*TableWriter
-	started   map[*dump.Entry]time.Time
-	tables    int
-	totalRows int64
-	seenTable map[schema.QName]bool
+	mu         sync.Mutex
+	first      error // the first error, whatever the others it caused
+	active     map[*dump.Entry]*TableWriter
+	started    map[*dump.Entry]time.Time
+	tables     int
+	totalRows  int64
+	subsetRows int64
+	seenTable  map[schema.QName]bool
 }
 
 // entries sends every entry to the sink: in order when either end needs
@@ -328,7 +334,20 @@ func (r *run) data(e *dump.Entry, w io.Writer) error {
 	}
 	tw := r.eng.Table(r.ctx, e, w)
 	r.track(e, tw)
-	_, err = io.Copy(tw, rc)
+	var dst io.Writer = tw
+	var filter *rowFilter
+	if r.opts.Keep != nil {
+		if keep := r.opts.Keep(e); keep != nil {
+			filter = &rowFilter{w: tw, keep: keep}
+			dst = filter
+		}
+	}
+	_, err = io.Copy(dst, rc)
+	if filter != nil {
+		r.mu.Lock()
+		r.subsetRows += filter.dropped
+		r.mu.Unlock()
+	}
 	if cerr := tw.Close(); err == nil {
 		err = cerr
 	}

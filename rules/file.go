@@ -25,6 +25,9 @@ type File struct {
 	EmailDomainLine int
 	Tables          []*TableRule // in file order
 	Subset          *Subset
+	// Relations are foreign keys the schema does not declare, followed by
+	// masking and subsetting as declared ones are.
+	Relations []*Relation
 	// LargeObjects says what happens to the dump's large objects, which
 	// can hold anything, personal data included.
 	LargeObjects LargeObjectMode
@@ -72,13 +75,24 @@ type ColumnRule struct {
 	Spec *masking.Spec
 }
 
-// Subset is the subset: section (parsed and validated; applied by a later
-// version of the pipeline).
+// Subset is the subset: section (applied by package subset).
 type Subset struct {
 	Line    int
 	Root    schema.QName
 	Percent float64
 	Include map[schema.QName][]string
+	// Tables maps a table to all, none or follow.
+	Tables map[schema.QName]string
+	// Where is an SQL condition on the root's rows, for a live source.
+	Where     string
+	WhereLine int
+}
+
+// Relation is one relations: entry: From's columns reference To's.
+type Relation struct {
+	Line             int
+	From, To         schema.QName
+	FromCols, ToCols []string
 }
 
 // Error is a mistake in a rules file, located by file and line.
@@ -207,6 +221,16 @@ func (p *parser) file1(root *yaml.Node) *File {
 			})
 		case "subset":
 			f.Subset = p.subset(v)
+		case "relations":
+			if v.Kind != yaml.SequenceNode {
+				p.errorf(v, "relations must be a list of {from: schema.table.column, to: schema.table.column}")
+				return
+			}
+			for _, item := range v.Content {
+				if r := p.relation(item); r != nil {
+					f.Relations = append(f.Relations, r)
+				}
+			}
 		case "large_objects":
 			f.LargeObjectsLine = v.Line
 			switch {
@@ -218,7 +242,7 @@ func (p *parser) file1(root *yaml.Node) *File {
 				p.errorf(v, "large_objects must be keep or drop, got %q", v.Value)
 			}
 		default:
-			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, subset, large_objects)", k.Value)
+			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, relations, subset, large_objects)", k.Value)
 		}
 	})
 	if !versionSeen {
@@ -440,7 +464,7 @@ func (p *parser) param(v *yaml.Node, prm *masking.Param, what string) (any, bool
 }
 
 func (p *parser) subset(v *yaml.Node) *Subset {
-	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}}
+	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}, Tables: map[schema.QName]string{}}
 	p.mapping(v, "subset", func(k, val *yaml.Node) {
 		switch k.Value {
 		case "root":
@@ -469,14 +493,122 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 					s.Include[q] = append(s.Include[q], item.Value)
 				}
 			})
+		case "tables":
+			p.mapping(val, "subset tables", func(tk, tv *yaml.Node) {
+				q, err := schema.ParseQName(tk.Value)
+				if err != nil {
+					p.errorf(tk, "subset tables: bad table name %q", tk.Value)
+					return
+				}
+				if tv.Kind != yaml.ScalarNode || (tv.Value != "all" && tv.Value != "none" && tv.Value != "follow") {
+					p.errorf(tv, "subset tables %s: expected all, none or follow, got %q", q, tv.Value)
+					return
+				}
+				s.Tables[q] = tv.Value
+			})
+		case "where":
+			if val.Kind != yaml.ScalarNode || strings.TrimSpace(val.Value) == "" {
+				p.errorf(val, "subset where: expected an SQL condition on the root table")
+				return
+			}
+			s.Where, s.WhereLine = val.Value, val.Line
 		default:
-			p.errorf(k, "subset: unknown key %q (expected root, percent, include)", k.Value)
+			p.errorf(k, "subset: unknown key %q (expected root, percent, include, tables, where)", k.Value)
 		}
 	})
 	if s.Root == (schema.QName{}) {
 		p.errorf(v, "subset needs root:")
 	}
 	return s
+}
+
+// relation parses {from: COLUMN | [COLUMN…], to: COLUMN | [COLUMN…]}.
+func (p *parser) relation(v *yaml.Node) *Relation {
+	r := &Relation{Line: v.Line}
+	ok := true
+	side := func(n *yaml.Node, what string) (schema.QName, []string) {
+		items := []*yaml.Node{n}
+		if n.Kind == yaml.SequenceNode {
+			items = n.Content
+		}
+		var table schema.QName
+		var cols []string
+		for _, it := range items {
+			q, c, err := schema.ParseColumnRef(it.Value)
+			if it.Kind != yaml.ScalarNode || err != nil {
+				p.errorf(it, "relations %s: expected schema.table.column, got %q", what, it.Value)
+				ok = false
+				return table, nil
+			}
+			if len(cols) > 0 && q != table {
+				p.errorf(it, "relations %s: the columns of one side belong to one table (%s, then %s)", what, table, q)
+				ok = false
+			}
+			table, cols = q, append(cols, c)
+		}
+		if len(cols) == 0 {
+			p.errorf(n, "relations %s: no column", what)
+			ok = false
+		}
+		return table, cols
+	}
+	var from, to bool
+	p.mapping(v, "relations entry", func(k, val *yaml.Node) {
+		switch k.Value {
+		case "from":
+			r.From, r.FromCols = side(val, "from")
+			from = true
+		case "to":
+			r.To, r.ToCols = side(val, "to")
+			to = true
+		default:
+			p.errorf(k, "relations: unknown key %q (expected from, to)", k.Value)
+			ok = false
+		}
+	})
+	switch {
+	case !from || !to:
+		p.errorf(v, "relations entry needs from: and to:")
+		return nil
+	case !ok:
+		return nil
+	case len(r.FromCols) != len(r.ToCols):
+		p.errorf(v, "relations: %d column(s) reference %d", len(r.FromCols), len(r.ToCols))
+		return nil
+	}
+	return r
+}
+
+// ApplyRelations adds the relations to the catalog as foreign keys, so
+// that masking and subsetting follow them; the tables and columns must
+// exist.
+func (f *File) ApplyRelations(cat *schema.Catalog) error {
+	var errs Errors
+	for _, r := range f.Relations {
+		from, to := cat.Table(r.From), cat.Table(r.To)
+		missing := func(t *schema.Table, q schema.QName, cols []string) bool {
+			if t == nil {
+				errs = append(errs, &Error{File: f.Path, Line: r.Line, Msg: fmt.Sprintf("relations: no table %s in the dump", q)})
+				return true
+			}
+			for _, c := range cols {
+				if t.Column(c) == nil {
+					errs = append(errs, &Error{File: f.Path, Line: r.Line, Msg: fmt.Sprintf("relations: table %s has no column %s", q, schema.QuoteIdent(c))})
+					return true
+				}
+			}
+			return false
+		}
+		if missing(from, r.From, r.FromCols) || missing(to, r.To, r.ToCols) {
+			continue
+		}
+		from.ForeignKeys = append(from.ForeignKeys, &schema.ForeignKey{
+			Name: fmt.Sprintf("relation at %s:%d", f.Path, r.Line), Columns: r.FromCols, RefTable: r.To, RefColumns: r.ToCols})
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 // sortedErrors orders errors by line for stable output.

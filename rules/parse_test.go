@@ -40,7 +40,7 @@ func TestParseErrorMessages(t *testing.T) {
 		{"version as a float", []string{"version: 1.0", "tables: {}"}, `x.yaml:1: unsupported rules version "1.0": this Understudy reads version 1`},
 		{"version as a list", []string{"version: [1]", "tables: {}"}, `x.yaml:1: unsupported rules version "": this Understudy reads version 1`},
 		{"unknown key", []string{"version: 1", "tables: {}", "strcit: true"},
-			`x.yaml:3: unknown key "strcit" (expected version, strict, email_domain, tables, subset, large_objects)`},
+			`x.yaml:3: unknown key "strcit" (expected version, strict, email_domain, tables, relations, subset, large_objects)`},
 		{"strict as a string", []string{"version: 1", "strict: 'yes'", "tables: {}"}, `x.yaml:2: expected true or false, got "yes"`},
 		{"strict as a list", []string{"version: 1", "strict: [true]", "tables: {}"}, `x.yaml:2: expected true or false, got ""`},
 		{"email_domain empty", []string{"version: 1", "email_domain: ''", "tables: {}"}, "x.yaml:2: email_domain must be a domain name"},
@@ -138,6 +138,12 @@ func TestParseErrorMessages(t *testing.T) {
 			"x.yaml:4: subset root: bad table name \"\\\"x\"\nx.yaml:4: subset needs root:"},
 		{"subset root a list", []string{"version: 1", "tables: {}", "subset:", "  root: [users]"},
 			"x.yaml:4: subset root: bad table name \"\"\nx.yaml:4: subset needs root:"},
+		{"subset tables bad mode", []string{"version: 1", "tables: {}", "subset: {root: users, percent: 5, tables: {countries: some}}"},
+			`x.yaml:3: subset tables public.countries: expected all, none or follow, got "some"`},
+		{"subset where empty", []string{"version: 1", "tables: {}", "subset: {root: users, percent: 5, where: ' '}"},
+			`x.yaml:3: subset where: expected an SQL condition on the root table`},
+		{"subset unknown key", []string{"version: 1", "tables: {}", "subset: {root: users, percent: 5, tabels: {}}"},
+			`x.yaml:3: subset: unknown key "tabels" (expected root, percent, include, tables, where)`},
 		{"subset percent 0", []string{"version: 1", "tables: {}", "subset: {root: users, percent: 0}"},
 			`x.yaml:3: subset percent must be a number in (0, 100], got "0"`},
 		{"subset percent negative", []string{"version: 1", "tables: {}", "subset: {root: users, percent: -5}"},
@@ -155,7 +161,7 @@ func TestParseErrorMessages(t *testing.T) {
 		{"subset include not a list", []string{"version: 1", "tables: {}", "subset:", "  root: users", "  include:", "    users: 1"},
 			"x.yaml:6: subset include public.users: expected a list of key values"},
 		{"subset unknown key", []string{"version: 1", "tables: {}", "subset: {root: users, pct: 5}"},
-			`x.yaml:3: subset: unknown key "pct" (expected root, percent, include)`},
+			`x.yaml:3: subset: unknown key "pct" (expected root, percent, include, tables, where)`},
 		// Several at once, in file order.
 		{"several", []string{"version: 2", "tables:", "  users:", "    a: emial", "    b: {use: hash, length: x}", "  t: nothing"},
 			"x.yaml:1: unsupported rules version \"2\": this Understudy reads version 1\n" +
@@ -225,9 +231,12 @@ func TestParseSettings(t *testing.T) {
 	if !f.Strict || f.LargeObjects != LargeObjectsDrop || f.LargeObjectsLine != 1 {
 		t.Errorf("settings: %+v", f)
 	}
-	f = mustParse(t, "version: 1", "tables: {}", "subset:", "  root: sales.orders", "  percent: 12.5", "  include:", "    users: [1, 'a b']", "    sales.orders: []")
+	f = mustParse(t, "version: 1", "tables: {}", "subset:", "  root: sales.orders", "  percent: 12.5", "  include:", "    users: [1, 'a b']", "    sales.orders: []",
+		"  tables: {countries: all, logs: none}", "  where: created_at > now() - interval '1 year'")
 	want := &Subset{Line: 4, Root: schema.QName{Schema: "sales", Name: "orders"}, Percent: 12.5,
-		Include: map[schema.QName][]string{{Schema: "public", Name: "users"}: {"1", "a b"}}}
+		Include: map[schema.QName][]string{{Schema: "public", Name: "users"}: {"1", "a b"}},
+		Tables:  map[schema.QName]string{{Schema: "public", Name: "countries"}: "all", {Schema: "public", Name: "logs"}: "none"},
+		Where:   "created_at > now() - interval '1 year'", WhereLine: 10}
 	if !reflect.DeepEqual(f.Subset, want) {
 		t.Errorf("subset %+v, want %+v", f.Subset, want)
 	}

@@ -37,6 +37,23 @@ func ParseQName(s string) (QName, error) {
 	return QName{}, fmt.Errorf("invalid name %q: more than two dot-separated parts", s)
 }
 
+// ParseColumnRef parses a column named with its table, "schema.table.column"
+// or "table.column" (schema public), each part quoted or not as in
+// ParseQName.
+func ParseColumnRef(s string) (QName, string, error) {
+	parts, err := splitQualified(s, false)
+	if err != nil {
+		return QName{}, "", fmt.Errorf("invalid column %q: %w", s, err)
+	}
+	switch len(parts) {
+	case 2:
+		return QName{Schema: "public", Name: parts[0]}, parts[1], nil
+	case 3:
+		return QName{Schema: parts[0], Name: parts[1]}, parts[2], nil
+	}
+	return QName{}, "", fmt.Errorf("invalid column %q: expected schema.table.column", s)
+}
+
 var (
 	errEmptyPart  = errors.New("empty name part")
 	errUnbalanced = errors.New("unbalanced double quote")

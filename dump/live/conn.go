@@ -75,6 +75,34 @@ type ParseError struct{ Reason string }
 
 func (e *ParseError) Error() string { return "invalid connection string: " + e.Reason }
 
+// quoted is a double-quoted piece of pgx's message, backslash escapes
+// inside.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// parseReason is the reason of pgx's parse error ("cannot parse `STRING`:
+// REASON"), without the string, which pgx masks the password of on a
+// best-effort basis only, and without the pieces of it the reason quotes
+// (a password holding an '@', a '?' or a space is cut into hosts, keys and
+// values that are quoted as such). When what is quoted cannot be told
+// apart, nothing of the reason is kept.
+func parseReason(msg string) string {
+	const unclear = "cannot parse it"
+	_, reason, ok := strings.Cut(msg, "`: ")
+	if !ok {
+		return unclear
+	}
+	reason = quoted.ReplaceAllStringFunc(reason, func(q string) string {
+		if q == `"="` { // pgx's own: missing "=" after …
+			return q
+		}
+		return "…"
+	})
+	if strings.ContainsAny(strings.ReplaceAll(reason, `"="`, ""), "`\"") {
+		return unclear
+	}
+	return reason
+}
+
 // conninfo is a parsed connection string and what may be shown of it.
 type conninfo struct {
 	raw    string // as given: for pg_dump, with its password removed
@@ -86,13 +114,7 @@ type conninfo struct {
 func parseConninfo(connString string) (*conninfo, error) {
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		// pgx quotes the string with the password masked on a best-effort
-		// basis only; keep the reason after it.
-		reason := "cannot parse"
-		if _, after, ok := strings.Cut(err.Error(), "`: "); ok {
-			reason = after
-		}
-		return nil, &ParseError{Reason: reason}
+		return nil, &ParseError{Reason: parseReason(err.Error())}
 	}
 	// A cancelled context cancels the query on the server and, a second
 	// later, drops the connection: a long COPY or CREATE INDEX stops

@@ -145,7 +145,9 @@
 // to drop: Abort leaves it as the failure left it, possibly partly
 // loaded. Abort runs even with a cancelled context (for up to a minute).
 //
-// The sink loads COPY text: INSERT-statement data and large objects are
-// refused. Data writers must be closed before the post-data entries come;
-// their CloseWithError abandons a table (rolled back).
+// Data entries written as SQL (a dump's INSERT statements, large objects'
+// lo_create/lowrite) run on a pooled session in one transaction per entry,
+// in batches of whole statements of about 4 MB. Data writers must be
+// closed before the post-data entries come; their CloseWithError abandons
+// a table (rolled back).
 package live

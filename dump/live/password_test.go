@@ -133,3 +133,29 @@ func TestStripPassword(t *testing.T) {
 		t.Errorf("unterminated quote: %v", err)
 	}
 }
+
+// TestParseErrorQuotesNoPiece: pgx's reason for refusing a connection
+// string quotes pieces of it, which a password holding an '@', a '?' or a
+// space is cut into; the error keeps the reason without them.
+func TestParseErrorQuotesNoPiece(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:pw@h:badport/db":              "invalid port",
+		"postgres://u:SE@CRET/x?PIECE@h:5432/db":    `missing key/value separator "=" in URI query parameter: …`,
+		"postgres://u:SE@CRET/x?PI\"ECE@h:5432/db":  "cannot parse it",
+		"postgres://u:SE@CRET/x?PI`: ECE@h:5432/db": "missing key/value separator",
+		"host=h password=SECRET PIECE dbname=db":    `missing "=" after … in connection info string`,
+		"host=h password=SECRET P\"IE\"CE x=1":      `missing "=" after … in connection info string`,
+		"host=h password=SE\"CRET PI\"ECE":          "invalid keyword/value",
+		"host=h password='SECRET PIECE port=1":      "unterminated quoted string",
+	} {
+		_, err := parseConninfo(in)
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "PIECE") || strings.Contains(err.Error(), "CRET") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %q, want it to say %q", in, err, want)
+		}
+	}
+}

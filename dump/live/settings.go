@@ -39,7 +39,7 @@ func (st *settings) after(defn []byte) (*settings, error) {
 	if !mayHaveSet.Match(defn) {
 		return st, nil
 	}
-	r, err := plaindump.NewReader(bytes.NewReader(defn), "entry")
+	r, err := readFragment(bytes.NewReader(defn), "entry")
 	if err != nil {
 		return nil, err
 	}

@@ -126,18 +126,11 @@ func (e *CreateError) Unwrap() error { return e.Err }
 // and opts.Clean is set. A target that is opts.Source is refused before
 // anything is written.
 func Create(ctx context.Context, connString string, opts SinkOptions) (*Sink, error) {
-	ci, err := parseConninfo(connString)
+	s, err := sinkFor(connString, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.Jobs = max(opts.Jobs, 1)
-	if opts.MaintenanceWorkMem == "" {
-		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
-	}
-	s := &Sink{ci: ci, opts: opts, slots: make(chan struct{}, opts.Jobs), idle: make(chan *session, opts.Jobs),
-		state: noSettings, loaded: map[schema.QName]bool{}}
-	s.stop, s.abort = context.WithCancel(context.Background())
-	if err := s.prepare(ctx); err != nil {
+	if err := s.prepare(ctx, false); err != nil {
 		return nil, err
 	}
 	conn, err := s.connect(ctx)
@@ -149,8 +142,34 @@ func Create(ctx context.Context, connString string, opts SinkOptions) (*Sink, er
 	return s, nil
 }
 
-// prepare makes sure the target exists and is empty.
-func (s *Sink) prepare(ctx context.Context) error {
+func sinkFor(connString string, opts SinkOptions) (*Sink, error) {
+	ci, err := parseConninfo(connString)
+	if err != nil {
+		return nil, err
+	}
+	opts.Jobs = max(opts.Jobs, 1)
+	if opts.MaintenanceWorkMem == "" {
+		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
+	}
+	s := &Sink{ci: ci, opts: opts, slots: make(chan struct{}, opts.Jobs), idle: make(chan *session, opts.Jobs),
+		state: noSettings, loaded: map[schema.QName]bool{}}
+	s.stop, s.abort = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Check runs Create's refusals without writing anything: the target is
+// reachable, is not opts.Source, and is empty unless opts.Clean. A caller
+// runs it before a long read, so that a wrong target fails at once.
+func Check(ctx context.Context, connString string, opts SinkOptions) error {
+	s, err := sinkFor(connString, opts)
+	if err != nil {
+		return err
+	}
+	return s.prepare(ctx, true)
+}
+
+// prepare makes sure the target exists and is empty; check only looks.
+func (s *Sink) prepare(ctx context.Context, check bool) error {
 	target := s.ci.cfg.Database
 	conn, err := pgx.ConnectConfig(ctx, s.ci.cfg)
 	exists := err == nil
@@ -186,6 +205,9 @@ func (s *Sink) prepare(ctx context.Context) error {
 		if !s.opts.Clean {
 			return &NotEmptyError{Database: s.ci.name, Object: object}
 		}
+		if check {
+			return nil
+		}
 		m, err := s.maintenance(ctx)
 		if err != nil {
 			return err
@@ -195,6 +217,9 @@ func (s *Sink) prepare(ctx context.Context) error {
 		if err := s.drop(ctx, conn); err != nil {
 			return err
 		}
+	}
+	if check {
+		return nil
 	}
 	create := "CREATE DATABASE " + ident(target) + " TEMPLATE template0"
 	l := s.opts.Locale
@@ -576,7 +601,7 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 	if err := execSQL(ctx, sess.conn, "BEGIN"); err != nil {
 		return fail(e.Pos, err)
 	}
-	rd, err := plaindump.NewReader(r, e.Pos.File)
+	rd, err := readFragment(r, e.Pos.File)
 	if err != nil {
 		return fail(e.Pos, err)
 	}
@@ -628,6 +653,18 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 		return fail(e.Pos, err)
 	}
 	return nil
+}
+
+// fragmentEnd is pg_dump's trailer comment. The plain reader refuses a
+// dump whose header comment ("-- PostgreSQL database dump") has no
+// trailer, as cut short; a piece of a dump (an entry's text, a data
+// entry's SQL) may hold the header, as the first SET entry of a dump
+// without \restrict does, but never the trailer, which comes last.
+const fragmentEnd = "\n-- PostgreSQL database dump complete\n"
+
+// readFragment reads the statements of a piece of a plain dump.
+func readFragment(r io.Reader, name string) (*plaindump.Reader, error) {
+	return plaindump.NewReader(io.MultiReader(r, strings.NewReader(fragmentEnd)), name)
 }
 
 // copyLine finds the line of a COPY error: "COPY users, line 3, column id: …".

@@ -453,3 +453,42 @@ func TestBatchDeadlock(t *testing.T) {
 		}
 	}
 }
+
+// TestDumpHeaderInEntries: a dump without \restrict (pg_dump before
+// 2025's minor releases, hand-written dumps) has its header comment in
+// its first entry, and may have it before INSERT data; neither is a dump
+// cut short.
+func TestDumpHeaderInEntries(t *testing.T) {
+	ctx := context.Background()
+	target := withDatabase(t, pgtest.AdminURL(t), newName(t))
+	sink, err := Create(ctx, target, SinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Abort(ctx)
+	const header = "--\n-- PostgreSQL database dump\n--\n\n"
+	for _, e := range []*dump.Entry{
+		{Section: dump.PreData, Defn: []byte(header + "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n")},
+		{Section: dump.PreData, Desc: "TABLE", Defn: []byte("CREATE TABLE public.t (n int);\n")},
+	} {
+		if err := sink.Entry(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := sink.Data(ctx, &dump.Entry{Section: dump.Data, Desc: dump.TableData, Format: dump.SQL,
+		Table: schema.QName{Schema: "public", Name: "t"}, Columns: []string{"n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, header+"INSERT INTO public.t VALUES (1);\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pgtest.Connect(t, target).QueryRow(ctx, "SELECT count(*) FROM public.t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d rows (%v)", n, err)
+	}
+}

@@ -96,6 +96,7 @@ type sequence struct {
 type read struct {
 	table schema.QName
 	sql   string // COPY … TO STDOUT
+	from  string // FROM … [WHERE …] of the same rows, for OpenColumns
 }
 
 // Open connects to the database in connString (a URL or keyword/value
@@ -477,10 +478,10 @@ func (s *Source) compose(p *dump.Inventory, preLines int) *dump.Inventory {
 
 	addPlain(dump.PreData, preMain...)
 	for _, t := range s.tables {
-		entries, sqls := s.dataEntries(t)
+		entries, sqls, froms := s.dataEntries(t)
 		for i, e := range entries {
 			add(e)
-			s.reads[e.ID] = read{table: t.name, sql: sqls[i]}
+			s.reads[e.ID] = read{table: t.name, sql: sqls[i], from: froms[i]}
 			inv.Rows[t.name] += e.Rows
 		}
 	}
@@ -537,14 +538,14 @@ var (
 // it: one, or one per ctid range of a table larger than SplitBytes. Ranges
 // need TID range scans (PostgreSQL 14) to read only their blocks; read in
 // order, they give the bytes of one COPY of the whole table.
-func (s *Source) dataEntries(t *table) ([]*dump.Entry, []string) {
+func (s *Source) dataEntries(t *table) ([]*dump.Entry, []string, []string) {
 	name := ident(t.name.Schema, t.name.Name)
 	blocks := t.heap / s.blocks
 	parts := int64(1)
 	if s.opts.SplitBytes > 0 && s.version >= 140000 && t.condition == "" && t.heap > s.opts.SplitBytes {
 		parts = min((t.heap+s.opts.SplitBytes-1)/s.opts.SplitBytes, blocks)
 	}
-	entries, sqls := make([]*dump.Entry, parts), make([]string, parts)
+	entries, sqls, froms := make([]*dump.Entry, parts), make([]string, parts), make([]string, parts)
 	for i := range parts {
 		e := &dump.Entry{Section: dump.Data, Desc: dump.TableData, Table: t.name,
 			Columns: slices.Clone(t.columns), Format: dump.CopyText,
@@ -566,15 +567,18 @@ func (s *Source) dataEntries(t *table) ([]*dump.Entry, []string) {
 			}
 			e.Rows = upTo(t.rows, to) - upTo(t.rows, from)
 			e.Bytes = upTo(float64(t.heap+t.toast), to) - upTo(float64(t.heap+t.toast), from)
-			sqls[i] = "COPY (SELECT " + selectList(t.columns) + " FROM ONLY " + name + " WHERE " + strings.Join(where, " AND ") + ") TO STDOUT"
+			froms[i] = "FROM ONLY " + name + " WHERE " + strings.Join(where, " AND ")
+			sqls[i] = "COPY (SELECT " + selectList(t.columns) + " " + froms[i] + ") TO STDOUT"
 		case t.condition != "":
 			// pg_dump's form for an extension's configuration table.
-			sqls[i] = "COPY (SELECT " + selectList(t.columns) + " FROM " + name + " " + t.condition + ") TO STDOUT"
+			froms[i] = "FROM " + name + " " + t.condition
+			sqls[i] = "COPY (SELECT " + selectList(t.columns) + " " + froms[i] + ") TO STDOUT"
 		default:
+			froms[i] = "FROM ONLY " + name
 			sqls[i] = "COPY " + name + columnList(t.columns) + " TO STDOUT"
 		}
 	}
-	return entries, sqls
+	return entries, sqls, froms
 }
 
 func selectList(cols []string) string {
@@ -633,6 +637,37 @@ func (s *Source) Open(ctx context.Context, e *dump.Entry) (io.ReadCloser, error)
 	return &tableReader{s: s, w: w, ctx: ctx, sql: r.sql, pos: dump.Pos{File: s.ci.name, Table: e.Table}}, nil
 }
 
+// OpenColumns is Open for some of an entry's columns, in the same rows in
+// the same order: one heap scan of the same snapshot, never parallel (the
+// workers run with max_parallel_workers_per_gather 0), so row n here is
+// row n of Open (no columns: an empty line per row). Subsetting reads keys
+// this way, several times.
+func (s *Source) OpenColumns(ctx context.Context, e *dump.Entry, cols []string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	r, ok := s.reads[e.ID]
+	s.mu.Unlock()
+	if !ok || e.Desc != dump.TableData || r.table != e.Table {
+		return nil, &Error{Database: s.ci.name, Op: "open", Pos: e.Pos, Err: errors.New("not a data entry of this source's inventory")}
+	}
+	w, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sql := "COPY (SELECT " + selectList(cols) + " " + r.from + ") TO STDOUT"
+	return &tableReader{s: s, w: w, ctx: ctx, sql: sql, pos: dump.Pos{File: s.ci.name, Table: e.Table}}, nil
+}
+
+// Select returns the COPY text of a query's rows, read in the snapshot on
+// a worker session, which cannot write: COPY (query) TO STDOUT. Subsetting
+// uses it for where: conditions.
+func (s *Source) Select(ctx context.Context, query string) (io.ReadCloser, error) {
+	w, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &tableReader{s: s, w: w, ctx: ctx, sql: "COPY (" + query + ") TO STDOUT", pos: dump.Pos{File: s.ci.name}}, nil
+}
+
 // acquire returns a worker session in the snapshot: an idle one, or a new
 // one while fewer than Jobs exist.
 func (s *Source) acquire(ctx context.Context) (*pgx.Conn, error) {
@@ -651,7 +686,8 @@ func (s *Source) acquire(ctx context.Context) (*pgx.Conn, error) {
 		// floats exact, dates in ISO, rows in physical order, and an error
 		// rather than rows silently hidden by row-level security.
 		"client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3",
-		"synchronize_seqscans": "off", "row_security": "off", "default_transaction_read_only": "on"})
+		"synchronize_seqscans": "off", "row_security": "off", "default_transaction_read_only": "on",
+		"max_parallel_workers_per_gather": "0"})
 	if err == nil {
 		err = execSQL(ctx, w, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '"+s.snapshot+"'")
 		if err != nil {
@@ -702,6 +738,11 @@ func (r *tableReader) WriteTo(w io.Writer) (int64, error) {
 	if !ran {
 		return 0, errors.New("live: a table's reader is read once, by Read or WriteTo")
 	}
+	if cw.err != nil {
+		// The destination failed (a target's COPY, the masking): its error
+		// is the cause, already located, not this COPY's.
+		return cw.n, cw.err
+	}
 	return cw.n, r.err
 }
 
@@ -748,13 +789,17 @@ func (r *tableReader) Close() error {
 }
 
 type countWriter struct {
-	w io.Writer
-	n int64
+	w   io.Writer
+	n   int64
+	err error // the first error of w
 }
 
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }
 

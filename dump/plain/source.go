@@ -61,6 +61,18 @@ func (s *Source) Close() error {
 	return s.in.Close()
 }
 
+// Rewind starts the second pass over, for a caller that reads the data
+// more than once (subsetting): entries may then be opened from the first
+// again. Every pass is checked against the first, as the second is.
+func (s *Source) Rewind() error {
+	if s.r != nil {
+		s.r.Close()
+		s.r = nil
+	}
+	s.next = 0
+	return nil
+}
+
 // tocComment is the comment pg_dump writes before each entry of its table
 // of contents: "-- Name: users_pkey; Type: CONSTRAINT; Schema: public; …".
 var tocComment = regexp.MustCompile(`(?m)^-- (?:Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: `)

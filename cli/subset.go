@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
+	"github.com/understudy-db/understudy/schema"
+	"github.com/understudy-db/understudy/subset"
+)
+
+const subsetPlanUsage = `Usage: anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset TABLE=PCT%] [--pin TABLE=KEY,…] [--secret-file FILE]
+
+Prints, per table, how many rows a subset keeps of how many and why (root
+sample, pinned, descendant of a kept row, ancestor of one, whole table),
+the order the closure reaches the tables in and the foreign-key cycles it
+found, without writing anything. The rows are chosen by a keyed hash of
+the root's key under the masking secret: give the secret the run will use.
+
+Examples:
+  anonymize subset-plan --rules rules/shop.yaml --in prod.sql --subset public.users=10%
+  anonymize subset-plan --rules rules/shop.yaml --source "$PROD_URL"
+`
+
+func (e *env) subsetPlan(args []string) int {
+	fs := e.newFlags("subset-plan", subsetPlanUsage)
+	var f anonymizeFlags
+	fs.StringVar(&f.rules, "rules", "", "")
+	fs.StringVar(&f.in, "in", "", "")
+	fs.StringVar(&f.source, "source", "", "")
+	fs.StringVar(&f.secretFile, "secret-file", "", "")
+	fs.StringVar(&f.subset, "subset", "", "")
+	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
+	if done, code := e.parse(fs, subsetPlanUsage, args); done {
+		return code
+	}
+	if f.rules == "" {
+		return e.fail(usagef("--rules is required"))
+	}
+	if err := f.ends(true); err != nil {
+		return e.fail(err)
+	}
+	f.quiet, f.planOnly = true, true
+	f.maxRowSize = plaindump.DefaultMaxItem >> 20
+	f.jobs = 1
+	return e.run(&f, nil)
+}
+
+// subsetSpec is the subset to take: the rules file's subset: section, its
+// root and percentage replaced by --subset TABLE=PCT% and its pinned rows
+// added to by --pin; nil for none.
+func subsetSpec(rf *rules.File, flag string, pins []string) (*subset.Spec, error) {
+	if rf.Subset == nil && flag == "" {
+		if len(pins) > 0 {
+			return nil, usagef("--pin needs a subset: --subset TABLE=PCT%% or a subset: section in the rules")
+		}
+		return nil, nil
+	}
+	spec := &subset.Spec{Include: map[schema.QName][]string{}, Tables: map[schema.QName]subset.Mode{}}
+	if s := rf.Subset; s != nil {
+		spec.Root, spec.Percent, spec.Where = s.Root, s.Percent, s.Where
+		for q, keys := range s.Include {
+			spec.Include[q] = append(spec.Include[q], keys...)
+		}
+		for q, m := range s.Tables {
+			spec.Tables[q], _ = subset.ParseMode(m)
+		}
+		if spec.Percent == 0 {
+			spec.Percent = 100
+		}
+	}
+	if flag != "" {
+		table, pct, ok := strings.Cut(flag, "=")
+		q, err := schema.ParseQName(table)
+		p, perr := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(pct), "%"), 64)
+		if !ok || err != nil || perr != nil || p <= 0 || p > 100 {
+			return nil, usagef("--subset %q: expected TABLE=PERCENT%%, e.g. public.users=10%%", flag)
+		}
+		spec.Root, spec.Percent = q, p
+	}
+	for _, pin := range pins {
+		table, keys, ok := strings.Cut(pin, "=")
+		q, err := schema.ParseQName(table)
+		if !ok || err != nil || strings.TrimSpace(keys) == "" {
+			return nil, usagef("--pin %q: expected TABLE=KEY[,KEY…], e.g. public.users=3,5", pin)
+		}
+		spec.Include[q] = append(spec.Include[q], strings.Split(keys, ",")...)
+	}
+	return spec, nil
+}
+
+// chooseRows computes the subset, if any, before the copy; a source read
+// in order is rewound for it.
+func (e *env) chooseRows(f *anonymizeFlags, rf *rules.File, src dump.Source, inv *dump.Inventory, secret masking.Secret) (*subset.Result, error) {
+	spec, err := subsetSpec(rf, f.subset, f.pins)
+	if spec == nil || err != nil {
+		return nil, err
+	}
+	res, err := subset.Compute(e.ctx, src, inv, spec, secret)
+	var we *subset.WhereError
+	if errors.As(err, &we) && rf.Subset != nil && rf.Subset.WhereLine > 0 {
+		return nil, &rules.Error{File: rf.Path, Line: rf.Subset.WhereLine, Msg: err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := src.(interface{ Rewind() error }); ok {
+		if err := r.Rewind(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func printSubset(w interface{ Write([]byte) (int, error) }, prefix string, r *subset.Report) {
+	for _, line := range strings.SplitAfter(strings.TrimSuffix(r.String(), "\n"), "\n") {
+		fmt.Fprint(w, prefix+line)
+	}
+	fmt.Fprintln(w)
+}

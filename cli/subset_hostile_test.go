@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/understudy-db/understudy/internal/pgtest"
+)
+
+// hostileDB is a new database holding script, for a live source.
+func hostileDB(t *testing.T, script string) string {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	if _, err := pgtest.Connect(t, url).Exec(context.Background(), script); err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// hostileFile writes a test file and returns its path.
+func hostileFile(t *testing.T, name, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const hostileUsers = `
+CREATE TABLE public.users (id serial PRIMARY KEY, country text);
+CREATE TABLE public.orders (id int PRIMARY KEY, user_id int REFERENCES public.users(id));
+INSERT INTO public.users (country) SELECT CASE WHEN g % 2 = 0 THEN 'NL' ELSE 'DE' END FROM generate_series(1, 100) g;
+INSERT INTO public.orders SELECT g, g FROM generate_series(1, 100) g;
+`
+
+// TestSubsetWhereInjection: a where: condition that ends the statement it
+// is put in (and would COMMIT, turn read-only off and create a table in
+// the source) or closes its parenthesis (COPY … TO PROGRAM) is refused at
+// its rules line before anything runs; one expression that tries to write
+// fails in the read-only snapshot. The source is left as it was.
+func TestSubsetWhereInjection(t *testing.T) {
+	src := hostileDB(t, hostileUsers)
+	conn := pgtest.Connect(t, src)
+	for _, where := range []string{
+		`"true)) TO STDOUT; COMMIT; SET default_transaction_read_only = off; COMMIT; CREATE TABLE public.pwned(x int); COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; COPY (SELECT 1 WHERE (true"`,
+		`"true)) TO PROGRAM 'psql -c \"CREATE TABLE public.pwned(x int)\"' --"`,
+		// the session goes on to read the data: floats would be rounded
+		`"set_config('extra_float_digits', '-15', false) IS NOT NULL"`,
+		`"country = 'a\\' || '; COMMIT; SET default_transaction_read_only = off; COMMIT; CREATE TABLE public.pwned(x int); --'"`,
+	} {
+		rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nsubset:\n  root: public.users\n  percent: 50\n  where: "+where+"\n")
+		r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "rules.yaml:7: subset where: on public.users: not one SQL condition") {
+			t.Errorf("where: %s: exit %d\n%s", where, r.code, r.stderr)
+		}
+	}
+	rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nsubset:\n  root: public.users\n  percent: 50\n  where: nextval('public.users_id_seq') > 0\n")
+	if r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src); r.code == ExitOK || !strings.Contains(r.stderr, "read-only") {
+		t.Errorf("nextval in where: exit %d\n%s", r.code, r.stderr)
+	}
+	var tables, last int64
+	if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public'), last_value FROM public.users_id_seq`).Scan(&tables, &last); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 2 || last != 100 {
+		t.Errorf("the source changed: %d tables, users_id_seq at %d", tables, last)
+	}
+	// A ';' or ')' inside a string is data.
+	rulesPath = hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nsubset:\n  root: public.users\n  percent: 100\n  where: \"country <> 'x;)' AND country = 'NL' -- Dutch users\"\n")
+	if r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src); r.code != ExitOK || !strings.Contains(r.stdout, "root sample 50") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
