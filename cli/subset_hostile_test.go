@@ -75,3 +75,14 @@ func TestSubsetWhereInjection(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestSubsetPercentNaN: --subset T=NaN% compared false both ways and kept
+// every row; NaN and infinities are refused as usage mistakes.
+func TestSubsetPercentNaN(t *testing.T) {
+	for _, pct := range []string{"NaN%", "nan", "Inf%", "-0%", "1e3%", "", "%"} {
+		r := run(t, secretEnv, "", "subset-plan", "--rules", shopRules, "--in", fixture, "--subset", "public.users="+pct)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "expected TABLE=PERCENT%") {
+			t.Errorf("--subset public.users=%s: exit %d\n%s%s", pct, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -118,7 +118,7 @@ func (e *ReadError) Position() dump.Pos { return e.Pos }
 // rows to keep. A source read in order is rewound before every pass (and
 // must be rewound again by the caller before the copy).
 func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Spec, secret masking.Secret) (*Result, error) {
-	if spec.Percent <= 0 || spec.Percent > 100 {
+	if !(spec.Percent > 0 && spec.Percent <= 100) { // NaN too
 		return nil, &PlanError{Table: spec.Root, Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
 	}
 	for _, e := range inv.Entries {
