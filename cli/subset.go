@@ -77,8 +77,8 @@ func subsetSpec(rf *rules.File, flag string, pins []string) (*subset.Spec, error
 	if flag != "" {
 		table, pct, ok := strings.Cut(flag, "=")
 		q, err := schema.ParseQName(table)
-		p, perr := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(pct), "%"), 64)
-		if !ok || err != nil || perr != nil || p <= 0 || p > 100 {
+		p, perr := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(pct), "%")), 64)
+		if !ok || err != nil || perr != nil || !(p > 0 && p <= 100) {
 			return nil, usagef("--subset %q: expected TABLE=PERCENT%%, e.g. public.users=10%%", flag)
 		}
 		spec.Root, spec.Percent = q, p

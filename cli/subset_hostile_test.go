@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -74,4 +75,89 @@ func TestSubsetWhereInjection(t *testing.T) {
 	if r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src); r.code != ExitOK || !strings.Contains(r.stdout, "root sample 50") {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// TestSubsetPercentNaN: --subset T=NaN% compared false both ways and kept
+// every row; NaN and infinities are refused as usage mistakes.
+func TestSubsetPercentNaN(t *testing.T) {
+	for _, pct := range []string{"NaN%", "nan", "Inf%", "-0%", "1e3%", "", "%"} {
+		r := run(t, secretEnv, "", "subset-plan", "--rules", shopRules, "--in", fixture, "--subset", "public.users="+pct)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "expected TABLE=PERCENT%") {
+			t.Errorf("--subset public.users=%s: exit %d\n%s%s", pct, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// equalKeysDump has foreign keys that hold between values PostgreSQL
+// compares equal but prints differently: numeric scales, float -0,
+// character(n) padding, intervals, and a relations: edge from text to an
+// integer key. Every referencing row is kept (the root is whole through
+// them); every referenced row must be too.
+const equalKeysDump = `
+CREATE TABLE public.acct (id int PRIMARY KEY);
+CREATE TABLE public.prod (code numeric PRIMARY KEY);
+CREATE TABLE public.cc (c character(4) PRIMARY KEY);
+CREATE TABLE public.fl (f double precision PRIMARY KEY);
+CREATE TABLE public.iv (i interval PRIMARY KEY);
+CREATE TABLE public.legacy (id int PRIMARY KEY);
+CREATE TABLE public.line (id int PRIMARY KEY, acct_id int, prod_code numeric(10,3), c text, f double precision, i interval, legacy_ref text);
+COPY public.acct (id) FROM stdin;
+1
+2
+\.
+COPY public.prod (code) FROM stdin;
+1.00
+2.5
+3
+\.
+COPY public.cc (c) FROM stdin;
+ab  
+abcd
+\.
+COPY public.fl (f) FROM stdin;
+0
+1.5
+\.
+COPY public.iv (i) FROM stdin;
+1 day
+02:00:00
+\.
+COPY public.legacy (id) FROM stdin;
+42
+7
+\.
+COPY public.line (id, acct_id, prod_code, c, f, i, legacy_ref) FROM stdin;
+1	1	1.000	ab	-0	24:00:00	0042
+2	2	2.500	abcd	1.5	02:00:00	7
+3	1	3.000	ab	-0	1 day	+7
+\.
+ALTER TABLE public.line ADD CONSTRAINT line_acct FOREIGN KEY (acct_id) REFERENCES public.acct(id);
+ALTER TABLE public.line ADD CONSTRAINT line_prod FOREIGN KEY (prod_code) REFERENCES public.prod(code);
+ALTER TABLE public.line ADD CONSTRAINT line_cc FOREIGN KEY (c) REFERENCES public.cc(c);
+ALTER TABLE public.line ADD CONSTRAINT line_fl FOREIGN KEY (f) REFERENCES public.fl(f);
+ALTER TABLE public.line ADD CONSTRAINT line_iv FOREIGN KEY (i) REFERENCES public.iv(i);
+`
+
+// TestSubsetEqualKeys: a key is followed by value, not by text: the
+// subset of equalKeysDump loads with every foreign key, and keeps every
+// referenced row (the relation too).
+func TestSubsetEqualKeys(t *testing.T) {
+	in := hostileFile(t, "dump.sql", equalKeysDump)
+	rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nrelations:\n  - {from: public.line.legacy_ref, to: public.legacy.id}\nsubset: {root: public.acct, percent: 100}\n")
+	out := filepath.Join(t.TempDir(), "out.sql")
+	r := run(t, secretEnv, "", "--rules", rulesPath, "--in", in, "--out", out)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, table := range []string{"prod", "cc", "fl", "iv", "legacy"} {
+		m := regexp.MustCompile(`public\.` + table + `\s+ancestor\s+follow\s+(\d+)\s+(\d+)\s`).FindStringSubmatch(r.stderr)
+		if m == nil {
+			t.Fatalf("no line for %s:\n%s", table, r.stderr)
+		}
+		if m[1] != m[2] {
+			t.Errorf("%s: kept %s of %s, every row is referenced", table, m[1], m[2])
+		}
+	}
+	db := pgtest.NewDatabase(t)
+	pgtest.Psql(t, db, out)
 }

@@ -187,7 +187,19 @@ func TestSubsetShop(t *testing.T) {
 	fileRows, liveRows := sortedRows(t, a), sortedRows(t, liveOut)
 	for table, rows := range fileRows {
 		if !slices.Equal(rows, liveRows[table]) {
-			t.Errorf("%s: live mode kept %d rows, file mode %d, or masked them differently", table, len(liveRows[table]), len(rows))
+			onlyFile, onlyLive := 0, 0
+			in := map[string]bool{}
+			for _, r := range liveRows[table] {
+				in[r] = true
+			}
+			for _, r := range rows {
+				if !in[r] {
+					onlyFile++
+				}
+				delete(in, r)
+			}
+			onlyLive = len(in)
+			t.Errorf("%s: live mode kept %d rows, file mode %d; %d rows only in file mode's output, %d only in live mode's", table, len(liveRows[table]), len(rows), onlyFile, onlyLive)
 		}
 	}
 }

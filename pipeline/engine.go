@@ -250,7 +250,8 @@ const passBuffer = 64 << 10
 // passOn writes unmasked COPY text, gathered into writes of about
 // passBuffer bytes; large pieces go on as they are.
 func (t *TableWriter) passOn(p []byte) error {
-	if len(t.pass)+len(p) > passBuffer {
+	// Whatever is gathered goes first: a large piece must not overtake it.
+	if len(t.pass)+len(p) > passBuffer || len(p) >= passBuffer/2 {
 		if err := t.flushPass(); err != nil {
 			return err
 		}

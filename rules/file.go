@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -475,7 +476,12 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 			}
 			s.Root = q
 		case "percent":
-			if val.Kind != yaml.ScalarNode || val.Decode(&s.Percent) != nil || s.Percent <= 0 || s.Percent > 100 {
+			// 10 or 10% (as --subset spells it); NaN and infinities are
+			// not in the range (a NaN compared false both ways and kept
+			// every row).
+			var err error
+			s.Percent, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(val.Value), "%")), 64)
+			if val.Kind != yaml.ScalarNode || err != nil || !(s.Percent > 0 && s.Percent <= 100) {
 				p.errorf(val, "subset percent must be a number in (0, 100], got %q", val.Value)
 			}
 		case "include":

@@ -152,6 +152,12 @@ func TestParseErrorMessages(t *testing.T) {
 			`x.yaml:3: subset percent must be a number in (0, 100], got "100.5"`},
 		{"subset percent a string", []string{"version: 1", "tables: {}", "subset: {root: users, percent: half}"},
 			`x.yaml:3: subset percent must be a number in (0, 100], got "half"`},
+		{"subset percent NaN", []string{"version: 1", "tables: {}", "subset: {root: users, percent: .nan}"},
+			`x.yaml:3: subset percent must be a number in (0, 100], got ".nan"`},
+		{"subset percent nan", []string{"version: 1", "tables: {}", "subset: {root: users, percent: NaN}"},
+			`x.yaml:3: subset percent must be a number in (0, 100], got "NaN"`},
+		{"subset percent infinite", []string{"version: 1", "tables: {}", "subset: {root: users, percent: .inf}"},
+			`x.yaml:3: subset percent must be a number in (0, 100], got ".inf"`},
 		{"subset percent a list", []string{"version: 1", "tables: {}", "subset: {root: users, percent: [5]}"},
 			`x.yaml:3: subset percent must be a number in (0, 100], got ""`},
 		{"subset include not a mapping", []string{"version: 1", "tables: {}", "subset: {root: users, include: [1]}"},
@@ -355,4 +361,14 @@ func knownMaskers() string {
 		s += ", " + n
 	}
 	return s
+}
+
+// A subset percentage is written 10, 2.5 or 10% (as --subset spells it).
+func TestSubsetPercentSpellings(t *testing.T) {
+	for text, want := range map[string]float64{"10": 10, "2.5": 2.5, "10%": 10, "'0.0001 %'": 0.0001, "100": 100, "1e1": 10} {
+		f := mustParse(t, "version: 1", "tables: {}", "subset: {root: users, percent: "+text+"}")
+		if f.Subset.Percent != want {
+			t.Errorf("percent: %s read as %v", text, f.Subset.Percent)
+		}
+	}
 }

@@ -118,7 +118,7 @@ func (e *ReadError) Position() dump.Pos { return e.Pos }
 // rows to keep. A source read in order is rewound before every pass (and
 // must be rewound again by the caller before the copy).
 func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Spec, secret masking.Secret) (*Result, error) {
-	if spec.Percent <= 0 || spec.Percent > 100 {
+	if !(spec.Percent > 0 && spec.Percent <= 100) { // NaN too
 		return nil, &PlanError{Table: spec.Root, Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
 	}
 	for _, e := range inv.Entries {
@@ -392,7 +392,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		return "whole table", nil
 	}
 	if n.root || n.pins != nil {
-		t, ok, err := c.text(e, row, n.key, cols.key)
+		t, ok, err := c.text(e, row, n.key, cols.key, nil)
 		if err != nil {
 			return "", err
 		}
@@ -402,7 +402,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 				return "root sample", nil
 			}
 		}
-		if ok && n.pins != nil && len(n.key) == 1 && n.pins[string(c.buf)] {
+		if ok && n.pins != nil && len(n.key) == 1 && n.pins[string(c.pinKey(n))] {
 			return "pinned", nil
 		}
 	}
@@ -410,7 +410,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		if ed.need.len() == 0 {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i])
+		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i], ed.norm)
 		if err != nil {
 			return "", err
 		}
@@ -422,7 +422,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		if !ed.down() || ed.keys.len() == 0 {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.cols, cols.out[i])
+		h, ok, err := c.hash(e, row, ed.cols, cols.out[i], ed.norm)
 		if err != nil {
 			return "", err
 		}
@@ -440,7 +440,7 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		if ed.to.whole && ed.to.mode != None {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.cols, cols.out[i])
+		h, ok, err := c.hash(e, row, ed.cols, cols.out[i], ed.norm)
 		if err != nil {
 			return err
 		}
@@ -461,7 +461,7 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		if !ed.down() || ed.from.whole || ed.from.mode == None {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i])
+		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i], ed.norm)
 		if err != nil {
 			return err
 		}
@@ -472,9 +472,18 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 	return nil
 }
 
-// text is the decoded key of the current row, length-prefixed per column
-// (c.buf holds the last column's value); ok is false when a part is NULL.
-func (c *computer) text(e *dump.Entry, row int64, names []string, idx []int) ([]byte, bool, error) {
+// pinKey is the last key column's value (c.buf) as pins are written.
+func (c *computer) pinKey(n *node) []byte {
+	if n.pinNorm == nil {
+		return c.buf
+	}
+	return n.pinNorm(c.buf)
+}
+
+// text is the decoded key of the current row, length-prefixed per column,
+// each normalized by norms if given (c.buf holds the last column's value
+// as decoded); ok is false when a part is NULL.
+func (c *computer) text(e *dump.Entry, row int64, names []string, idx []int, norms []norm) ([]byte, bool, error) {
 	c.tup = c.tup[:0]
 	for k, i := range idx {
 		f := c.fields[i]
@@ -485,16 +494,20 @@ func (c *computer) text(e *dump.Entry, row int64, names []string, idx []int) ([]
 		if c.buf, err = copytext.Decode(c.buf[:0], f); err != nil {
 			return nil, false, &ReadError{Pos: rowPos(e, row), Column: names[k], Err: err}
 		}
-		c.tup = binary.AppendUvarint(c.tup, uint64(len(c.buf)))
-		c.tup = append(c.tup, c.buf...)
+		v := c.buf
+		if k < len(norms) && norms[k] != nil {
+			v = norms[k](v)
+		}
+		c.tup = binary.AppendUvarint(c.tup, uint64(len(v)))
+		c.tup = append(c.tup, v...)
 	}
 	return c.tup, true, nil
 }
 
 // hash is a 64-bit FNV-1a of the key's text: deterministic, so two runs
 // keep the same rows.
-func (c *computer) hash(e *dump.Entry, row int64, names []string, idx []int) (uint64, bool, error) {
-	t, ok, err := c.text(e, row, names, idx)
+func (c *computer) hash(e *dump.Entry, row int64, names []string, idx []int, norms []norm) (uint64, bool, error) {
+	t, ok, err := c.text(e, row, names, idx, norms)
 	if !ok || err != nil {
 		return 0, false, err
 	}
@@ -561,7 +574,7 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 		if len(c.fields) < len(idx) {
 			return &WhereError{Table: root.name, Err: errors.New("unexpected row shape")}
 		}
-		t, ok, err := c.text(e, row, root.key, idx)
+		t, ok, err := c.text(e, row, root.key, idx, nil)
 		if err != nil {
 			return err
 		}

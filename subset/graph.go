@@ -97,6 +97,7 @@ type node struct {
 	in      []*edge // foreign keys referencing it
 	key     []string
 	pins    map[string]bool
+	pinNorm norm // of the pinned key's column
 	root    bool
 
 	// state of the closure
@@ -113,6 +114,7 @@ type edge struct {
 	name          string
 	from, to      *node
 	cols, refCols []string
+	norm          []norm // per column pair: how equal values are made equal texts
 	self          bool
 	// need holds the keys kept rows of from reference; keys the keys of
 	// to's kept rows, when to is a descendant table (followed down).
@@ -196,6 +198,14 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 			}
 			seen[id] = true
 			e := &edge{name: fk.Name, from: from, to: to, cols: fk.Columns, refCols: fk.RefColumns, self: from == to}
+			if rt := cat.Table(fk.RefTable); rt != nil && len(fk.Columns) == len(fk.RefColumns) {
+				e.norm = make([]norm, len(fk.Columns))
+				for i := range fk.Columns {
+					if a, b := t.Column(fk.Columns[i]), rt.Column(fk.RefColumns[i]); a != nil && b != nil {
+						e.norm[i] = pairNorm(categoryOf(cat, a.Type), categoryOf(cat, b.Type))
+					}
+				}
+			}
 			from.out = append(from.out, e)
 			to.in = append(to.in, e)
 			g.edges = append(g.edges, e)
@@ -262,8 +272,14 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 			return nil, &PlanError{Table: q, Msg: "subset include: the table's mode is none"}
 		}
 		n.key = t.PrimaryKey.Columns
+		if c := t.Column(n.key[0]); c != nil {
+			n.pinNorm = pinNorm(categoryOf(cat, c.Type))
+		}
 		n.pins = map[string]bool{}
 		for _, v := range vals {
+			if n.pinNorm != nil {
+				v = string(n.pinNorm([]byte(v)))
+			}
 			n.pins[v] = true
 		}
 	}
