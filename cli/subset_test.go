@@ -417,3 +417,28 @@ func TestSubsetWhere(t *testing.T) {
 		t.Errorf("a bad where: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestSubsetArchivesEqualPlain: a subset of a custom, directory or tar
+// archive is the subset of the plain dump of the same database, byte for
+// byte (but for the random \restrict key).
+func TestSubsetArchivesEqualPlain(t *testing.T) {
+	restrict := regexp.MustCompile(`(?m)^\\(un)?restrict .*$`)
+	masked := func(in string) string {
+		out := filepath.Join(t.TempDir(), "out.sql")
+		r := run(t, secretEnv, "", "--rules", "testdata/rules/pagila.yaml", "--in", in, "--out", out, "--format", "plain", "--subset", "public.customer=20%", "--quiet")
+		if r.code != ExitOK {
+			t.Fatalf("%s: exit %d:\n%s", in, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return restrict.ReplaceAllString(string(b), "")
+	}
+	want := masked(corpus.Path(t, "pagila/pg15/pagila.plain.sql"))
+	for _, a := range []string{"pagila/pg15/pagila.Fc.gzip.dump", "pagila/pg15/pagila.Fd", "pagila/pg15/pagila.Ft.tar"} {
+		if got := masked(corpus.Path(t, a)); got != want {
+			t.Errorf("%s: the subset differs from the plain dump's", a)
+		}
+	}
+}
