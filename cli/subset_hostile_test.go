@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -160,4 +161,41 @@ func TestSubsetEqualKeys(t *testing.T) {
 	}
 	db := pgtest.NewDatabase(t)
 	pgtest.Psql(t, db, out)
+}
+
+// TestSubsetSpecMistakes: a root, pinned key or tables: entry that is not
+// in the dump is the command line's or the rules' mistake: exit 2, named
+// by its flag or at its rules line. A pinned key that matches no row was
+// ignored: the rows that must always be there were silently not. A pin
+// is matched by value (007 is 7).
+func TestSubsetSpecMistakes(t *testing.T) {
+	rulesWith := func(section string) string { return subsetRules(t, shopRules, section) }
+	base, err := os.ReadFile(shopRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(n int) string { return fmt.Sprintf("rules.yaml:%d: ", strings.Count(string(base), "\n")+1+n) }
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--subset", "public.nosuch=10%"}, `--subset "public.nosuch=10%": subset: public.nosuch: the root table is not in the dump`},
+		{[]string{"--subset", "public.events_2024_01=10%"}, `the root is a partition`},
+		{[]string{"--subset", "public.users=10%", "--pin", "public.nosuch=1"}, `--pin: subset: public.nosuch: subset include: not a table of the dump`},
+		{[]string{"--subset", "public.users=10%", "--pin", "public.users=1,999999,abc"}, `--pin: subset: public.users: subset include: no row has the pinned key "999999", "abc"`},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.userz\n  percent: 5\n")}, at(2) + "subset: public.userz: the root table is not in the dump"},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  include:\n    public.users: [1, 424242]\n")}, at(4) + `subset: public.users: subset include: no row has the pinned key "424242"`},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  tables:\n    public.orders: all\n    public.userz: none\n")}, at(5) + "subset: public.userz: subset tables: not a table of the dump"},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  tables:\n    public.users: none\n")}, at(4) + "subset: public.users: subset tables: the root table's mode is follow"},
+	} {
+		args := append([]string{"subset-plan", "--rules", shopRules, "--in", fixture}, c.args...)
+		r := run(t, secretEnv, "", args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, want %d and %q\n%s", c.args, r.code, ExitUsage, c.want, r.stderr)
+		}
+	}
+	r := run(t, secretEnv, "", "subset-plan", "--rules", shopRules, "--in", fixture, "--subset", "public.users=0.0001%", "--pin", "public.users=007,0010")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "pinned 2") {
+		t.Errorf("pins 007, 0010: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }

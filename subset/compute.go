@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -119,7 +120,7 @@ func (e *ReadError) Position() dump.Pos { return e.Pos }
 // must be rewound again by the caller before the copy).
 func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Spec, secret masking.Secret) (*Result, error) {
 	if !(spec.Percent > 0 && spec.Percent <= 100) { // NaN too
-		return nil, &PlanError{Table: spec.Root, Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
+		return nil, &PlanError{Table: spec.Root, Part: "percent", Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
 	}
 	for _, e := range inv.Entries {
 		if e.Desc == dump.TableData && e.Format != dump.CopyText {
@@ -194,7 +195,40 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 			return nil, c.none
 		}
 	}
+	if err := missingPins(g); err != nil {
+		return nil, err
+	}
 	return &Result{g: g, Report: c.report(spec, passes)}, nil
+}
+
+// missingPins reports the pinned keys that match no row: the rows that
+// must always be there are not (a key mistyped, a row since deleted).
+func missingPins(g *graph) error {
+	for _, n := range g.nodes {
+		if n.pins == nil || n.whole && !n.scanned { // kept whole, never read
+			continue
+		}
+		var missing []string
+		for k := range n.pins {
+			if !n.found[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		slices.Sort(missing)
+		more := ""
+		if len(missing) > 10 {
+			more = fmt.Sprintf(" and %d more", len(missing)-10)
+			missing = missing[:10]
+		}
+		for i, k := range missing {
+			missing[i] = strconv.Quote(k)
+		}
+		return &PlanError{Table: n.pinTable, Part: "include", Msg: fmt.Sprintf("subset include: no row has the pinned key %s%s", strings.Join(missing, ", "), more)}
+	}
+	return nil
 }
 
 type computer struct {
@@ -388,23 +422,29 @@ func rowPos(e *dump.Entry, row int64) dump.Pos {
 
 // reason says why the current row is kept, "" if it is not (yet).
 func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (string, error) {
+	var t []byte
+	var ok, pinned bool
+	if n.pins != nil || n.root && !n.whole {
+		var err error
+		if t, ok, err = c.text(e, row, n.key, cols.key, nil); err != nil {
+			return "", err
+		}
+		if pk := c.pinKey(n); ok && n.pins != nil && len(n.key) == 1 && n.pins[string(pk)] {
+			pinned = true
+			n.found[string(pk)] = true
+		}
+	}
 	if n.whole {
 		return "whole table", nil
 	}
-	if n.root || n.pins != nil {
-		t, ok, err := c.text(e, row, n.key, cols.key, nil)
-		if err != nil {
-			return "", err
+	if ok && n.root {
+		s := c.key.Sum(t)
+		if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
+			return "root sample", nil
 		}
-		if ok && n.root {
-			s := c.key.Sum(t)
-			if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
-				return "root sample", nil
-			}
-		}
-		if ok && n.pins != nil && len(n.key) == 1 && n.pins[string(c.pinKey(n))] {
-			return "pinned", nil
-		}
+	}
+	if pinned {
+		return "pinned", nil
 	}
 	for i, ed := range n.in {
 		if ed.need.len() == 0 {
