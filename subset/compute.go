@@ -337,11 +337,17 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 	var rc io.ReadCloser
 	var cols *columns
 	var err error
+	var order *heapOrder
 	if co, ok := c.src.(columnOpener); ok {
-		proj := needed(n)
+		// Rows are matched with the copy's by number, so they must come
+		// in the heap's order as COPY reads them: with a column the
+		// index does not hold (ctid), no index-only scan can read the
+		// keys in the index's order instead, and the ctids are checked.
+		proj := append(needed(n), "ctid")
 		if cols, err = c.columns(n, e, proj); err != nil {
 			return err
 		}
+		order = &heapOrder{block: -1}
 		rc, err = co.OpenColumns(ctx, e, proj)
 	} else {
 		if cols, err = c.columns(n, e, nil); err != nil {
@@ -384,6 +390,9 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 			return err
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+		if order != nil && !order.next(line[bytes.LastIndexByte(line, '\t')+1:]) {
+			return &ReadError{Pos: rowPos(e, row), Column: "ctid", Err: errors.New("the source read the keys out of the table's physical order (an index scan?), so they cannot be matched with the rows copied")}
+		}
 		if first {
 			n.total++
 		}
@@ -411,6 +420,23 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 		}
 	}
 	return rc.Close()
+}
+
+// heapOrder checks that ctids, "(block,offset)", increase.
+type heapOrder struct{ block, offset int64 }
+
+func (h *heapOrder) next(ctid []byte) bool {
+	b, o, ok := bytes.Cut(bytes.TrimSuffix(bytes.TrimPrefix(ctid, []byte{'('}), []byte{')'}), []byte{','})
+	if !ok {
+		return false
+	}
+	block, err1 := strconv.ParseInt(string(b), 10, 64)
+	offset, err2 := strconv.ParseInt(string(o), 10, 64)
+	if err1 != nil || err2 != nil || block < h.block || block == h.block && offset <= h.offset {
+		return false
+	}
+	h.block, h.offset = block, offset
+	return true
 }
 
 func rowPos(e *dump.Entry, row int64) dump.Pos {

@@ -68,3 +68,17 @@ COPY public.ev_2 (id, at) FROM stdin;
 		t.Errorf("a pin matching no row: %v", err)
 	}
 }
+
+func TestHeapOrder(t *testing.T) {
+	h := &heapOrder{block: -1}
+	for _, c := range []string{"(0,1)", "(0,2)", "(0,10)", "(1,1)", "(12,3)"} {
+		if !h.next([]byte(c)) {
+			t.Fatalf("%s refused", c)
+		}
+	}
+	for _, c := range []string{"(12,3)", "(12,2)", "(11,9)", "", "12,x", "(x,1)"} {
+		if h.next([]byte(c)) {
+			t.Errorf("%s accepted after (12,3)", c)
+		}
+	}
+}
