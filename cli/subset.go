@@ -102,12 +102,8 @@ func (e *env) chooseRows(f *anonymizeFlags, rf *rules.File, src dump.Source, inv
 		return nil, err
 	}
 	res, err := subset.Compute(e.ctx, src, inv, spec, secret)
-	var we *subset.WhereError
-	if errors.As(err, &we) && rf.Subset != nil && rf.Subset.WhereLine > 0 {
-		return nil, &rules.Error{File: rf.Path, Line: rf.Subset.WhereLine, Msg: err.Error()}
-	}
 	if err != nil {
-		return nil, err
+		return nil, locateSubsetError(err, rf, f)
 	}
 	if r, ok := src.(interface{ Rewind() error }); ok {
 		if err := r.Rewind(); err != nil {
@@ -122,4 +118,45 @@ func printSubset(w interface{ Write([]byte) (int, error) }, prefix string, r *su
 		fmt.Fprint(w, prefix+line)
 	}
 	fmt.Fprintln(w)
+}
+
+// locateSubsetError turns a mistake in the subset's spec into a usage
+// error naming its flag, or a rules error at its line (exit 2): a root or
+// pinned key that is not in the dump is the command line's or the rules'
+// mistake, not the run's.
+func locateSubsetError(err error, rf *rules.File, f *anonymizeFlags) error {
+	var we *subset.WhereError
+	if errors.As(err, &we) && rf.Subset != nil && rf.Subset.WhereLine > 0 {
+		return &rules.Error{File: rf.Path, Line: rf.Subset.WhereLine, Msg: err.Error()}
+	}
+	var pe *subset.PlanError
+	if !errors.As(err, &pe) || pe.Part == "" {
+		return err
+	}
+	s := rf.Subset
+	if s == nil {
+		s = &rules.Subset{}
+	}
+	line := 0
+	switch pe.Part {
+	case "root", "percent":
+		if f.subset != "" {
+			return usagef("--subset %q: %v", f.subset, err)
+		}
+		line = s.RootLine
+		if pe.Part == "percent" {
+			line = s.PercentLine
+		}
+	case "include":
+		if s.IncludeLines[pe.Table] == 0 {
+			return usagef("--pin: %v", err)
+		}
+		line = s.IncludeLines[pe.Table]
+	case "tables":
+		line = s.TablesLines[pe.Table]
+	}
+	if line == 0 {
+		line = s.Line
+	}
+	return &rules.Error{File: rf.Path, Line: line, Msg: err.Error()}
 }

@@ -165,6 +165,10 @@ type TableWriter struct {
 
 	mu  sync.Mutex
 	err error // first error, from either side
+	// broken is set with err: failed runs for every Write (every row, from
+	// a live source) and for every unit, on two goroutines, and a mutex
+	// there was a contended lock per row.
+	broken atomic.Bool
 }
 
 // Table returns a writer for e's COPY text that writes it masked to w.
@@ -184,11 +188,15 @@ func (t *TableWriter) fail(err error) error {
 	defer t.mu.Unlock()
 	if t.err == nil {
 		t.err = err
+		t.broken.Store(true)
 	}
 	return t.err
 }
 
 func (t *TableWriter) failed() error {
+	if !t.broken.Load() {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.err
@@ -417,10 +425,13 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 			set = map[[2]uint64]struct{}{}
 			eng.seen[h.g] = set
 		}
-		if _, dup := set[h.fp]; dup {
+		// One probe of a set too large for the cache, not a lookup and
+		// then an insert: a key already there leaves the size as it was.
+		n := len(set)
+		set[h.fp] = struct{}{}
+		if len(set) == n {
 			return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
 		}
-		set[h.fp] = struct{}{}
 	}
 	for _, k := range res.keys {
 		if cur, ok := eng.keys[k.cp]; ok {

@@ -87,6 +87,10 @@ type Subset struct {
 	// Where is an SQL condition on the root's rows, for a live source.
 	Where     string
 	WhereLine int
+	// The lines of root:, percent:, and of each table's include: and
+	// tables: entry, for messages about them.
+	RootLine, PercentLine     int
+	IncludeLines, TablesLines map[schema.QName]int
 }
 
 // Relation is one relations: entry: From's columns reference To's.
@@ -465,7 +469,8 @@ func (p *parser) param(v *yaml.Node, prm *masking.Param, what string) (any, bool
 }
 
 func (p *parser) subset(v *yaml.Node) *Subset {
-	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}, Tables: map[schema.QName]string{}}
+	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}, Tables: map[schema.QName]string{},
+		IncludeLines: map[schema.QName]int{}, TablesLines: map[schema.QName]int{}}
 	p.mapping(v, "subset", func(k, val *yaml.Node) {
 		switch k.Value {
 		case "root":
@@ -474,8 +479,9 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 				p.errorf(val, "subset root: bad table name %q", val.Value)
 				return
 			}
-			s.Root = q
+			s.Root, s.RootLine = q, val.Line
 		case "percent":
+			s.PercentLine = val.Line
 			// 10 or 10% (as --subset spells it); NaN and infinities are
 			// not in the range (a NaN compared false both ways and kept
 			// every row).
@@ -496,8 +502,13 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 					return
 				}
 				for _, item := range tv.Content {
+					if item.Kind != yaml.ScalarNode {
+						p.errorf(item, "subset include %s: expected a list of key values", q)
+						return
+					}
 					s.Include[q] = append(s.Include[q], item.Value)
 				}
+				s.IncludeLines[q] = tk.Line
 			})
 		case "tables":
 			p.mapping(val, "subset tables", func(tk, tv *yaml.Node) {
@@ -510,7 +521,7 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 					p.errorf(tv, "subset tables %s: expected all, none or follow, got %q", q, tv.Value)
 					return
 				}
-				s.Tables[q] = tv.Value
+				s.Tables[q], s.TablesLines[q] = tv.Value, tk.Line
 			})
 		case "where":
 			if val.Kind != yaml.ScalarNode || strings.TrimSpace(val.Value) == "" {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -119,7 +120,7 @@ func (e *ReadError) Position() dump.Pos { return e.Pos }
 // must be rewound again by the caller before the copy).
 func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Spec, secret masking.Secret) (*Result, error) {
 	if !(spec.Percent > 0 && spec.Percent <= 100) { // NaN too
-		return nil, &PlanError{Table: spec.Root, Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
+		return nil, &PlanError{Table: spec.Root, Part: "percent", Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
 	}
 	for _, e := range inv.Entries {
 		if e.Desc == dump.TableData && e.Format != dump.CopyText {
@@ -194,7 +195,40 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 			return nil, c.none
 		}
 	}
+	if err := missingPins(g); err != nil {
+		return nil, err
+	}
 	return &Result{g: g, Report: c.report(spec, passes)}, nil
+}
+
+// missingPins reports the pinned keys that match no row: the rows that
+// must always be there are not (a key mistyped, a row since deleted).
+func missingPins(g *graph) error {
+	for _, n := range g.nodes {
+		if n.pins == nil || n.whole && !n.scanned { // kept whole, never read
+			continue
+		}
+		var missing []string
+		for k := range n.pins {
+			if !n.found[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		slices.Sort(missing)
+		more := ""
+		if len(missing) > 10 {
+			more = fmt.Sprintf(" and %d more", len(missing)-10)
+			missing = missing[:10]
+		}
+		for i, k := range missing {
+			missing[i] = strconv.Quote(k)
+		}
+		return &PlanError{Table: n.pinTable, Part: "include", Msg: fmt.Sprintf("subset include: no row has the pinned key %s%s", strings.Join(missing, ", "), more)}
+	}
+	return nil
 }
 
 type computer struct {
@@ -303,11 +337,17 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 	var rc io.ReadCloser
 	var cols *columns
 	var err error
+	var order *heapOrder
 	if co, ok := c.src.(columnOpener); ok {
-		proj := needed(n)
+		// Rows are matched with the copy's by number, so they must come
+		// in the heap's order as COPY reads them: with a column the
+		// index does not hold (ctid), no index-only scan can read the
+		// keys in the index's order instead, and the ctids are checked.
+		proj := append(needed(n), "ctid")
 		if cols, err = c.columns(n, e, proj); err != nil {
 			return err
 		}
+		order = &heapOrder{block: -1}
 		rc, err = co.OpenColumns(ctx, e, proj)
 	} else {
 		if cols, err = c.columns(n, e, nil); err != nil {
@@ -350,6 +390,9 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 			return err
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+		if order != nil && !order.next(line[bytes.LastIndexByte(line, '\t')+1:]) {
+			return &ReadError{Pos: rowPos(e, row), Column: "ctid", Err: errors.New("the source read the keys out of the table's physical order (an index scan?), so they cannot be matched with the rows copied")}
+		}
 		if first {
 			n.total++
 		}
@@ -379,6 +422,23 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 	return rc.Close()
 }
 
+// heapOrder checks that ctids, "(block,offset)", increase.
+type heapOrder struct{ block, offset int64 }
+
+func (h *heapOrder) next(ctid []byte) bool {
+	b, o, ok := bytes.Cut(bytes.TrimSuffix(bytes.TrimPrefix(ctid, []byte{'('}), []byte{')'}), []byte{','})
+	if !ok {
+		return false
+	}
+	block, err1 := strconv.ParseInt(string(b), 10, 64)
+	offset, err2 := strconv.ParseInt(string(o), 10, 64)
+	if err1 != nil || err2 != nil || block < h.block || block == h.block && offset <= h.offset {
+		return false
+	}
+	h.block, h.offset = block, offset
+	return true
+}
+
 func rowPos(e *dump.Entry, row int64) dump.Pos {
 	p := e.Pos
 	p.Table = e.Table
@@ -388,23 +448,29 @@ func rowPos(e *dump.Entry, row int64) dump.Pos {
 
 // reason says why the current row is kept, "" if it is not (yet).
 func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (string, error) {
+	var t []byte
+	var ok, pinned bool
+	if n.pins != nil || n.root && !n.whole {
+		var err error
+		if t, ok, err = c.text(e, row, n.key, cols.key, nil); err != nil {
+			return "", err
+		}
+		if pk := c.pinKey(n); ok && n.pins != nil && len(n.key) == 1 && n.pins[string(pk)] {
+			pinned = true
+			n.found[string(pk)] = true
+		}
+	}
 	if n.whole {
 		return "whole table", nil
 	}
-	if n.root || n.pins != nil {
-		t, ok, err := c.text(e, row, n.key, cols.key, nil)
-		if err != nil {
-			return "", err
+	if ok && n.root {
+		s := c.key.Sum(t)
+		if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
+			return "root sample", nil
 		}
-		if ok && n.root {
-			s := c.key.Sum(t)
-			if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
-				return "root sample", nil
-			}
-		}
-		if ok && n.pins != nil && len(n.key) == 1 && n.pins[string(c.pinKey(n))] {
-			return "pinned", nil
-		}
+	}
+	if pinned {
+		return "pinned", nil
 	}
 	for i, ed := range n.in {
 		if ed.need.len() == 0 {

@@ -88,17 +88,19 @@ var roleNames = [...]string{unconnected: "unconnected", descendant: "descendant"
 // node is a table of the closure: a table with data, or a partitioned
 // table whose leaf partitions' data entries make up its rows.
 type node struct {
-	name    schema.QName
-	role    role
-	mode    Mode
-	whole   bool // every row kept
-	entries []*dump.Entry
-	out     []*edge // foreign keys of this table
-	in      []*edge // foreign keys referencing it
-	key     []string
-	pins    map[string]bool
-	pinNorm norm // of the pinned key's column
-	root    bool
+	name     schema.QName
+	role     role
+	mode     Mode
+	whole    bool // every row kept
+	entries  []*dump.Entry
+	out      []*edge // foreign keys of this table
+	in       []*edge // foreign keys referencing it
+	key      []string
+	pins     map[string]bool
+	pinNorm  norm            // of the pinned key's column
+	found    map[string]bool // pins seen in the data
+	pinTable schema.QName    // the name the pins were given under
+	root     bool
 
 	// state of the closure
 	dirty   bool
@@ -155,7 +157,10 @@ func logical(cat *schema.Catalog, q schema.QName) schema.QName {
 // PlanError is a subset the schema cannot follow.
 type PlanError struct {
 	Table schema.QName
-	Msg   string
+	// Part is the part of the Spec that is wrong: root, percent, include
+	// or tables ("" when the dump is what cannot be followed).
+	Part string
+	Msg  string
 }
 
 func (e *PlanError) Error() string { return fmt.Sprintf("subset: %s: %s", e.Table, e.Msg) }
@@ -181,10 +186,10 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 	}
 	rootTable := cat.Table(spec.Root)
 	if rootTable == nil {
-		return nil, &PlanError{Table: spec.Root, Msg: "the root table is not in the dump"}
+		return nil, &PlanError{Table: spec.Root, Part: "root", Msg: "the root table is not in the dump"}
 	}
 	if rootTable.Parent != nil && logical(cat, spec.Root) != spec.Root {
-		return nil, &PlanError{Table: spec.Root, Msg: "the root is a partition; name its partitioned table " + logical(cat, spec.Root).String()}
+		return nil, &PlanError{Table: spec.Root, Part: "root", Msg: "the root is a partition; name its partitioned table " + logical(cat, spec.Root).String()}
 	}
 	g.root = get(spec.Root)
 	g.root.root = true
@@ -240,13 +245,14 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 			}
 		}
 	}
-	for q, m := range spec.Tables {
+	for _, q := range sortedNames(spec.Tables) {
+		m := spec.Tables[q]
 		n := g.byName[logical(cat, q)]
 		if n == nil || cat.Table(q) == nil {
-			return nil, &PlanError{Table: q, Msg: "subset tables: not a table of the dump"}
+			return nil, &PlanError{Table: q, Part: "tables", Msg: "subset tables: not a table of the dump"}
 		}
 		if n.root && m != Follow {
-			return nil, &PlanError{Table: q, Msg: "the root table's mode is follow"}
+			return nil, &PlanError{Table: q, Part: "tables", Msg: "subset tables: the root table's mode is follow (the sample), not " + m.String()}
 		}
 		n.mode = m
 	}
@@ -259,23 +265,29 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		return nil, err
 	}
 	g.root.key = key
-	for q, vals := range spec.Include {
+	for _, q := range sortedNames(spec.Include) {
+		vals := spec.Include[q]
 		n := g.byName[logical(cat, q)]
 		t := cat.Table(q)
 		if n == nil || t == nil {
-			return nil, &PlanError{Table: q, Msg: "subset include: not a table of the dump"}
+			return nil, &PlanError{Table: q, Part: "include", Msg: "subset include: not a table of the dump"}
+		}
+		if t.PrimaryKey == nil { // a partition: its partitioned table's key
+			t = cat.Table(n.name)
 		}
 		if t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
-			return nil, &PlanError{Table: q, Msg: "subset include: pinned rows are named by a one-column primary key, which this table does not have"}
+			return nil, &PlanError{Table: q, Part: "include", Msg: "subset include: pinned rows are named by a one-column primary key, which this table does not have"}
 		}
 		if n.mode == None {
-			return nil, &PlanError{Table: q, Msg: "subset include: the table's mode is none"}
+			return nil, &PlanError{Table: q, Part: "include", Msg: "subset include: the table's mode is none"}
 		}
-		n.key = t.PrimaryKey.Columns
-		if c := t.Column(n.key[0]); c != nil {
-			n.pinNorm = pinNorm(categoryOf(cat, c.Type))
+		if n.pins == nil { // a partitioned table and its partition may both be named
+			n.key, n.pinTable = t.PrimaryKey.Columns, q
+			if c := t.Column(n.key[0]); c != nil {
+				n.pinNorm = pinNorm(categoryOf(cat, c.Type))
+			}
+			n.pins, n.found = map[string]bool{}, map[string]bool{}
 		}
-		n.pins = map[string]bool{}
 		for _, v := range vals {
 			if n.pinNorm != nil {
 				v = string(n.pinNorm([]byte(v)))
@@ -284,6 +296,17 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		}
 	}
 	return g, nil
+}
+
+// sortedNames is a map's tables in order, so that the first mistake
+// reported is the same every run.
+func sortedNames[V any](m map[schema.QName]V) []schema.QName {
+	out := make([]schema.QName, 0, len(m))
+	for q := range m {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b schema.QName) int { return strings.Compare(a.String(), b.String()) })
+	return out
 }
 
 // rootKey is the columns the root sample hashes: the primary key, else a
@@ -306,7 +329,7 @@ func rootKey(t *schema.Table) ([]string, error) {
 			return k.Columns, nil
 		}
 	}
-	return nil, &PlanError{Table: t.Name, Msg: "the root table needs a primary key (or a unique key of NOT NULL columns) to sample its rows by"}
+	return nil, &PlanError{Table: t.Name, Part: "root", Msg: "the root table needs a primary key (or a unique key of NOT NULL columns) to sample its rows by"}
 }
 
 // cycles lists the foreign-key cycles between tables (strongly connected
