@@ -187,6 +187,9 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 				n.scanned = true
 			}
 		}
+		for _, n := range g.nodes {
+			c.closeSelf(n)
+		}
 		for _, e := range g.edges {
 			e.need.compact()
 			e.keys.compact()
@@ -365,6 +368,11 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 		n.kept[e] = bits
 	}
 	first := !n.scanned
+	pend := n.pending[e]
+	ei := slices.Index(n.entries, e)
+	if !n.whole && n.self == nil {
+		n.self = newSelfIndex(n)
+	}
 	br := bufio.NewReaderSize(rc, 1<<20)
 	var long []byte
 	var row int64
@@ -397,17 +405,31 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 			n.total++
 		}
 		if bits != nil && bits.has(row) {
-			continue
+			if pend == nil || !pend.has(row) {
+				continue
+			}
 		}
 		c.fields = copytext.SplitN(c.fields[:0], line, cols.max+2)
 		if len(c.fields) <= cols.max {
 			return &ReadError{Pos: rowPos(e, row), Column: "?", Err: errors.New("fewer fields than columns")}
+		}
+		if pend != nil && pend.has(row) { // kept by closeSelf: emit it now
+			pend.clear(row)
+			if err := c.emit(n, e, row, cols); err != nil {
+				return err
+			}
+			continue
 		}
 		why, err := c.reason(n, e, row, cols)
 		if err != nil {
 			return err
 		}
 		if why == "" {
+			if n.self != nil {
+				if err := c.record(n.self, e, ei, row, cols); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if bits != nil {

@@ -106,6 +106,8 @@ type node struct {
 	dirty   bool
 	scanned bool
 	kept    map[*dump.Entry]*bitset
+	pending map[*dump.Entry]*bitset // kept by closeSelf, not yet emitted
+	self    *selfIndex              // this pass's index of rows not kept
 	total   int64
 	keptN   int64
 	reasons map[string]int64
@@ -172,7 +174,7 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		q = logical(cat, q)
 		n := g.byName[q]
 		if n == nil {
-			n = &node{name: q, kept: map[*dump.Entry]*bitset{}, reasons: map[string]int64{}}
+			n = &node{name: q, kept: map[*dump.Entry]*bitset{}, pending: map[*dump.Entry]*bitset{}, reasons: map[string]int64{}}
 			g.byName[q] = n
 			g.nodes = append(g.nodes, n)
 		}
