@@ -250,3 +250,34 @@ INSERT INTO public.child SELECT g, (g * 7919) % 500 + 1, repeat('x', 100) FROM g
 		}
 	}
 }
+
+// TestSubsetPinTextKeys: --pin split its keys at every comma, so a text
+// key holding one could not be pinned, and cut TABLE=… at the first '=',
+// so a quoted table name holding one could not be named. Keys are now
+// read as CSV fields; the table name up to the first '=' outside quotes.
+func TestSubsetPinTextKeys(t *testing.T) {
+	in := hostileFile(t, "dump.sql", `
+CREATE TABLE public."odd=name" (k text PRIMARY KEY, n int);
+COPY public."odd=name" (k, n) FROM stdin;
+com,ma	1
+say "hi"	2
+back\\slash	3
+tab\there	4
+plain	5
+ünï	6
+	7
+\.
+`)
+	rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\n")
+	r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--in", in, "--subset", `public."odd=name"=0.0001%`,
+		"--pin", `public."odd=name"="com,ma","say ""hi""",back\slash,ünï`, "--pin", "public.\"odd=name\"=tab\there,\"\"")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "pinned 6") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, bad := range []string{`public."odd=name"=`, `public."odd=name"=a,,b`, `public."odd=name"=a,`, `public."odd=name"="open`, `public."odd=name"="a"b`, `public."odd=name"=a"b`, `public."odd=name"`} {
+		r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--in", in, "--subset", `public."odd=name"=10%`, "--pin", bad)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "expected TABLE=KEY") {
+			t.Errorf("--pin %s: exit %d\n%s", bad, r.code, r.stderr)
+		}
+	}
+}
