@@ -35,6 +35,9 @@ type Engine struct {
 	seen     map[*rules.Guard]map[[2]uint64]struct{}
 	seenFrom map[*rules.Guard]map[[2]uint64][2]uint64
 	keys     map[*rules.ColumnPlan]keyRange
+	// expect is how many rows each table has, if known: a guard's set is
+	// made that large at once rather than grown a split at a time.
+	expect map[schema.QName]int64
 
 	rows, skipped, cells, bytesIn atomic.Int64
 }
@@ -415,14 +418,14 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	defer eng.mu.Unlock()
 	for _, h := range res.hits {
 		if h.g.Partial {
-			if eng.seenPartial(h) {
+			if eng.seenPartial(h, table) {
 				return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
 			}
 			continue
 		}
 		set := eng.seen[h.g]
 		if set == nil {
-			set = map[[2]uint64]struct{}{}
+			set = make(map[[2]uint64]struct{}, eng.sizeHint(table))
 			eng.seen[h.g] = set
 		}
 		// One probe of a set too large for the cache, not a lookup and
@@ -447,10 +450,10 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 // partial key's original values may repeat (outside its WHERE); masking
 // maps equal values alike, so only distinct originals that mask alike are
 // a collision.
-func (eng *Engine) seenPartial(h guardHit) bool {
+func (eng *Engine) seenPartial(h guardHit, table schema.QName) bool {
 	set := eng.seenFrom[h.g]
 	if set == nil {
-		set = map[[2]uint64][2]uint64{}
+		set = make(map[[2]uint64][2]uint64, eng.sizeHint(table))
 		eng.seenFrom[h.g] = set
 	}
 	if in, dup := set[h.fp]; dup {
@@ -459,6 +462,15 @@ func (eng *Engine) seenPartial(h guardHit) bool {
 	set[h.fp] = h.in
 	return false
 }
+
+// sizeHint is the size to make a guard's set with, first hit in table:
+// its row count, up to maxSizeHint, since a key column that is mostly NULL
+// adds few fingerprints.
+func (eng *Engine) sizeHint(table schema.QName) int {
+	return int(min(max(eng.expect[table], 0), maxSizeHint))
+}
+
+const maxSizeHint = 1 << 20
 
 // pos locates row n of the table's entry.
 func (t *TableWriter) pos(n int64) dump.Pos {

@@ -463,6 +463,16 @@ func TestEngineRecord(t *testing.T) {
 	}
 }
 
+// A guard's set is made as large as its table's row count, within bounds.
+func TestSizeHint(t *testing.T) {
+	eng := &Engine{expect: map[schema.QName]int64{qn("a"): 300, qn("b"): -1, qn("c"): 1 << 40}}
+	for q, want := range map[string]int{"a": 300, "b": 0, "c": maxSizeHint, "d": 0} {
+		if got := eng.sizeHint(qn(q)); got != want {
+			t.Errorf("%s: %d, want %d", q, got, want)
+		}
+	}
+}
+
 // The error messages name what they locate, never the values.
 func TestErrorMessages(t *testing.T) {
 	ce := &CollisionError{Pos: dump.Pos{File: "d.sql", Line: 3}, Table: qn("t"), Key: "t_key", Columns: []string{"a", "B c"}}
