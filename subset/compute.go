@@ -187,9 +187,11 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 				n.scanned = true
 			}
 		}
-		for _, n := range g.nodes {
-			c.closeSelf(n)
+		for _, e := range g.edges {
+			e.need.compact()
+			e.keys.compact()
 		}
+		c.closeCycles() // from the sorted keys: the same rows and reasons every run
 		for _, e := range g.edges {
 			e.need.compact()
 			e.keys.compact()
@@ -370,9 +372,6 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 	first := !n.scanned
 	pend := n.pending[e]
 	ei := slices.Index(n.entries, e)
-	if !n.whole && n.self == nil {
-		n.self = newSelfIndex(n)
-	}
 	br := bufio.NewReaderSize(rc, 1<<20)
 	var long []byte
 	var row int64
@@ -413,7 +412,7 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 		if len(c.fields) <= cols.max {
 			return &ReadError{Pos: rowPos(e, row), Column: "?", Err: errors.New("fewer fields than columns")}
 		}
-		if pend != nil && pend.has(row) { // kept by closeSelf: emit it now
+		if pend != nil && pend.has(row) { // kept by closeCycles: emit it now
 			pend.clear(row)
 			if err := c.emit(n, e, row, cols); err != nil {
 				return err
@@ -425,8 +424,8 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 			return err
 		}
 		if why == "" {
-			if n.self != nil {
-				if err := c.record(n.self, e, ei, row, cols); err != nil {
+			if n.cycle != nil {
+				if err := c.record(n, e, ei, row, cols); err != nil {
 					return err
 				}
 			}

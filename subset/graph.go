@@ -106,8 +106,9 @@ type node struct {
 	dirty   bool
 	scanned bool
 	kept    map[*dump.Entry]*bitset
-	pending map[*dump.Entry]*bitset // kept by closeSelf, not yet emitted
-	self    *selfIndex              // this pass's index of rows not kept
+	pending map[*dump.Entry]*bitset // kept by closeCycles, not yet emitted
+	cycle   *cycleShape             // on a foreign-key cycle: what its index follows
+	cyc     *cycleRows              // this pass's index of its rows not kept
 	total   int64
 	keptN   int64
 	reasons map[string]int64
@@ -262,6 +263,7 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		_, explicit := spec.Tables[n.name]
 		n.whole = n.mode == All || (n.mode == Follow && n.role == unconnected && !explicit)
 	}
+	g.shapeCycles()
 	key, err := rootKey(cat.Table(g.root.name))
 	if err != nil {
 		return nil, err

@@ -179,3 +179,42 @@ COPY public.u (id, ref, a, b, pa, pb) FROM stdin;
 		t.Errorf("big: %d rows for %d kept users", len(got["big"]), len(keptU))
 	}
 }
+
+// TestLongCycleChains: the same through two tables referencing each other,
+// each row pointing back to the other table's previous row: 205 passes
+// for chains 1,000 long; and the report is the same every run.
+func TestLongCycleChains(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE public.a (id int PRIMARY KEY, b_id int);\nCREATE TABLE public.b (id int PRIMARY KEY, a_id int);\n")
+	for _, table := range []string{"a (id, b_id)", "b (id, a_id)"} {
+		fmt.Fprintf(&b, "COPY public.%s FROM stdin;\n1\t\\N\n", table)
+		for i := 2; i <= 1000; i++ {
+			fmt.Fprintf(&b, "%d\t%d\n", i, i-1)
+		}
+		b.WriteString("\\.\n")
+	}
+	b.WriteString("ALTER TABLE public.a ADD FOREIGN KEY (b_id) REFERENCES public.b(id);\nALTER TABLE public.b ADD FOREIGN KEY (a_id) REFERENCES public.a(id);\n")
+	src, inv := open(t, b.String())
+	var first string
+	for range 3 {
+		if err := src.Rewind(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Compute(context.Background(), src, inv, &Spec{Root: schema.QName{Schema: "public", Name: "a"}, Percent: 1}, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Report.Passes > 4 {
+			t.Errorf("%d passes", r.Report.Passes)
+		}
+		got := kept(t, src, inv, r)
+		if len(got["a"]) != 1000 || len(got["b"]) != 1000 { // every row is on the chains
+			t.Errorf("kept %d of a, %d of b", len(got["a"]), len(got["b"]))
+		}
+		if first == "" {
+			first = r.Report.String()
+		} else if s := r.Report.String(); s != first {
+			t.Errorf("reports differ:\n%s\n%s", first, s)
+		}
+	}
+}
