@@ -61,7 +61,7 @@ type TableReport struct {
 	Table       schema.QName
 	Role        string // root, descendant, ancestor, unconnected
 	Mode        Mode
-	Kept, Total int64
+	Kept, Total int64 // -1: all (kept whole), not read
 	// Reasons counts kept rows by the first reason found: "root sample",
 	// "pinned", "whole table", "descendant of T", "ancestor of T".
 	Reasons map[string]int64
@@ -686,8 +686,11 @@ func (c *computer) report(spec *Spec, passes int) *Report {
 			role = "root"
 		}
 		tr := TableReport{Table: n.name, Role: role, Mode: n.mode, Kept: n.keptN, Total: n.total, Reasons: n.reasons}
-		if n.whole && !n.scanned { // kept whole without being read
+		switch {
+		case n.whole && !n.scanned: // kept whole without being read
 			tr.Kept, tr.Total = -1, -1
+		case !n.scanned && len(n.entries) > 0: // none: not read, not 0 rows
+			tr.Total = -1
 		}
 		r.Tables = append(r.Tables, tr)
 		for _, b := range n.kept {
@@ -748,7 +751,10 @@ func (r *Report) String() string {
 		t := byName[q]
 		kept, total := fmt.Sprint(t.Kept), fmt.Sprint(t.Total)
 		if t.Kept < 0 {
-			kept, total = "all", "(not read)"
+			kept = "all"
+		}
+		if t.Total < 0 {
+			total = "(not read)"
 		}
 		var why []string
 		for k, v := range t.Reasons {

@@ -218,3 +218,19 @@ func TestLongCycleChains(t *testing.T) {
 		}
 	}
 }
+
+// TestReportNoneTable: a table whose mode is none is not read: the plan
+// said "0 of 0" rows for a table that has rows.
+func TestReportNoneTable(t *testing.T) {
+	src, inv := open(t, shopScript(20))
+	r, err := Compute(context.Background(), src, inv, &Spec{Root: users, Percent: 50,
+		Tables: map[schema.QName]Mode{{Schema: "public", Name: "countries"}: None}}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(r.Report.String(), "\n") {
+		if strings.HasPrefix(line, "public.countries ") && (!strings.Contains(line, " none ") || !strings.Contains(line, "0   (not read)")) {
+			t.Errorf("%q", line)
+		}
+	}
+}
