@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench bench-live bench-subset fixture fixture-ci mutate clean
+.PHONY: build test vet bench bench-live bench-subset bench-archive fixture fixture-ci mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -30,6 +30,13 @@ bench-live:
 # in one run (default scale ≈ 1 GB of COPY text).
 bench-subset:
 	./scripts/bench-subset.sh $(SCALE)
+
+# Archives: pg_restore -f /dev/null of a custom and a directory archive, and
+# anonymize from each to plain, custom and directory, in one run: MB/s, peak
+# RSS (< 150 MB), ratio to pg_restore (default scale ≈ 1 GB of COPY text;
+# COMPRESS=gzip|lz4|zstd|none the archives' compression, default gzip).
+bench-archive:
+	COMPRESS=$(COMPRESS) ./scripts/bench-archive.sh $(SCALE)
 
 # Regenerates testdata/fixtures/shop.sql with real pg_dump from a freshly
 # generated shop database.

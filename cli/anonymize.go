@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/archive"
 	"github.com/understudy-db/understudy/dump/live"
 	"github.com/understudy-db/understudy/dump/plain"
 	"github.com/understudy-db/understudy/internal/progress"
@@ -32,15 +34,23 @@ Usage:
                                                              what a subset keeps, and why
 
 Where from (one of):
-  --in FILE           plain pg_dump output, optionally gzip-compressed; - reads stdin
+  --in FILE           pg_dump output: plain (optionally gzip-compressed), or a
+                      custom (-Fc), directory (-Fd) or tar (-Ft) archive, told
+                      from its bytes; - reads stdin (plain, custom or tar)
   --source URL        a live database (libpq URL or key=value; PG* variables and
                       .pgpass apply), read in one read-only snapshot; a hot
                       standby works
 Where to (one of):
-  --out FILE          masked plain dump; a name ending in .gz is compressed. The
+  --out FILE          masked dump; plain: a name ending in .gz is compressed. The
                       file appears only when the run succeeds. - streams to stdout;
                       a failed run ends the stream with an error statement, so
-                      load it with psql -1 -v ON_ERROR_STOP=1
+                      load it with psql -1 -v ON_ERROR_STOP=1. A directory
+                      archive goes to a new directory
+  --format F          plain, custom or directory (default: the input's format
+                      for an archive, custom for tar; plain otherwise); archives
+                      are restored with pg_restore, -j works
+  --compress C        an archive's data compression: gzip, lz4, zstd or none,
+                      optionally with :LEVEL (default: the input archive's; gzip)
   --target URL        an empty database, created if missing (needs CREATEDB):
                       schema, data in parallel, then indexes and constraints;
                       a failed run drops what it created
@@ -97,6 +107,7 @@ func located(err error) bool {
 
 type anonymizeFlags struct {
 	rules, in, out, source, target, secretFile string
+	format, compress                           string   // of an archive --out
 	subset                                     string   // --subset TABLE=PCT%
 	pins                                       []string // --pin TABLE=KEY,…
 	quiet, progress, clean, planOnly           bool
@@ -153,6 +164,8 @@ func (e *env) anonymize(args []string) int {
 	fs.BoolVar(&f.noPrivileges, "no-privileges", false, "")
 	fs.IntVar(&f.jobs, "j", 0, "")
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
+	fs.StringVar(&f.format, "format", "", "")
+	fs.StringVar(&f.compress, "compress", "", "")
 	fs.StringVar(&f.subset, "subset", "", "")
 	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
 	if done, code := e.parse(fs, mainUsage, args); done {
@@ -183,6 +196,12 @@ func (e *env) anonymize(args []string) int {
 	}
 	if err := outfile.Conflicts(f.out, f.in, f.rules, f.secretFile); err != nil {
 		return e.fail(usagef("%v", err))
+	}
+	if err := f.outputFormat(); err != nil {
+		return e.fail(err)
+	}
+	if f.format != "plain" {
+		return e.run(&f, nil) // the archive sink is made once the source is open
 	}
 	// The output is opened first: a stream (stdout, a FIFO) must end with
 	// the failure marker whatever fails, even before the first byte.
@@ -233,16 +252,113 @@ func (e *env) check(args []string) int {
 	return e.run(&f, nil)
 }
 
-// openSource opens --in or --source.
+// openSource opens --in or --source. The format of --in comes from its
+// bytes (archive.Detect, archive.Sniff for stdin), never its name.
 func (e *env) openSource(f *anonymizeFlags) (dump.Source, error) {
-	if f.source == "" {
+	if f.source != "" {
+		src, err := live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+		if err != nil {
+			return nil, flagError("--source", err)
+		}
+		return src, nil
+	}
+	opts := archive.Options{Jobs: max(f.jobs, 1)}
+	if f.in == "-" {
+		// The spool exists before the first read, as the plain reader's
+		// does: a run blocked on stdin holds it.
+		spool, err := os.CreateTemp("", "anonymize-input-*")
+		if err != nil {
+			return nil, err
+		}
+		os.Remove(spool.Name())
+		br := bufio.NewReaderSize(e.stdin, 4096)
+		head, _ := br.Peek(512)
+		switch archive.Sniff(head) {
+		case archive.Custom, archive.Tar:
+			return archive.OpenStream(e.ctx, br, spool, "stdin", opts)
+		}
+		spool.Close()
+		return plain.Open(e.ctx, f.in, br, f.maxRowSize<<20)
+	}
+	if !seekable(f.in) {
+		// A FIFO or device is read once, as a plain dump streams.
 		return plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
 	}
-	src, err := live.Open(e.ctx, f.source, live.SourceOptions{Jobs: max(f.jobs, 1), NoOwner: f.noOwner, NoPrivileges: f.noPrivileges})
+	format, err := archive.Detect(f.in)
 	if err != nil {
-		return nil, flagError("--source", err)
+		return nil, err
 	}
-	return src, nil
+	if format == archive.Plain {
+		return plain.Open(e.ctx, f.in, e.stdin, f.maxRowSize<<20)
+	}
+	return archive.Open(e.ctx, f.in, opts)
+}
+
+// seekable reports a regular file or a directory (or a name that does not
+// exist, for the reader to report): what archive.Detect may open and read
+// without consuming a stream or blocking on a FIFO.
+func seekable(path string) bool {
+	st, err := os.Stat(path)
+	return err != nil || st.Mode().IsRegular() || st.IsDir()
+}
+
+// outputFormat settles --format: given, or the input's for an archive
+// (custom for tar, which is not written), else plain.
+func (f *anonymizeFlags) outputFormat() error {
+	switch f.format {
+	case "plain", "custom", "directory":
+	case "":
+		f.format = "plain"
+		if f.source == "" && f.in != "-" && seekable(f.in) {
+			switch in, _ := archive.Detect(f.in); in {
+			case archive.Custom, archive.Tar:
+				f.format = "custom"
+			case archive.Directory:
+				f.format = "directory"
+			}
+		}
+	default:
+		return usagef("--format %s: want plain, custom or directory", f.format)
+	}
+	switch {
+	case f.compress != "" && f.format == "plain":
+		return usagef("--compress applies to archives (--format custom or directory); a plain --out ending in .gz is gzip-compressed")
+	case f.format == "directory" && f.out == "-":
+		return usagef("a directory archive cannot go to stdout: name a new directory with --out")
+	}
+	return nil
+}
+
+// openArchiveSink creates the custom or directory archive --out names,
+// compressed as --compress says, else as the input archive is (gzip for
+// other inputs, as pg_dump does).
+func openArchiveSink(ctx context.Context, f *anonymizeFlags, src dump.Source, stdout io.Writer) (dump.Sink, error) {
+	comp := archive.Compression{Algorithm: archive.Gzip}
+	if as, ok := src.(*archive.Source); ok {
+		comp.Algorithm = as.Compression()
+	}
+	if f.compress != "" {
+		c, err := archive.ParseCompression(f.compress)
+		if err != nil {
+			return nil, usagef("--compress: %v", err)
+		}
+		comp = c
+	}
+	opts := archive.SinkOptions{Compression: comp, Jobs: f.jobs}
+	if f.format == "directory" {
+		opts.Format = archive.Directory
+		return archive.NewSink(nil, f.out, opts)
+	}
+	opts.Format = archive.Custom
+	out, err := outfile.Create(ctx, f.out, stdout)
+	if err != nil {
+		return nil, err
+	}
+	s, err := archive.NewSink(out, "", opts)
+	if err != nil {
+		out.Fail(nil)
+	}
+	return s, err
 }
 
 // openTarget creates the --target database sink, told what the source is
@@ -281,7 +397,7 @@ func flagError(flag string, err error) error {
 // refuse what cannot be masked, then copy it masked to sink, or to the
 // --target database (which it creates only then).
 func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
-	checkOnly := sink == nil && f.target == "" && !f.planOnly
+	checkOnly := f.out == "" && f.target == "" && !f.planOnly
 	rf, err := rules.Load(f.rules)
 	if err != nil {
 		return e.fail(err)
@@ -351,6 +467,12 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		}
 		printSubset(e.stdout, "", sub.Report)
 		return ExitOK
+	}
+	if sink == nil && f.target == "" {
+		if sink, err = openArchiveSink(e.ctx, f, src, e.stdout); err != nil {
+			return e.fail(err)
+		}
+		e.onAbort(func() { sink.Abort(context.WithoutCancel(e.ctx)) })
 	}
 	if sink == nil {
 		if sink, err = e.openTarget(f, src); err != nil {

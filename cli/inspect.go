@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/dump/archive"
+	"github.com/understudy-db/understudy/dump/live"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/schema"
 )
@@ -20,7 +23,8 @@ Prints what a dump or a live database holds: every table with its row count
 foreign-key graph. Nothing is written anywhere.
 
 Flags:
-  --in FILE     plain pg_dump file (optionally gzip-compressed), or - for stdin
+  --in FILE     pg_dump output: plain (optionally gzip-compressed), custom,
+                directory or tar archive; - for stdin
   --source URL  a live database, read in one read-only snapshot
   --json        machine-readable output (format: docs/inspect-json.md)
 
@@ -52,8 +56,17 @@ func (e *env) inspect(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	// An archive's table of contents does not count rows: its data does.
+	if c, ok := src.(interface{ CountRows(context.Context) error }); ok {
+		if err := c.CountRows(e.ctx); err != nil {
+			return e.fail(err)
+		}
+	}
 	rep := newInspectReport(inv.Name, inv)
-	if f.source != "" {
+	switch src := src.(type) {
+	case *archive.Source:
+		rep.Format = src.Format().String()
+	case *live.Source:
 		rep.Format = "database"
 	}
 	if *asJSON {
@@ -198,7 +211,14 @@ func newInspectReport(file string, inv *dump.Inventory) *inspectReport {
 }
 
 func (rep *inspectReport) writeText(w io.Writer) {
-	fmt.Fprintf(w, "%s: plain dump", rep.File)
+	switch rep.Format {
+	case "plain":
+		fmt.Fprintf(w, "%s: plain dump", rep.File)
+	case "database":
+		fmt.Fprintf(w, "%s: database", rep.File)
+	default:
+		fmt.Fprintf(w, "%s: %s archive", rep.File, rep.Format)
+	}
 	if rep.PgDumpVersion != "" {
 		fmt.Fprintf(w, " by pg_dump %s", rep.PgDumpVersion)
 	}

@@ -16,6 +16,10 @@ import (
 
 const subsetPlanUsage = `Usage: anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset TABLE=PCT%] [--pin TABLE=KEY,…] [--secret-file FILE]
 
+--pin TABLE=KEY,… keeps these rows of TABLE (by its one-column primary key)
+whatever the sample; a key holding a comma or a double quote is written in
+double quotes, a quote in it doubled, as in CSV: --pin 'public.tags="a,b",c'.
+
 Prints, per table, how many rows a subset keeps of how many and why (root
 sample, pinned, descendant of a kept row, ancestor of one, whole table),
 the order the closure reaches the tables in and the foreign-key cycles it
@@ -75,21 +79,22 @@ func subsetSpec(rf *rules.File, flag string, pins []string) (*subset.Spec, error
 		}
 	}
 	if flag != "" {
-		table, pct, ok := strings.Cut(flag, "=")
+		table, pct, ok := cutName(flag)
 		q, err := schema.ParseQName(table)
-		p, perr := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(pct), "%"), 64)
-		if !ok || err != nil || perr != nil || p <= 0 || p > 100 {
+		p, perr := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(pct), "%")), 64)
+		if !ok || err != nil || perr != nil || !(p > 0 && p <= 100) {
 			return nil, usagef("--subset %q: expected TABLE=PERCENT%%, e.g. public.users=10%%", flag)
 		}
 		spec.Root, spec.Percent = q, p
 	}
 	for _, pin := range pins {
-		table, keys, ok := strings.Cut(pin, "=")
+		table, list, ok := cutName(pin)
 		q, err := schema.ParseQName(table)
-		if !ok || err != nil || strings.TrimSpace(keys) == "" {
-			return nil, usagef("--pin %q: expected TABLE=KEY[,KEY…], e.g. public.users=3,5", pin)
+		keys, kerr := splitKeys(list)
+		if !ok || err != nil || kerr != nil {
+			return nil, usagef("--pin %q: expected TABLE=KEY[,KEY…], e.g. public.users=3,5 (a key holding a comma or a double quote in double quotes, the quote doubled, as in CSV)", pin)
 		}
-		spec.Include[q] = append(spec.Include[q], strings.Split(keys, ",")...)
+		spec.Include[q] = append(spec.Include[q], keys...)
 	}
 	return spec, nil
 }
@@ -102,12 +107,8 @@ func (e *env) chooseRows(f *anonymizeFlags, rf *rules.File, src dump.Source, inv
 		return nil, err
 	}
 	res, err := subset.Compute(e.ctx, src, inv, spec, secret)
-	var we *subset.WhereError
-	if errors.As(err, &we) && rf.Subset != nil && rf.Subset.WhereLine > 0 {
-		return nil, &rules.Error{File: rf.Path, Line: rf.Subset.WhereLine, Msg: err.Error()}
-	}
 	if err != nil {
-		return nil, err
+		return nil, locateSubsetError(err, rf, f)
 	}
 	if r, ok := src.(interface{ Rewind() error }); ok {
 		if err := r.Rewind(); err != nil {
@@ -122,4 +123,104 @@ func printSubset(w interface{ Write([]byte) (int, error) }, prefix string, r *su
 		fmt.Fprint(w, prefix+line)
 	}
 	fmt.Fprintln(w)
+}
+
+// locateSubsetError turns a mistake in the subset's spec into a usage
+// error naming its flag, or a rules error at its line (exit 2): a root or
+// pinned key that is not in the dump is the command line's or the rules'
+// mistake, not the run's.
+func locateSubsetError(err error, rf *rules.File, f *anonymizeFlags) error {
+	var we *subset.WhereError
+	if errors.As(err, &we) && rf.Subset != nil && rf.Subset.WhereLine > 0 {
+		return &rules.Error{File: rf.Path, Line: rf.Subset.WhereLine, Msg: err.Error()}
+	}
+	var pe *subset.PlanError
+	if !errors.As(err, &pe) || pe.Part == "" {
+		return err
+	}
+	s := rf.Subset
+	if s == nil {
+		s = &rules.Subset{}
+	}
+	line := 0
+	switch pe.Part {
+	case "root", "percent":
+		if f.subset != "" {
+			return usagef("--subset %q: %v", f.subset, err)
+		}
+		line = s.RootLine
+		if pe.Part == "percent" {
+			line = s.PercentLine
+		}
+	case "include":
+		if s.IncludeLines[pe.Table] == 0 {
+			return usagef("--pin: %v", err)
+		}
+		line = s.IncludeLines[pe.Table]
+	case "tables":
+		line = s.TablesLines[pe.Table]
+	}
+	if line == 0 {
+		line = s.Line
+	}
+	return &rules.Error{File: rf.Path, Line: line, Msg: err.Error()}
+}
+
+// cutName cuts TABLE=VALUE at the first '=' outside double quotes: a
+// quoted table name may hold one (public."a=b"=10%).
+func cutName(s string) (string, string, bool) {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '"':
+			quoted = !quoted
+		case s[i] == '=' && !quoted:
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// splitKeys splits --pin's keys at commas; a key holding a comma or a
+// double quote is written in double quotes, a quote in it doubled, as in
+// CSV: "a,b" or "say ""hi""". An empty key is written "".
+func splitKeys(s string) ([]string, error) {
+	var keys []string
+	for i := 0; ; {
+		var key strings.Builder
+		if i < len(s) && s[i] == '"' {
+			closed := false
+			for i++; i < len(s); i++ {
+				if s[i] == '"' {
+					if i+1 < len(s) && s[i+1] == '"' {
+						key.WriteByte('"')
+						i++
+						continue
+					}
+					closed = true
+					i++
+					break
+				}
+				key.WriteByte(s[i])
+			}
+			if !closed || i < len(s) && s[i] != ',' {
+				return nil, errors.New("a quoted key is not closed, or text follows it")
+			}
+		} else {
+			j := strings.IndexByte(s[i:], ',')
+			if j < 0 {
+				j = len(s) - i
+			}
+			if j == 0 || strings.Contains(s[i:i+j], `"`) {
+				return nil, errors.New("an empty key, or a quote in an unquoted one")
+			}
+			key.WriteString(s[i : i+j])
+			i += j
+		}
+		keys = append(keys, key.String())
+		if i >= len(s) {
+			return keys, nil
+		}
+		i++ // the comma
+	}
 }

@@ -79,6 +79,10 @@ type Entry struct {
 	// sequence must have (permuted keys move sequences ahead); nil keeps the
 	// dump's own.
 	Set *SequenceValue
+	// Native is the source's own record of the entry (an archive's TOC
+	// entry), for a sink of the same kind to copy byte for byte; nil for
+	// sources without one.
+	Native any
 }
 
 // IsData reports whether the entry's bytes come from Source.Open and go to

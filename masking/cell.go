@@ -45,9 +45,13 @@ func (c *Cell) Apply(s *Scratch, dst, value []byte, null bool) (out []byte, outN
 	}
 	var slot *memoSlot
 	if len(value) <= memoMaxValue {
-		slot = &s.memo(c).slots[maphash.Bytes(s.seed, value)&(memoSlots-1)]
-		if slot.used && bytes.Equal(slot.in, value) {
-			return append(dst, slot.out...), false, nil
+		if m := s.memo(c); m.use() {
+			slot = &m.slots[maphash.Bytes(s.seed, value)&(memoSlots-1)]
+			hit := slot.used && bytes.Equal(slot.in, value)
+			m.count(hit)
+			if hit {
+				return append(dst, slot.out...), false, nil
+			}
 		}
 	}
 	start := len(dst)

@@ -156,6 +156,38 @@ func TestCellMemo(t *testing.T) {
 	}
 }
 
+// A cell whose values rarely repeat masks without the memo for a while
+// after a window of misses, then tries it again; outputs never change.
+func TestCellMemoBypass(t *testing.T) {
+	calls := 0
+	cell := Wrap(&countingMasker{calls: &calls}, col(CatText, "text"))
+	s := NewScratch()
+	apply := func(v string) {
+		t.Helper()
+		if out, _, err := cell.Apply(s, nil, []byte(v), false); err != nil || string(out) != "m:"+v {
+			t.Fatalf("%q gave %q, %v", v, out, err)
+		}
+	}
+	for i := range memoWindow {
+		apply(fmt.Sprint("u", i))
+	}
+	calls = 0
+	for range memoBypass {
+		apply("same")
+	}
+	if calls != memoBypass {
+		t.Fatalf("bypassing: %d calls for %d values, want one each", calls, memoBypass)
+	}
+	// Back on the memo: a window of repeats keeps it there.
+	calls = 0
+	for range 2 * memoWindow {
+		apply("same")
+	}
+	if calls != 1 {
+		t.Fatalf("after the bypass: %d calls for one repeated value, want 1", calls)
+	}
+}
+
 func TestOutputLimit(t *testing.T) {
 	for n, want := range map[int]int{0: 4096, 1: 4112, 10: 4256, 1000: 20096} {
 		if got := OutputLimit(n); got != want {

@@ -1,5 +1,7 @@
 package masking
 
 func init() {
-	registerFake("city", "a realistic city name", func(s *Scratch) string { return s.faker.City() })
+	registerFake("city", "a realistic city name", func(s *Scratch, dst []byte) []byte {
+		return append(dst, pick(s.faker, cities)...)
+	})
 }

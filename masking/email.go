@@ -19,7 +19,7 @@ const emailTagLen = 8
 func (m email) Mask(s *Scratch, dst, value []byte) ([]byte, error) {
 	f := s.Faker(m.key, value)
 	sum := m.key.Sum2('@', value)
-	first, last := f.FirstName(), f.LastName()
+	first, last := pick(f, firstNames), pick(f, lastNames)
 	start := len(dst)
 	// Longest realistic form that fits; the tag always stays.
 	for form := 0; form < 4; form++ {

@@ -1,5 +1,7 @@
 package masking
 
 func init() {
-	registerFake("first_name", "a realistic first name", func(s *Scratch) string { return s.faker.FirstName() })
+	registerFake("first_name", "a realistic first name", func(s *Scratch, dst []byte) []byte {
+		return append(dst, pick(s.faker, firstNames)...)
+	})
 }

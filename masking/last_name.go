@@ -1,5 +1,7 @@
 package masking
 
 func init() {
-	registerFake("last_name", "a realistic last name", func(s *Scratch) string { return s.faker.LastName() })
+	registerFake("last_name", "a realistic last name", func(s *Scratch, dst []byte) []byte {
+		return append(dst, pick(s.faker, lastNames)...)
+	})
 }

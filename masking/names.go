@@ -7,14 +7,14 @@ package masking
 type fakeText struct {
 	key  *Key
 	max  int
-	draw func(s *Scratch) string
+	draw func(s *Scratch, dst []byte) []byte // appends one fake
 }
 
 func (m fakeText) Mask(s *Scratch, dst, value []byte) ([]byte, error) {
 	start := len(dst)
 	s.Faker(m.key, value)
 	for try := 0; try < 4; try++ {
-		dst = fit(append(dst[:start], m.draw(s)...), start, m.max)
+		dst = fit(m.draw(s, dst[:start]), start, m.max)
 		if !same(dst, start, value) {
 			break
 		}
@@ -23,7 +23,7 @@ func (m fakeText) Mask(s *Scratch, dst, value []byte) ([]byte, error) {
 }
 
 // registerFake registers a fakeText masker.
-func registerFake(name, doc string, draw func(s *Scratch) string) {
+func registerFake(name, doc string, draw func(s *Scratch, dst []byte) []byte) {
 	register(&Def{
 		Name:    name,
 		Doc:     doc,

@@ -27,9 +27,14 @@ func NewScratch() *Scratch {
 // memo remembers a cell's most recent outputs. Masking is a pure function
 // and columns repeat values — foreign keys above all, but also IPs of one
 // session, a customer's city — so a repeat costs a hash and a compare
-// instead of the keyed crypto and fake generation.
+// instead of the keyed crypto and fake generation. A column whose values
+// rarely repeat (emails, card numbers) gains nothing and pays for every
+// miss (a hash, a cache miss, two copies), so it bypasses the memo after a
+// window with few hits, for memoBypass values, then tries again.
 type memo struct {
-	slots [memoSlots]memoSlot
+	seen, hits int // in the current window
+	bypass     int // values left to mask without the memo
+	slots      [memoSlots]memoSlot
 }
 
 type memoSlot struct {
@@ -40,7 +45,33 @@ type memoSlot struct {
 const (
 	memoSlots    = 1 << 10
 	memoMaxValue = 128 // longer values (free text) rarely repeat
+	memoWindow   = 1024
+	memoMinHits  = memoWindow / 8
+	memoBypass   = 64 * memoWindow
 )
+
+// use reports whether the next value goes through the memo.
+func (m *memo) use() bool {
+	if m.bypass > 0 {
+		m.bypass--
+		return false
+	}
+	return true
+}
+
+// count records one lookup.
+func (m *memo) count(hit bool) {
+	m.seen++
+	if hit {
+		m.hits++
+	}
+	if m.seen == memoWindow {
+		if m.hits < memoMinHits {
+			m.bypass = memoBypass
+		}
+		m.seen, m.hits = 0, 0
+	}
+}
 
 func (s *Scratch) memo(c *Cell) *memo {
 	m := s.memos[c]

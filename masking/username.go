@@ -19,7 +19,7 @@ const usernameTagLen = 6
 func (m username) Mask(s *Scratch, dst, value []byte) ([]byte, error) {
 	f := s.Faker(m.key, value)
 	start := len(dst)
-	form, first, last := f.IntN(4), f.FirstName(), f.LastName()
+	form, first, last := f.IntN(4), pick(f, firstNames), pick(f, lastNames)
 	switch form {
 	case 0:
 		dst = appendSlug(appendSlug(dst, first), last)

@@ -27,9 +27,17 @@ type Engine struct {
 	free chan *unit
 	wg   sync.WaitGroup
 
-	mu   sync.Mutex // guards seen and keys, shared by every table
-	seen map[*rules.Guard]map[[2]uint64][2]uint64
-	keys map[*rules.ColumnPlan]keyRange
+	mu sync.Mutex // guards seen, seenFrom and keys, shared by every table
+	// The fingerprints of masked keys, per guard; for partial keys, with
+	// the fingerprint of the original each came from. A set holds no
+	// values: it takes half the memory, and at a million keys it is most
+	// of the heap.
+	seen     map[*rules.Guard]map[[2]uint64]struct{}
+	seenFrom map[*rules.Guard]map[[2]uint64][2]uint64
+	keys     map[*rules.ColumnPlan]keyRange
+	// expect is how many rows each table has, if known: a guard's set is
+	// made that large at once rather than grown a split at a time.
+	expect map[schema.QName]int64
 
 	rows, skipped, cells, bytesIn atomic.Int64
 }
@@ -56,7 +64,8 @@ func NewEngine(plan *rules.Plan, cat *schema.Catalog, workers int) *Engine {
 	}
 	eng := &Engine{plan: plan, cat: cat,
 		work: make(chan *unit, 4*workers+4), free: make(chan *unit, 4*workers+4),
-		seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
+		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
+		keys: map[*rules.ColumnPlan]keyRange{}}
 	for range cap(eng.free) {
 		eng.free <- &unit{done: make(chan struct{}, 1)}
 	}
@@ -152,9 +161,17 @@ type TableWriter struct {
 	ordered chan *unit
 	wdone   chan struct{}
 	own     *rowMasker // for rows too large for a unit
+	// pass gathers a table's rows passing through unmasked: a live source
+	// hands over one row per Write, and each Write to a live sink is a
+	// message and a system call of its own.
+	pass []byte
 
 	mu  sync.Mutex
 	err error // first error, from either side
+	// broken is set with err: failed runs for every Write (every row, from
+	// a live source) and for every unit, on two goroutines, and a mutex
+	// there was a contended lock per row.
+	broken atomic.Bool
 }
 
 // Table returns a writer for e's COPY text that writes it masked to w.
@@ -174,11 +191,15 @@ func (t *TableWriter) fail(err error) error {
 	defer t.mu.Unlock()
 	if t.err == nil {
 		t.err = err
+		t.broken.Store(true)
 	}
 	return t.err
 }
 
 func (t *TableWriter) failed() error {
+	if !t.broken.Load() {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.err
@@ -205,7 +226,7 @@ func (t *TableWriter) Write(p []byte) (int, error) {
 		t.row += n
 		t.shown.Store(t.row)
 		t.eng.rows.Add(n)
-		if _, err := t.w.Write(p); err != nil {
+		if err := t.passOn(p); err != nil {
 			return 0, t.fail(err)
 		}
 		return len(p), nil
@@ -232,6 +253,39 @@ func (t *TableWriter) Write(p []byte) (int, error) {
 }
 
 var nl = []byte{'\n'}
+
+// passBuffer is the size of the writes of unmasked rows: what the live
+// sink's COPY sends in one message.
+const passBuffer = 64 << 10
+
+// passOn writes unmasked COPY text, gathered into writes of about
+// passBuffer bytes; large pieces go on as they are.
+func (t *TableWriter) passOn(p []byte) error {
+	// Whatever is gathered goes first: a large piece must not overtake it.
+	if len(t.pass)+len(p) > passBuffer || len(p) >= passBuffer/2 {
+		if err := t.flushPass(); err != nil {
+			return err
+		}
+	}
+	if len(p) >= passBuffer/2 {
+		_, err := t.w.Write(p)
+		return err
+	}
+	if t.pass == nil {
+		t.pass = make([]byte, 0, passBuffer)
+	}
+	t.pass = append(t.pass, p...)
+	return nil
+}
+
+func (t *TableWriter) flushPass() error {
+	if len(t.pass) == 0 {
+		return nil
+	}
+	_, err := t.w.Write(t.pass)
+	t.pass = t.pass[:0]
+	return err
+}
 
 // addRow queues one row (with its line end) for masking.
 func (t *TableWriter) addRow(line []byte) error {
@@ -363,21 +417,24 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
 	for _, h := range res.hits {
+		if h.g.Partial {
+			if eng.seenPartial(h, table) {
+				return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
+			}
+			continue
+		}
 		set := eng.seen[h.g]
 		if set == nil {
-			set = map[[2]uint64][2]uint64{}
+			set = make(map[[2]uint64]struct{}, eng.sizeHint(table))
 			eng.seen[h.g] = set
 		}
-		// A partial key's original values may repeat (outside its WHERE);
-		// masking maps equal values alike, so only distinct originals that
-		// mask alike are a collision.
-		if in, dup := set[h.fp]; dup {
-			if h.g.Partial && in == h.in {
-				continue
-			}
+		// One probe of a set too large for the cache, not a lookup and
+		// then an insert: a key already there leaves the size as it was.
+		n := len(set)
+		set[h.fp] = struct{}{}
+		if len(set) == n {
 			return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
 		}
-		set[h.fp] = h.in
 	}
 	for _, k := range res.keys {
 		if cur, ok := eng.keys[k.cp]; ok {
@@ -388,6 +445,32 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	eng.cells.Add(res.cells)
 	return nil
 }
+
+// seenPartial records a partial key's hit and reports a collision. A
+// partial key's original values may repeat (outside its WHERE); masking
+// maps equal values alike, so only distinct originals that mask alike are
+// a collision.
+func (eng *Engine) seenPartial(h guardHit, table schema.QName) bool {
+	set := eng.seenFrom[h.g]
+	if set == nil {
+		set = make(map[[2]uint64][2]uint64, eng.sizeHint(table))
+		eng.seenFrom[h.g] = set
+	}
+	if in, dup := set[h.fp]; dup {
+		return in != h.in
+	}
+	set[h.fp] = h.in
+	return false
+}
+
+// sizeHint is the size to make a guard's set with, first hit in table:
+// its row count, up to maxSizeHint, since a key column that is mostly NULL
+// adds few fingerprints.
+func (eng *Engine) sizeHint(table schema.QName) int {
+	return int(min(max(eng.expect[table], 0), maxSizeHint))
+}
+
+const maxSizeHint = 1 << 20
 
 // pos locates row n of the table's entry.
 func (t *TableWriter) pos(n int64) dump.Pos {
@@ -410,6 +493,11 @@ func (t *TableWriter) Close() error {
 			t.fail(err)
 		}
 		t.carry = t.carry[:0]
+	}
+	if t.failed() == nil {
+		if err := t.flushPass(); err != nil {
+			t.fail(err)
+		}
 	}
 	if t.ordered != nil {
 		if t.failed() == nil {

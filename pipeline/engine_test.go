@@ -156,6 +156,56 @@ func TestTableWriterKeepAndSkip(t *testing.T) {
 	}
 }
 
+// countingWriter records the size of every write.
+type countingWriter struct {
+	bytes.Buffer
+	sizes []int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.Buffer.Write(p)
+}
+
+// Kept rows handed over one per Write (as a live source does) go on in
+// writes of about passBuffer bytes, not one each; a large piece goes on
+// as it is.
+func TestTableWriterGathersKeptRows(t *testing.T) {
+	eng, _, _ := engineFor(t, 1)
+	defer eng.Close()
+	k := &dump.Entry{Desc: dump.TableData, Table: qn("k"), Columns: []string{"id", "v"}}
+	var out countingWriter
+	var want strings.Builder
+	tw := eng.Table(context.Background(), k, &out)
+	for i := range 20000 {
+		row := fmt.Sprintf("%d\tv%d\n", i, i)
+		want.WriteString(row)
+		if _, err := tw.Write([]byte(row)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := strings.Repeat("7\tbig\n", passBuffer/6)
+	want.WriteString(big)
+	if _, err := tw.Write([]byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() {
+		t.Fatal("kept rows changed on the way")
+	}
+	n := len(out.sizes)
+	if n < 4 || out.sizes[n-1] != len(big) {
+		t.Fatalf("writes of %v bytes, want the large piece last, alone", out.sizes)
+	}
+	for i, size := range out.sizes[:n-2] {
+		if size > passBuffer || size < passBuffer-16 {
+			t.Fatalf("write %d of %d bytes, want about %d", i, size, passBuffer)
+		}
+	}
+}
+
 // errWriter fails every write.
 type errWriter struct{ err error }
 
@@ -172,7 +222,7 @@ func TestTableWriterOutputError(t *testing.T) {
 		}
 		tw := eng.Table(context.Background(), e, errWriter{boom})
 		var err error
-		for i := 0; i < 5000 && err == nil; i++ {
+		for i := 0; i < 20000 && err == nil; i++ { // past the kept rows' buffer
 			_, err = tw.Write([]byte(fmt.Sprintf("%d\tc%d\tn\n", i, i)))
 		}
 		if cerr := tw.Close(); !errors.Is(cerr, boom) {
@@ -362,7 +412,8 @@ func TestMaskerErrorIsLocated(t *testing.T) {
 
 // record checks fingerprints across calls and widens key ranges.
 func TestEngineRecord(t *testing.T) {
-	eng := &Engine{seen: map[*rules.Guard]map[[2]uint64][2]uint64{}, keys: map[*rules.ColumnPlan]keyRange{}}
+	eng := &Engine{seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
+		keys: map[*rules.ColumnPlan]keyRange{}}
 	g := &rules.Guard{Name: "g", Columns: []string{"a"}}
 	pg := &rules.Guard{Name: "pg", Columns: []string{"b"}, Partial: true}
 	a, b := &rules.ColumnPlan{Name: "a"}, &rules.ColumnPlan{Name: "b"}
@@ -408,6 +459,16 @@ func TestEngineRecord(t *testing.T) {
 		ce := asCollision(t, err)
 		if ce.Pos.Row != 3 || ce.Key != h.g.Name || ce.Table != q || ce.Position().Row != 3 {
 			t.Fatalf("collision %+v", ce)
+		}
+	}
+}
+
+// A guard's set is made as large as its table's row count, within bounds.
+func TestSizeHint(t *testing.T) {
+	eng := &Engine{expect: map[schema.QName]int64{qn("a"): 300, qn("b"): -1, qn("c"): 1 << 40}}
+	for q, want := range map[string]int{"a": 300, "b": 0, "c": maxSizeHint, "d": 0} {
+		if got := eng.sizeHint(qn(q)); got != want {
+			t.Errorf("%s: %d, want %d", q, got, want)
 		}
 	}
 }

@@ -123,6 +123,9 @@ func Run(ctx context.Context, src dump.Source, inv *dump.Inventory, sink dump.Si
 	defer cancel(nil)
 	start := time.Now()
 	eng := NewEngine(plan, inv.Catalog, opts.Workers)
+	if opts.Keep == nil { // a subset keeps fewer rows than the tables have
+		eng.expect = inv.Rows
+	}
 	r := &run{ctx: ctx, cancel: cancel, src: src, sink: sink, eng: eng, opts: opts, inv: inv,
 		active: map[*dump.Entry]*TableWriter{}, started: map[*dump.Entry]time.Time{}}
 	for _, n := range inv.Rows {

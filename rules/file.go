@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -86,6 +87,10 @@ type Subset struct {
 	// Where is an SQL condition on the root's rows, for a live source.
 	Where     string
 	WhereLine int
+	// The lines of root:, percent:, and of each table's include: and
+	// tables: entry, for messages about them.
+	RootLine, PercentLine     int
+	IncludeLines, TablesLines map[schema.QName]int
 }
 
 // Relation is one relations: entry: From's columns reference To's.
@@ -464,7 +469,8 @@ func (p *parser) param(v *yaml.Node, prm *masking.Param, what string) (any, bool
 }
 
 func (p *parser) subset(v *yaml.Node) *Subset {
-	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}, Tables: map[schema.QName]string{}}
+	s := &Subset{Line: v.Line, Include: map[schema.QName][]string{}, Tables: map[schema.QName]string{},
+		IncludeLines: map[schema.QName]int{}, TablesLines: map[schema.QName]int{}}
 	p.mapping(v, "subset", func(k, val *yaml.Node) {
 		switch k.Value {
 		case "root":
@@ -473,9 +479,15 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 				p.errorf(val, "subset root: bad table name %q", val.Value)
 				return
 			}
-			s.Root = q
+			s.Root, s.RootLine = q, val.Line
 		case "percent":
-			if val.Kind != yaml.ScalarNode || val.Decode(&s.Percent) != nil || s.Percent <= 0 || s.Percent > 100 {
+			s.PercentLine = val.Line
+			// 10 or 10% (as --subset spells it); NaN and infinities are
+			// not in the range (a NaN compared false both ways and kept
+			// every row).
+			var err error
+			s.Percent, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(val.Value), "%")), 64)
+			if val.Kind != yaml.ScalarNode || err != nil || !(s.Percent > 0 && s.Percent <= 100) {
 				p.errorf(val, "subset percent must be a number in (0, 100], got %q", val.Value)
 			}
 		case "include":
@@ -490,8 +502,13 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 					return
 				}
 				for _, item := range tv.Content {
+					if item.Kind != yaml.ScalarNode {
+						p.errorf(item, "subset include %s: expected a list of key values", q)
+						return
+					}
 					s.Include[q] = append(s.Include[q], item.Value)
 				}
+				s.IncludeLines[q] = tk.Line
 			})
 		case "tables":
 			p.mapping(val, "subset tables", func(tk, tv *yaml.Node) {
@@ -504,7 +521,7 @@ func (p *parser) subset(v *yaml.Node) *Subset {
 					p.errorf(tv, "subset tables %s: expected all, none or follow, got %q", q, tv.Value)
 					return
 				}
-				s.Tables[q] = tv.Value
+				s.Tables[q], s.TablesLines[q] = tv.Value, tk.Line
 			})
 		case "where":
 			if val.Kind != yaml.ScalarNode || strings.TrimSpace(val.Value) == "" {

@@ -152,10 +152,18 @@ func TestParseErrorMessages(t *testing.T) {
 			`x.yaml:3: subset percent must be a number in (0, 100], got "100.5"`},
 		{"subset percent a string", []string{"version: 1", "tables: {}", "subset: {root: users, percent: half}"},
 			`x.yaml:3: subset percent must be a number in (0, 100], got "half"`},
+		{"subset percent NaN", []string{"version: 1", "tables: {}", "subset: {root: users, percent: .nan}"},
+			`x.yaml:3: subset percent must be a number in (0, 100], got ".nan"`},
+		{"subset percent nan", []string{"version: 1", "tables: {}", "subset: {root: users, percent: NaN}"},
+			`x.yaml:3: subset percent must be a number in (0, 100], got "NaN"`},
+		{"subset percent infinite", []string{"version: 1", "tables: {}", "subset: {root: users, percent: .inf}"},
+			`x.yaml:3: subset percent must be a number in (0, 100], got ".inf"`},
 		{"subset percent a list", []string{"version: 1", "tables: {}", "subset: {root: users, percent: [5]}"},
 			`x.yaml:3: subset percent must be a number in (0, 100], got ""`},
 		{"subset include not a mapping", []string{"version: 1", "tables: {}", "subset: {root: users, include: [1]}"},
 			"x.yaml:3: subset include must be a mapping"},
+		{"subset include a nested list", []string{"version: 1", "tables: {}", "subset:", "  root: users", "  include:", "    users: [[1, 2]]"},
+			`x.yaml:6: subset include public.users: expected a list of key values`},
 		{"subset include a bad table", []string{"version: 1", "tables: {}", "subset:", "  root: users", "  include:", `    '"x': [1]`},
 			`x.yaml:6: subset include: bad table name "\"x"`},
 		{"subset include not a list", []string{"version: 1", "tables: {}", "subset:", "  root: users", "  include:", "    users: 1"},
@@ -236,7 +244,9 @@ func TestParseSettings(t *testing.T) {
 	want := &Subset{Line: 4, Root: schema.QName{Schema: "sales", Name: "orders"}, Percent: 12.5,
 		Include: map[schema.QName][]string{{Schema: "public", Name: "users"}: {"1", "a b"}},
 		Tables:  map[schema.QName]string{{Schema: "public", Name: "countries"}: "all", {Schema: "public", Name: "logs"}: "none"},
-		Where:   "created_at > now() - interval '1 year'", WhereLine: 10}
+		Where:   "created_at > now() - interval '1 year'", WhereLine: 10, RootLine: 4, PercentLine: 5,
+		IncludeLines: map[schema.QName]int{{Schema: "public", Name: "users"}: 7, {Schema: "sales", Name: "orders"}: 8},
+		TablesLines:  map[schema.QName]int{{Schema: "public", Name: "countries"}: 9, {Schema: "public", Name: "logs"}: 9}}
 	if !reflect.DeepEqual(f.Subset, want) {
 		t.Errorf("subset %+v, want %+v", f.Subset, want)
 	}
@@ -355,4 +365,14 @@ func knownMaskers() string {
 		s += ", " + n
 	}
 	return s
+}
+
+// A subset percentage is written 10, 2.5 or 10% (as --subset spells it).
+func TestSubsetPercentSpellings(t *testing.T) {
+	for text, want := range map[string]float64{"10": 10, "2.5": 2.5, "10%": 10, "'0.0001 %'": 0.0001, "100": 100, "1e1": 10} {
+		f := mustParse(t, "version: 1", "tables: {}", "subset: {root: users, percent: "+text+"}")
+		if f.Subset.Percent != want {
+			t.Errorf("percent: %s read as %v", text, f.Subset.Percent)
+		}
+	}
 }

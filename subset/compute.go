@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -60,7 +61,7 @@ type TableReport struct {
 	Table       schema.QName
 	Role        string // root, descendant, ancestor, unconnected
 	Mode        Mode
-	Kept, Total int64
+	Kept, Total int64 // -1: all (kept whole), not read
 	// Reasons counts kept rows by the first reason found: "root sample",
 	// "pinned", "whole table", "descendant of T", "ancestor of T".
 	Reasons map[string]int64
@@ -118,8 +119,8 @@ func (e *ReadError) Position() dump.Pos { return e.Pos }
 // rows to keep. A source read in order is rewound before every pass (and
 // must be rewound again by the caller before the copy).
 func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Spec, secret masking.Secret) (*Result, error) {
-	if spec.Percent <= 0 || spec.Percent > 100 {
-		return nil, &PlanError{Table: spec.Root, Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
+	if !(spec.Percent > 0 && spec.Percent <= 100) { // NaN too
+		return nil, &PlanError{Table: spec.Root, Part: "percent", Msg: fmt.Sprintf("percent must be in (0, 100], got %v", spec.Percent)}
 	}
 	for _, e := range inv.Entries {
 		if e.Desc == dump.TableData && e.Format != dump.CopyText {
@@ -190,11 +191,49 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 			e.need.compact()
 			e.keys.compact()
 		}
+		c.closeCycles() // from the sorted keys: the same rows and reasons every run
+		for _, e := range g.edges {
+			e.need.compact()
+			e.keys.compact()
+		}
 		if c.none != nil {
 			return nil, c.none
 		}
 	}
+	if err := missingPins(g); err != nil {
+		return nil, err
+	}
 	return &Result{g: g, Report: c.report(spec, passes)}, nil
+}
+
+// missingPins reports the pinned keys that match no row: the rows that
+// must always be there are not (a key mistyped, a row since deleted).
+func missingPins(g *graph) error {
+	for _, n := range g.nodes {
+		if n.pins == nil || n.whole && !n.scanned { // kept whole, never read
+			continue
+		}
+		var missing []string
+		for k := range n.pins {
+			if !n.found[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		slices.Sort(missing)
+		more := ""
+		if len(missing) > 10 {
+			more = fmt.Sprintf(" and %d more", len(missing)-10)
+			missing = missing[:10]
+		}
+		for i, k := range missing {
+			missing[i] = strconv.Quote(k)
+		}
+		return &PlanError{Table: n.pinTable, Part: "include", Msg: fmt.Sprintf("subset include: no row has the pinned key %s%s", strings.Join(missing, ", "), more)}
+	}
+	return nil
 }
 
 type computer struct {
@@ -303,11 +342,17 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 	var rc io.ReadCloser
 	var cols *columns
 	var err error
+	var order *heapOrder
 	if co, ok := c.src.(columnOpener); ok {
-		proj := needed(n)
+		// Rows are matched with the copy's by number, so they must come
+		// in the heap's order as COPY reads them: with a column the
+		// index does not hold (ctid), no index-only scan can read the
+		// keys in the index's order instead, and the ctids are checked.
+		proj := append(needed(n), "ctid")
 		if cols, err = c.columns(n, e, proj); err != nil {
 			return err
 		}
+		order = &heapOrder{block: -1}
 		rc, err = co.OpenColumns(ctx, e, proj)
 	} else {
 		if cols, err = c.columns(n, e, nil); err != nil {
@@ -325,6 +370,8 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 		n.kept[e] = bits
 	}
 	first := !n.scanned
+	pend := n.pending[e]
+	ei := slices.Index(n.entries, e)
 	br := bufio.NewReaderSize(rc, 1<<20)
 	var long []byte
 	var row int64
@@ -350,21 +397,38 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 			return err
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+		if order != nil && !order.next(line[bytes.LastIndexByte(line, '\t')+1:]) {
+			return &ReadError{Pos: rowPos(e, row), Column: "ctid", Err: errors.New("the source read the keys out of the table's physical order (an index scan?), so they cannot be matched with the rows copied")}
+		}
 		if first {
 			n.total++
 		}
 		if bits != nil && bits.has(row) {
-			continue
+			if pend == nil || !pend.has(row) {
+				continue
+			}
 		}
 		c.fields = copytext.SplitN(c.fields[:0], line, cols.max+2)
 		if len(c.fields) <= cols.max {
 			return &ReadError{Pos: rowPos(e, row), Column: "?", Err: errors.New("fewer fields than columns")}
+		}
+		if pend != nil && pend.has(row) { // kept by closeCycles: emit it now
+			pend.clear(row)
+			if err := c.emit(n, e, row, cols); err != nil {
+				return err
+			}
+			continue
 		}
 		why, err := c.reason(n, e, row, cols)
 		if err != nil {
 			return err
 		}
 		if why == "" {
+			if n.cycle != nil {
+				if err := c.record(n, e, ei, row, cols); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if bits != nil {
@@ -379,6 +443,23 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 	return rc.Close()
 }
 
+// heapOrder checks that ctids, "(block,offset)", increase.
+type heapOrder struct{ block, offset int64 }
+
+func (h *heapOrder) next(ctid []byte) bool {
+	b, o, ok := bytes.Cut(bytes.TrimSuffix(bytes.TrimPrefix(ctid, []byte{'('}), []byte{')'}), []byte{','})
+	if !ok {
+		return false
+	}
+	block, err1 := strconv.ParseInt(string(b), 10, 64)
+	offset, err2 := strconv.ParseInt(string(o), 10, 64)
+	if err1 != nil || err2 != nil || block < h.block || block == h.block && offset <= h.offset {
+		return false
+	}
+	h.block, h.offset = block, offset
+	return true
+}
+
 func rowPos(e *dump.Entry, row int64) dump.Pos {
 	p := e.Pos
 	p.Table = e.Table
@@ -388,29 +469,35 @@ func rowPos(e *dump.Entry, row int64) dump.Pos {
 
 // reason says why the current row is kept, "" if it is not (yet).
 func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (string, error) {
+	var t []byte
+	var ok, pinned bool
+	if n.pins != nil || n.root && !n.whole {
+		var err error
+		if t, ok, err = c.text(e, row, n.key, cols.key, nil); err != nil {
+			return "", err
+		}
+		if pk := c.pinKey(n); ok && n.pins != nil && len(n.key) == 1 && n.pins[string(pk)] {
+			pinned = true
+			n.found[string(pk)] = true
+		}
+	}
 	if n.whole {
 		return "whole table", nil
 	}
-	if n.root || n.pins != nil {
-		t, ok, err := c.text(e, row, n.key, cols.key)
-		if err != nil {
-			return "", err
+	if ok && n.root {
+		s := c.key.Sum(t)
+		if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
+			return "root sample", nil
 		}
-		if ok && n.root {
-			s := c.key.Sum(t)
-			if (binary.LittleEndian.Uint64(s[:8]) < c.threshold || c.threshold == math.MaxUint64) && (c.whereKeys == nil || c.whereKeys.has(fnv(t))) {
-				return "root sample", nil
-			}
-		}
-		if ok && n.pins != nil && len(n.key) == 1 && n.pins[string(c.buf)] {
-			return "pinned", nil
-		}
+	}
+	if pinned {
+		return "pinned", nil
 	}
 	for i, ed := range n.in {
 		if ed.need.len() == 0 {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i])
+		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i], ed.norm)
 		if err != nil {
 			return "", err
 		}
@@ -422,7 +509,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		if !ed.down() || ed.keys.len() == 0 {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.cols, cols.out[i])
+		h, ok, err := c.hash(e, row, ed.cols, cols.out[i], ed.norm)
 		if err != nil {
 			return "", err
 		}
@@ -440,7 +527,7 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		if ed.to.whole && ed.to.mode != None {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.cols, cols.out[i])
+		h, ok, err := c.hash(e, row, ed.cols, cols.out[i], ed.norm)
 		if err != nil {
 			return err
 		}
@@ -461,7 +548,7 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		if !ed.down() || ed.from.whole || ed.from.mode == None {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i])
+		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i], ed.norm)
 		if err != nil {
 			return err
 		}
@@ -472,9 +559,18 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 	return nil
 }
 
-// text is the decoded key of the current row, length-prefixed per column
-// (c.buf holds the last column's value); ok is false when a part is NULL.
-func (c *computer) text(e *dump.Entry, row int64, names []string, idx []int) ([]byte, bool, error) {
+// pinKey is the last key column's value (c.buf) as pins are written.
+func (c *computer) pinKey(n *node) []byte {
+	if n.pinNorm == nil {
+		return c.buf
+	}
+	return n.pinNorm(c.buf)
+}
+
+// text is the decoded key of the current row, length-prefixed per column,
+// each normalized by norms if given (c.buf holds the last column's value
+// as decoded); ok is false when a part is NULL.
+func (c *computer) text(e *dump.Entry, row int64, names []string, idx []int, norms []norm) ([]byte, bool, error) {
 	c.tup = c.tup[:0]
 	for k, i := range idx {
 		f := c.fields[i]
@@ -485,16 +581,20 @@ func (c *computer) text(e *dump.Entry, row int64, names []string, idx []int) ([]
 		if c.buf, err = copytext.Decode(c.buf[:0], f); err != nil {
 			return nil, false, &ReadError{Pos: rowPos(e, row), Column: names[k], Err: err}
 		}
-		c.tup = binary.AppendUvarint(c.tup, uint64(len(c.buf)))
-		c.tup = append(c.tup, c.buf...)
+		v := c.buf
+		if k < len(norms) && norms[k] != nil {
+			v = norms[k](v)
+		}
+		c.tup = binary.AppendUvarint(c.tup, uint64(len(v)))
+		c.tup = append(c.tup, v...)
 	}
 	return c.tup, true, nil
 }
 
 // hash is a 64-bit FNV-1a of the key's text: deterministic, so two runs
 // keep the same rows.
-func (c *computer) hash(e *dump.Entry, row int64, names []string, idx []int) (uint64, bool, error) {
-	t, ok, err := c.text(e, row, names, idx)
+func (c *computer) hash(e *dump.Entry, row int64, names []string, idx []int, norms []norm) (uint64, bool, error) {
+	t, ok, err := c.text(e, row, names, idx, norms)
 	if !ok || err != nil {
 		return 0, false, err
 	}
@@ -522,10 +622,17 @@ func (e *WhereError) Unwrap() error { return e.Err }
 // where reads the keys of the root rows meeting cond, in the source's
 // snapshot.
 func (c *computer) where(ctx context.Context, cond string) error {
-	root := c.g.root
 	sel, ok := c.src.(selecter)
 	if !ok {
-		return &WhereError{Table: root.name, Err: errors.New("a where: condition needs a live database as the source (--source)")}
+		return &WhereError{Table: c.g.root.name, Err: errors.New("a where: condition needs a live database as the source (--source)")}
+	}
+	return c.whereOn(ctx, sel, cond)
+}
+
+func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error {
+	root := c.g.root
+	if err := checkWhere(cond); err != nil {
+		return &WhereError{Table: root.name, Err: err}
 	}
 	cols := make([]string, len(root.key))
 	idx := make([]int, len(root.key))
@@ -533,7 +640,7 @@ func (c *computer) where(ctx context.Context, cond string) error {
 		cols[i] = pgx.Identifier{k}.Sanitize()
 		idx[i] = i
 	}
-	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + ")"
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + "\n)"
 	rc, err := sel.Select(ctx, query)
 	if err != nil {
 		return &WhereError{Table: root.name, Err: err}
@@ -554,7 +661,7 @@ func (c *computer) where(ctx context.Context, cond string) error {
 		if len(c.fields) < len(idx) {
 			return &WhereError{Table: root.name, Err: errors.New("unexpected row shape")}
 		}
-		t, ok, err := c.text(e, row, root.key, idx)
+		t, ok, err := c.text(e, row, root.key, idx, nil)
 		if err != nil {
 			return err
 		}
@@ -579,8 +686,11 @@ func (c *computer) report(spec *Spec, passes int) *Report {
 			role = "root"
 		}
 		tr := TableReport{Table: n.name, Role: role, Mode: n.mode, Kept: n.keptN, Total: n.total, Reasons: n.reasons}
-		if n.whole && !n.scanned { // kept whole without being read
+		switch {
+		case n.whole && !n.scanned: // kept whole without being read
 			tr.Kept, tr.Total = -1, -1
+		case !n.scanned && len(n.entries) > 0: // none: not read, not 0 rows
+			tr.Total = -1
 		}
 		r.Tables = append(r.Tables, tr)
 		for _, b := range n.kept {
@@ -641,7 +751,10 @@ func (r *Report) String() string {
 		t := byName[q]
 		kept, total := fmt.Sprint(t.Kept), fmt.Sprint(t.Total)
 		if t.Kept < 0 {
-			kept, total = "all", "(not read)"
+			kept = "all"
+		}
+		if t.Total < 0 {
+			total = "(not read)"
 		}
 		var why []string
 		for k, v := range t.Reasons {

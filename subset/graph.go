@@ -88,21 +88,27 @@ var roleNames = [...]string{unconnected: "unconnected", descendant: "descendant"
 // node is a table of the closure: a table with data, or a partitioned
 // table whose leaf partitions' data entries make up its rows.
 type node struct {
-	name    schema.QName
-	role    role
-	mode    Mode
-	whole   bool // every row kept
-	entries []*dump.Entry
-	out     []*edge // foreign keys of this table
-	in      []*edge // foreign keys referencing it
-	key     []string
-	pins    map[string]bool
-	root    bool
+	name     schema.QName
+	role     role
+	mode     Mode
+	whole    bool // every row kept
+	entries  []*dump.Entry
+	out      []*edge // foreign keys of this table
+	in       []*edge // foreign keys referencing it
+	key      []string
+	pins     map[string]bool
+	pinNorm  norm            // of the pinned key's column
+	found    map[string]bool // pins seen in the data
+	pinTable schema.QName    // the name the pins were given under
+	root     bool
 
 	// state of the closure
 	dirty   bool
 	scanned bool
 	kept    map[*dump.Entry]*bitset
+	pending map[*dump.Entry]*bitset // kept by closeCycles, not yet emitted
+	cycle   *cycleShape             // on a foreign-key cycle: what its index follows
+	cyc     *cycleRows              // this pass's index of its rows not kept
 	total   int64
 	keptN   int64
 	reasons map[string]int64
@@ -113,6 +119,7 @@ type edge struct {
 	name          string
 	from, to      *node
 	cols, refCols []string
+	norm          []norm // per column pair: how equal values are made equal texts
 	self          bool
 	// need holds the keys kept rows of from reference; keys the keys of
 	// to's kept rows, when to is a descendant table (followed down).
@@ -153,7 +160,10 @@ func logical(cat *schema.Catalog, q schema.QName) schema.QName {
 // PlanError is a subset the schema cannot follow.
 type PlanError struct {
 	Table schema.QName
-	Msg   string
+	// Part is the part of the Spec that is wrong: root, percent, include
+	// or tables ("" when the dump is what cannot be followed).
+	Part string
+	Msg  string
 }
 
 func (e *PlanError) Error() string { return fmt.Sprintf("subset: %s: %s", e.Table, e.Msg) }
@@ -165,7 +175,7 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		q = logical(cat, q)
 		n := g.byName[q]
 		if n == nil {
-			n = &node{name: q, kept: map[*dump.Entry]*bitset{}, reasons: map[string]int64{}}
+			n = &node{name: q, kept: map[*dump.Entry]*bitset{}, pending: map[*dump.Entry]*bitset{}, reasons: map[string]int64{}}
 			g.byName[q] = n
 			g.nodes = append(g.nodes, n)
 		}
@@ -179,10 +189,10 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 	}
 	rootTable := cat.Table(spec.Root)
 	if rootTable == nil {
-		return nil, &PlanError{Table: spec.Root, Msg: "the root table is not in the dump"}
+		return nil, &PlanError{Table: spec.Root, Part: "root", Msg: "the root table is not in the dump"}
 	}
 	if rootTable.Parent != nil && logical(cat, spec.Root) != spec.Root {
-		return nil, &PlanError{Table: spec.Root, Msg: "the root is a partition; name its partitioned table " + logical(cat, spec.Root).String()}
+		return nil, &PlanError{Table: spec.Root, Part: "root", Msg: "the root is a partition; name its partitioned table " + logical(cat, spec.Root).String()}
 	}
 	g.root = get(spec.Root)
 	g.root.root = true
@@ -196,6 +206,14 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 			}
 			seen[id] = true
 			e := &edge{name: fk.Name, from: from, to: to, cols: fk.Columns, refCols: fk.RefColumns, self: from == to}
+			if rt := cat.Table(fk.RefTable); rt != nil && len(fk.Columns) == len(fk.RefColumns) {
+				e.norm = make([]norm, len(fk.Columns))
+				for i := range fk.Columns {
+					if a, b := t.Column(fk.Columns[i]), rt.Column(fk.RefColumns[i]); a != nil && b != nil {
+						e.norm[i] = pairNorm(categoryOf(cat, a.Type), categoryOf(cat, b.Type))
+					}
+				}
+			}
 			from.out = append(from.out, e)
 			to.in = append(to.in, e)
 			g.edges = append(g.edges, e)
@@ -230,13 +248,14 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 			}
 		}
 	}
-	for q, m := range spec.Tables {
+	for _, q := range sortedNames(spec.Tables) {
+		m := spec.Tables[q]
 		n := g.byName[logical(cat, q)]
 		if n == nil || cat.Table(q) == nil {
-			return nil, &PlanError{Table: q, Msg: "subset tables: not a table of the dump"}
+			return nil, &PlanError{Table: q, Part: "tables", Msg: "subset tables: not a table of the dump"}
 		}
 		if n.root && m != Follow {
-			return nil, &PlanError{Table: q, Msg: "the root table's mode is follow"}
+			return nil, &PlanError{Table: q, Part: "tables", Msg: "subset tables: the root table's mode is follow (the sample), not " + m.String()}
 		}
 		n.mode = m
 	}
@@ -244,30 +263,54 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		_, explicit := spec.Tables[n.name]
 		n.whole = n.mode == All || (n.mode == Follow && n.role == unconnected && !explicit)
 	}
+	g.shapeCycles()
 	key, err := rootKey(cat.Table(g.root.name))
 	if err != nil {
 		return nil, err
 	}
 	g.root.key = key
-	for q, vals := range spec.Include {
+	for _, q := range sortedNames(spec.Include) {
+		vals := spec.Include[q]
 		n := g.byName[logical(cat, q)]
 		t := cat.Table(q)
 		if n == nil || t == nil {
-			return nil, &PlanError{Table: q, Msg: "subset include: not a table of the dump"}
+			return nil, &PlanError{Table: q, Part: "include", Msg: "subset include: not a table of the dump"}
+		}
+		if t.PrimaryKey == nil { // a partition: its partitioned table's key
+			t = cat.Table(n.name)
 		}
 		if t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
-			return nil, &PlanError{Table: q, Msg: "subset include: pinned rows are named by a one-column primary key, which this table does not have"}
+			return nil, &PlanError{Table: q, Part: "include", Msg: "subset include: pinned rows are named by a one-column primary key, which this table does not have"}
 		}
 		if n.mode == None {
-			return nil, &PlanError{Table: q, Msg: "subset include: the table's mode is none"}
+			return nil, &PlanError{Table: q, Part: "include", Msg: "subset include: the table's mode is none"}
 		}
-		n.key = t.PrimaryKey.Columns
-		n.pins = map[string]bool{}
+		if n.pins == nil { // a partitioned table and its partition may both be named
+			n.key, n.pinTable = t.PrimaryKey.Columns, q
+			if c := t.Column(n.key[0]); c != nil {
+				n.pinNorm = pinNorm(categoryOf(cat, c.Type))
+			}
+			n.pins, n.found = map[string]bool{}, map[string]bool{}
+		}
 		for _, v := range vals {
+			if n.pinNorm != nil {
+				v = string(n.pinNorm([]byte(v)))
+			}
 			n.pins[v] = true
 		}
 	}
 	return g, nil
+}
+
+// sortedNames is a map's tables in order, so that the first mistake
+// reported is the same every run.
+func sortedNames[V any](m map[schema.QName]V) []schema.QName {
+	out := make([]schema.QName, 0, len(m))
+	for q := range m {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b schema.QName) int { return strings.Compare(a.String(), b.String()) })
+	return out
 }
 
 // rootKey is the columns the root sample hashes: the primary key, else a
@@ -290,7 +333,7 @@ func rootKey(t *schema.Table) ([]string, error) {
 			return k.Columns, nil
 		}
 	}
-	return nil, &PlanError{Table: t.Name, Msg: "the root table needs a primary key (or a unique key of NOT NULL columns) to sample its rows by"}
+	return nil, &PlanError{Table: t.Name, Part: "root", Msg: "the root table needs a primary key (or a unique key of NOT NULL columns) to sample its rows by"}
 }
 
 // cycles lists the foreign-key cycles between tables (strongly connected

@@ -42,6 +42,16 @@ func (s *keySet) compact() {
 	s.added = nil
 }
 
+// each calls f with every key.
+func (s *keySet) each(f func(uint64)) {
+	for _, k := range s.sorted {
+		f(k)
+	}
+	for k := range s.added {
+		f(k)
+	}
+}
+
 func (s *keySet) len() int { return len(s.sorted) + len(s.added) }
 
 // bytes is the set's size in memory, for the summary (compacted).
@@ -61,6 +71,12 @@ func (b *bitset) set(i int64) {
 		b.w = append(b.w, make([]uint64, j+1-len(b.w))...)
 	}
 	b.w[j] |= 1 << (i & 63)
+}
+
+func (b *bitset) clear(i int64) {
+	if j := int(i >> 6); j < len(b.w) {
+		b.w[j] &^= 1 << (i & 63)
+	}
 }
 
 func (b *bitset) bytes() int64 { return int64(cap(b.w)) * 8 }

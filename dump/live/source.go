@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/dump/plain"
@@ -92,6 +94,9 @@ type sequence struct {
 	called bool
 }
 
+// readBuffer is how much of a source session's socket is read at once.
+const readBuffer = 256 << 10
+
 // read is what Open copies for one data entry.
 type read struct {
 	table schema.QName
@@ -108,6 +113,12 @@ func Open(ctx context.Context, connString string, opts SourceOptions) (*Source, 
 	ci, err := parseConninfo(connString)
 	if err != nil {
 		return nil, err
+	}
+	// pgx reads the socket 8 KiB at a time: a COPY TO of a gigabyte was
+	// over a hundred thousand reads. A larger buffer below pgx's takes
+	// whatever the socket holds in one.
+	ci.cfg.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, readBuffer), w)
 	}
 	opts.Jobs = max(opts.Jobs, 1)
 	s := &Source{ci: ci, opts: opts, reads: map[int]read{},
