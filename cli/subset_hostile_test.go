@@ -281,3 +281,28 @@ plain	5
 		}
 	}
 }
+
+// TestSubsetWhereInheritance: where: read the root's inheritance
+// children too (SELECT … FROM parent), so a child's row meeting the
+// condition let the parent's row of the same key into the sample; a
+// partitioned root is still read through its partitions.
+func TestSubsetWhereInheritance(t *testing.T) {
+	src := hostileDB(t, `
+CREATE TABLE public.veh (id int PRIMARY KEY, fast boolean NOT NULL);
+CREATE TABLE public.car (doors int) INHERITS (public.veh);
+INSERT INTO public.veh SELECT g, false FROM generate_series(1, 50) g;
+INSERT INTO public.car SELECT g, true, 4 FROM generate_series(1, 50) g;
+CREATE TABLE public.ev (id int, at int, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE public.ev_1 PARTITION OF public.ev FOR VALUES FROM (0) TO (10);
+INSERT INTO public.ev SELECT g, g % 10 FROM generate_series(1, 40) g;`)
+	for _, c := range []struct{ root, where, want string }{
+		{"public.veh", "fast", "public.veh                               root         follow             0           50  \n"},
+		{"public.ev", "id <= 30", "root sample 30"},
+	} {
+		rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nsubset:\n  root: "+c.root+"\n  percent: 100\n  where: "+c.where+"\n")
+		r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src)
+		if r.code != ExitOK || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("%s where %s: exit %d, want %q\n%s%s", c.root, c.where, r.code, c.want, r.stdout, r.stderr)
+		}
+	}
+}

@@ -640,7 +640,14 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 		cols[i] = pgx.Identifier{k}.Sanitize()
 		idx[i] = i
 	}
-	query := "SELECT " + strings.Join(cols, ", ") + " FROM " + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + "\n)"
+	// ONLY: a table's inheritance children are tables of their own, whose
+	// rows (and keys) are not the root's; a partitioned table's rows are
+	// its partitions'.
+	from := " FROM ONLY "
+	if t := c.g.cat.Table(root.name); t != nil && t.Partitioned {
+		from = " FROM "
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + from + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + "\n)"
 	rc, err := sel.Select(ctx, query)
 	if err != nil {
 		return &WhereError{Table: root.name, Err: err}
