@@ -473,7 +473,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 	var ok, pinned bool
 	if n.pins != nil || n.root && !n.whole {
 		var err error
-		if t, ok, err = c.text(e, row, n.key, cols.key, nil); err != nil {
+		if t, ok, err = c.text(e, row, n.key, cols.key, n.sampleNorm); err != nil {
 			return "", err
 		}
 		if pk := c.pinKey(n); ok && n.pins != nil && len(n.key) == 1 && n.pins[string(pk)] {
@@ -668,7 +668,7 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 		if len(c.fields) < len(idx) {
 			return &WhereError{Table: root.name, Err: errors.New("unexpected row shape")}
 		}
-		t, ok, err := c.text(e, row, root.key, idx, nil)
+		t, ok, err := c.text(e, row, root.key, idx, root.sampleNorm)
 		if err != nil {
 			return err
 		}

@@ -88,19 +88,20 @@ var roleNames = [...]string{unconnected: "unconnected", descendant: "descendant"
 // node is a table of the closure: a table with data, or a partitioned
 // table whose leaf partitions' data entries make up its rows.
 type node struct {
-	name     schema.QName
-	role     role
-	mode     Mode
-	whole    bool // every row kept
-	entries  []*dump.Entry
-	out      []*edge // foreign keys of this table
-	in       []*edge // foreign keys referencing it
-	key      []string
-	pins     map[string]bool
-	pinNorm  norm            // of the pinned key's column
-	found    map[string]bool // pins seen in the data
-	pinTable schema.QName    // the name the pins were given under
-	root     bool
+	name       schema.QName
+	role       role
+	mode       Mode
+	whole      bool // every row kept
+	entries    []*dump.Entry
+	out        []*edge // foreign keys of this table
+	in         []*edge // foreign keys referencing it
+	key        []string
+	pins       map[string]bool
+	pinNorm    norm            // of the pinned key's column
+	sampleNorm []norm          // of the root's key columns, for the sample
+	found      map[string]bool // pins seen in the data
+	pinTable   schema.QName    // the name the pins were given under
+	root       bool
 
 	// state of the closure
 	dirty   bool
@@ -269,6 +270,13 @@ func newGraph(inv *dump.Inventory, spec *Spec) (*graph, error) {
 		return nil, err
 	}
 	g.root.key = key
+	for _, k := range key {
+		var f norm
+		if c := rootTable.Column(k); c != nil {
+			f = keyNorm(categoryOf(cat, c.Type))
+		}
+		g.root.sampleNorm = append(g.root.sampleNorm, f)
+	}
 	for _, q := range sortedNames(spec.Include) {
 		vals := spec.Include[q]
 		n := g.byName[logical(cat, q)]

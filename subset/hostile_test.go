@@ -234,3 +234,27 @@ func TestReportNoneTable(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleTimeZone: pg_dump prints a timestamptz in its session's time
+// zone (PGTZ), so a root keyed by one sampled other rows from a dump taken
+// elsewhere, or from the live source.
+func TestSampleTimeZone(t *testing.T) {
+	sample := func(zone int) map[string]bool {
+		var b strings.Builder
+		b.WriteString("CREATE TABLE public.ev (id int, at timestamp with time zone, PRIMARY KEY (id, at));\nCOPY public.ev (id, at) FROM stdin;\n")
+		for i := 1; i <= 400; i++ {
+			fmt.Fprintf(&b, "%d\t2024-01-%02d %02d:30:00+%02d\n", i, i%28+1, (i%12)+zone, zone)
+		}
+		b.WriteString("\\.\n")
+		src, inv := open(t, b.String())
+		r, err := Compute(context.Background(), src, inv, &Spec{Root: schema.QName{Schema: "public", Name: "ev"}, Percent: 30}, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set(kept(t, src, inv, r)["ev"], 0)
+	}
+	utc, tokyo := sample(0), sample(9)
+	if len(utc) == 0 || !maps(utc, tokyo) {
+		t.Errorf("UTC dump kept %d rows, a Tokyo dump %d, not the same", len(utc), len(tokyo))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/understudy-db/understudy/schema"
 )
@@ -31,7 +32,8 @@ const (
 	catChar
 	catInterval
 	catUUID
-	catCI // citext
+	catCI          // citext
+	catTimestamptz // printed in the session's time zone
 )
 
 func categoryOf(cat *schema.Catalog, t schema.Type) category {
@@ -56,6 +58,8 @@ func categoryOf(cat *schema.Catalog, t schema.Type) category {
 		return catInterval
 	case "uuid":
 		return catUUID
+	case "timestamptz":
+		return catTimestamptz
 	case "text", "varchar", "name":
 		return catText
 	}
@@ -74,6 +78,8 @@ func pairNorm(a, b category) norm {
 		fs = append(fs, normInterval)
 	case has(catUUID) && a != b:
 		fs = append(fs, normUUID)
+	case has(catTimestamptz):
+		fs = append(fs, normTimestamptz)
 	}
 	if has(catChar) {
 		fs = append(fs, trimSpaces)
@@ -109,8 +115,57 @@ func pinNorm(c category) norm {
 		return trimSpaces
 	case catCI:
 		return bytes.ToLower
+	case catTimestamptz:
+		return normTimestamptz
 	}
 	return nil
+}
+
+// keyNorm is the normalization of a root key column for the sample: only
+// what the session prints differently (a timestamptz in the TimeZone of
+// pg_dump's session or of the live source's), so that a dump taken under
+// another PGTZ, and the live source, sample the same rows.
+func keyNorm(c category) norm {
+	if c == catTimestamptz {
+		return normTimestamptz
+	}
+	return nil
+}
+
+// normTimestamptz writes an ISO timestamptz ("2024-01-01 09:44:31.93+09",
+// as DateStyle ISO prints it in any time zone) in UTC. Anything else
+// (infinity, BC, years past 9999) is kept as is.
+func normTimestamptz(b []byte) []byte {
+	s := string(b)
+	i := strings.LastIndexAny(s, "+-")
+	if i < len("2006-01-02 15:04:05") {
+		return b
+	}
+	local, err := time.Parse("2006-01-02 15:04:05.999999999", s[:i])
+	if err != nil {
+		return b
+	}
+	var h, m, sec int
+	parts := strings.Split(s[i+1:], ":")
+	for k, p := range parts {
+		if k > 2 || len(p) != 2 || !allDigits(p) {
+			return b
+		}
+		v := int(p[0]-'0')*10 + int(p[1]-'0')
+		switch k {
+		case 0:
+			h = v
+		case 1:
+			m = v
+		case 2:
+			sec = v
+		}
+	}
+	off := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second
+	if s[i] == '+' {
+		off = -off
+	}
+	return []byte(local.Add(off).Format("2006-01-02 15:04:05.999999Z"))
 }
 
 func trimSpaces(b []byte) []byte { return bytes.TrimRight(b, " ") }

@@ -50,3 +50,17 @@ func TestNormUUID(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+func TestNormTimestamptz(t *testing.T) {
+	want := "2024-01-01 00:44:31.936228Z"
+	for _, in := range []string{"2024-01-01 00:44:31.936228+00", "2024-01-01 09:44:31.936228+09", "2023-12-31 19:14:31.936228-05:30", "2024-01-01 00:44:31.936228+00:00:00"} {
+		if got := string(normTimestamptz([]byte(in))); got != want {
+			t.Errorf("%q: %q", in, got)
+		}
+	}
+	for _, in := range []string{"infinity", "-infinity", "0044-03-15 12:00:00+00 BC", "294276-12-31 23:59:59+00", "2024-01-01"} {
+		if got := string(normTimestamptz([]byte(in))); got != in {
+			t.Errorf("%q changed to %q", in, got)
+		}
+	}
+}
