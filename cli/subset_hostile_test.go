@@ -185,9 +185,10 @@ func TestSubsetSpecMistakes(t *testing.T) {
 		{[]string{"--subset", "public.events_2024_01=10%"}, `the root is a partition`},
 		{[]string{"--subset", "public.users=10%", "--pin", "public.nosuch=1"}, `--pin: subset: public.nosuch: subset include: not a table of the dump`},
 		{[]string{"--subset", "public.users=10%", "--pin", "public.users=1,999999,abc"}, `--pin: subset: public.users: subset include: no row has the pinned key "999999", "abc"`},
-		{[]string{"--rules", rulesWith("subset:\n  root: public.userz\n  percent: 5\n")}, at(2) + "subset: public.userz: the root table is not in the dump"},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.userz\n  percent: 5\n")}, at(2) + "subset root: no table public.userz in the dump (did you mean public.users?)"},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  include:\n    public.user: [1]\n")}, at(4) + "subset include: no table public.\"user\" in the dump (did you mean public.users?)"},
 		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  include:\n    public.users: [1, 424242]\n")}, at(4) + `subset: public.users: subset include: no row has the pinned key "424242"`},
-		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  tables:\n    public.orders: all\n    public.userz: none\n")}, at(5) + "subset: public.userz: subset tables: not a table of the dump"},
+		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  tables:\n    public.orders: all\n    public.userz: none\n")}, at(5) + "subset tables: no table public.userz in the dump (did you mean public.users?)"},
 		{[]string{"--rules", rulesWith("subset:\n  root: public.users\n  tables:\n    public.users: none\n")}, at(4) + "subset: public.users: subset tables: the root table's mode is follow"},
 	} {
 		args := append([]string{"subset-plan", "--rules", shopRules, "--in", fixture}, c.args...)
@@ -196,7 +197,12 @@ func TestSubsetSpecMistakes(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d and %q\n%s", c.args, r.code, ExitUsage, c.want, r.stderr)
 		}
 	}
-	r := run(t, secretEnv, "", "subset-plan", "--rules", shopRules, "--in", fixture, "--subset", "public.users=0.0001%", "--pin", "public.users=007,0010")
+	// check, which takes no subset, names the tables that are not there.
+	r := run(t, secretEnv, "", "check", "--rules", rulesWith("subset:\n  root: public.userz\n  tables: {public.orders: all, public.nope: none}\n"), "--in", fixture)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, at(2)+"subset root: no table public.userz") || !strings.Contains(r.stderr, at(3)+"subset tables: no table public.nope") {
+		t.Errorf("check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, secretEnv, "", "subset-plan", "--rules", shopRules, "--in", fixture, "--subset", "public.users=0.0001%", "--pin", "public.users=007,0010")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "pinned 2") {
 		t.Errorf("pins 007, 0010: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -598,9 +598,12 @@ func (p *parser) relation(v *yaml.Node) *Relation {
 
 // ApplyRelations adds the relations to the catalog as foreign keys, so
 // that masking and subsetting follow them; the tables and columns must
-// exist.
+// exist. The tables the subset: section names must exist too: every
+// command applies the relations once the schema is read (anonymize check
+// included, which does not take the subset), so a root, pinned table or
+// tables: entry that is not in the dump is reported at its line there.
 func (f *File) ApplyRelations(cat *schema.Catalog) error {
-	var errs Errors
+	errs := f.checkSubsetNames(cat)
 	for _, r := range f.Relations {
 		from, to := cat.Table(r.From), cat.Table(r.To)
 		missing := func(t *schema.Table, q schema.QName, cols []string) bool {
@@ -626,6 +629,48 @@ func (f *File) ApplyRelations(cat *schema.Catalog) error {
 		return errs
 	}
 	return nil
+}
+
+// checkSubsetNames reports the tables of the subset: section the catalog
+// does not have.
+func (f *File) checkSubsetNames(cat *schema.Catalog) Errors {
+	s := f.Subset
+	if s == nil {
+		return nil
+	}
+	var errs Errors
+	var names []string
+	check := func(q schema.QName, line int, what string) {
+		if cat.Table(q) != nil {
+			return
+		}
+		if names == nil {
+			for _, t := range cat.Tables {
+				names = append(names, t.Name.String())
+			}
+		}
+		p := &planner{}
+		errs = append(errs, &Error{File: f.Path, Line: line, Msg: fmt.Sprintf("subset %s: no table %s in the dump%s", what, q, p.suggest(q.String(), names))})
+	}
+	if s.Root != (schema.QName{}) {
+		check(s.Root, s.RootLine, "root")
+	}
+	for _, q := range sortedKeys(s.Include) {
+		check(q, s.IncludeLines[q], "include")
+	}
+	for _, q := range sortedKeys(s.Tables) {
+		check(q, s.TablesLines[q], "tables")
+	}
+	return sortedErrors(errs)
+}
+
+func sortedKeys[V any](m map[schema.QName]V) []schema.QName {
+	out := make([]schema.QName, 0, len(m))
+	for q := range m {
+		out = append(out, q)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
 }
 
 // sortedErrors orders errors by line for stable output.
