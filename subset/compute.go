@@ -308,6 +308,9 @@ func (c *computer) columns(n *node, e *dump.Entry, names []string) (*columns, er
 		for i, w := range want {
 			j := slices.Index(names, w)
 			if j < 0 {
+				if t := c.g.cat.Table(e.Table); t != nil && t.Column(w) != nil && t.Column(w).Generated {
+					return nil, &PlanError{Table: e.Table, Msg: fmt.Sprintf("%s: column %s, which the subset follows (a foreign key or key), is generated: a dump's data does not hold it; subset the live database (--source), which does", e.Pos, w)}
+				}
 				return nil, &PlanError{Table: e.Table, Msg: fmt.Sprintf("%s: the data has no column %s, which the subset follows", e.Pos, w)}
 			}
 			out[i] = j
