@@ -312,3 +312,25 @@ INSERT INTO public.ev SELECT g, g % 10 FROM generate_series(1, 40) g;`)
 		}
 	}
 }
+
+// TestSubsetWhereErrorsQuiet: PostgreSQL's message for a where: that
+// fails on the data may quote a value (invalid input syntax for type
+// integer: "NL", a function's RAISE): it is left out; a message about the
+// condition itself (an unknown column) is kept.
+func TestSubsetWhereErrorsQuiet(t *testing.T) {
+	src := hostileDB(t, hostileUsers+`
+UPDATE public.users SET country = 'secret-' || id;
+CREATE FUNCTION public.leak(t text) RETURNS boolean LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'got %', t; END$$;`)
+	for _, c := range []struct{ where, want string }{
+		{"country::int > 0", "SQLSTATE 22P02"},
+		{"public.leak(country)", "SQLSTATE P0001"},
+		{"1 / (id - id) > 0", "SQLSTATE 22012"},
+		{"countri = 'x'", `column "countri" does not exist`},
+	} {
+		rulesPath := hostileFile(t, "rules.yaml", "version: 1\nstrict: false\ntables: {}\nsubset:\n  root: public.users\n  percent: 50\n  where: "+c.where+"\n")
+		r := run(t, secretEnv, "", "subset-plan", "--rules", rulesPath, "--source", src)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "rules.yaml:7: ") || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "secret-") {
+			t.Errorf("where: %s: exit %d, want %q and no value\n%s", c.where, r.code, c.want, r.stderr)
+		}
+	}
+}

@@ -653,7 +653,7 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 	query := "SELECT " + strings.Join(cols, ", ") + from + pgx.Identifier{root.name.Schema, root.name.Name}.Sanitize() + " WHERE (" + cond + "\n)"
 	rc, err := sel.Select(ctx, query)
 	if err != nil {
-		return &WhereError{Table: root.name, Err: err}
+		return &WhereError{Table: root.name, Err: quiet(err)}
 	}
 	defer rc.Close()
 	keys := &keySet{}
@@ -665,7 +665,7 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 			break
 		}
 		if err != nil && err != io.EOF {
-			return &WhereError{Table: root.name, Err: err}
+			return &WhereError{Table: root.name, Err: quiet(err)}
 		}
 		c.fields = copytext.SplitN(c.fields[:0], []byte(strings.TrimSuffix(line, "\n")), len(idx)+1)
 		if len(c.fields) < len(idx) {
@@ -680,7 +680,7 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 		}
 	}
 	if err := rc.Close(); err != nil {
-		return &WhereError{Table: root.name, Err: err}
+		return &WhereError{Table: root.name, Err: quiet(err)}
 	}
 	keys.compact()
 	c.whereKeys = keys

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // checkWhere refuses a where: condition that is not one SQL expression:
@@ -188,4 +190,25 @@ func dollarTag(s string) string {
 		return s[:j+1]
 	}
 	return ""
+}
+
+// Classes of SQLSTATE whose messages are about the query, not the data:
+// syntax errors and unknown names (42, quoting the condition's own
+// tokens), a write refused in the read-only snapshot (25), a feature not
+// supported (0A), a subquery's cardinality (21), resources, cancellation
+// and the connection (53, 54, 57, 58, 08), serialization (40), state
+// (55), unknown catalog or schema (3D, 3F).
+var queryClasses = map[string]bool{"42": true, "25": true, "0A": true, "21": true, "53": true, "54": true,
+	"57": true, "58": true, "08": true, "40": true, "55": true, "3D": true, "3F": true}
+
+// quiet keeps PostgreSQL's message out of an error that may quote a value
+// of the data: a data exception (22: invalid input syntax for type
+// integer: "alice@example.com"), an error raised by a function (P0, 38,
+// 39), an internal one (XX).
+func quiet(err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || len(pg.Code) != 5 || queryClasses[pg.Code[:2]] {
+		return err
+	}
+	return fmt.Errorf("evaluating the condition failed with SQLSTATE %s; PostgreSQL's message is left out, as it may quote a value of the data", pg.Code)
 }
