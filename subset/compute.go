@@ -53,7 +53,7 @@ type Report struct {
 	Order  []schema.QName
 	Cycles [][]schema.QName // foreign-key cycles and self-references
 	Passes int              // passes over the data
-	Bytes  int64            // memory held by kept rows' bits and key sets
+	Bytes  int64            // memory held by kept rows' bits and key sets, and by the largest pass's index of rows on cycles
 }
 
 // TableReport is one table's share.
@@ -245,6 +245,8 @@ type computer struct {
 	fields    [][]byte
 	buf, tup  []byte
 	none      *NoneError
+	// indexBytes is the largest index of rows on cycles a pass built.
+	indexBytes int64
 }
 
 // wants reports whether n must be read (again) in the next pass.
@@ -689,7 +691,7 @@ func (c *computer) whereOn(ctx context.Context, sel selecter, cond string) error
 
 func (c *computer) report(spec *Spec, passes int) *Report {
 	g := c.g
-	r := &Report{Root: spec.Root, Percent: spec.Percent, Passes: passes, Cycles: g.cycles()}
+	r := &Report{Root: spec.Root, Percent: spec.Percent, Passes: passes, Cycles: g.cycles(), Bytes: c.indexBytes}
 	for _, n := range g.nodes {
 		role := roleNames[n.role]
 		if n.root {

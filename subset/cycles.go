@@ -235,9 +235,31 @@ func (c *computer) closeCycles() {
 			keep(n, ix[i], why)
 		}
 	}
+	var size int64
 	for _, n := range c.g.nodes {
+		size += n.cyc.bytes()
 		n.cyc = nil
 	}
+	c.indexBytes = max(c.indexBytes, size)
+}
+
+// bytes is the index's size in memory.
+func (x *cycleRows) bytes() int64 {
+	if x == nil {
+		return 0
+	}
+	n := int64(cap(x.rows))*8 + x.done.bytes()
+	for _, l := range [][][]uint64{x.needs, x.keys, x.upH, x.downH} {
+		for _, v := range l {
+			n += int64(cap(v)) * 8
+		}
+	}
+	for _, l := range [][][]uint32{x.upI, x.downI} {
+		for _, v := range l {
+			n += int64(cap(v)) * 4
+		}
+	}
+	return n
 }
 
 // byKey sorts keys with their rows.
