@@ -66,7 +66,8 @@ Flags:
                       reference or that belongs to them; overrides the rules
                       file's subset: root and percent
   --pin T=KEY,…       always keep these rows of T (by one-column primary key),
-                      with everything they need; adds to the rules' include:
+                      with everything they need; adds to the rules' include:.
+                      Keys are CSV fields: quote one holding a comma ("a,b")
   --clean             drop and recreate a --target that already holds objects
   --no-owner          do not copy ownership (ALTER … OWNER TO) to --target, for a
                       target server without the source's roles
@@ -561,7 +562,7 @@ func (e *env) secret(file string, quiet bool) (masking.Secret, error) {
 		return masking.NewSecret([]byte(s)), nil
 	}
 	if !quiet {
-		fmt.Fprintln(e.stderr, "anonymize: warning: no ANONYMIZE_SECRET or --secret-file: using a random secret, so masked values will differ on every run (joins within this output still hold)")
+		fmt.Fprintln(e.stderr, "anonymize: warning: no ANONYMIZE_SECRET or --secret-file: using a random secret, so masked values (and a subset's rows) will differ on every run (joins within this output still hold)")
 	}
 	return masking.RandomSecret(), nil
 }

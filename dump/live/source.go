@@ -676,7 +676,9 @@ func (s *Source) Select(ctx context.Context, query string) (io.ReadCloser, error
 	if err != nil {
 		return nil, err
 	}
-	return &tableReader{s: s, w: w, ctx: ctx, sql: "COPY (" + query + ") TO STDOUT", pos: dump.Pos{File: s.ci.name}}, nil
+	// The session is closed afterwards, not pooled: whatever the query did
+	// to its session state goes with it.
+	return &tableReader{s: s, w: w, ctx: ctx, sql: "COPY (" + query + ") TO STDOUT", pos: dump.Pos{File: s.ci.name}, discard: true}, nil
 }
 
 // acquire returns a worker session in the snapshot: an idle one, or a new
@@ -726,11 +728,12 @@ func (s *Source) release(w *pgx.Conn, ok bool) {
 
 // tableReader is one COPY TO STDOUT on a worker.
 type tableReader struct {
-	s   *Source
-	w   *pgx.Conn
-	ctx context.Context
-	sql string
-	pos dump.Pos
+	s       *Source
+	w       *pgx.Conn
+	ctx     context.Context
+	sql     string
+	pos     dump.Pos
+	discard bool // close the session after, rather than pool it
 
 	once sync.Once
 	pr   *io.PipeReader // Read's: filled by a goroutine
@@ -760,7 +763,7 @@ func (r *tableReader) WriteTo(w io.Writer) (int64, error) {
 // copy runs the COPY into w and gives the worker back.
 func (r *tableReader) copy(w io.Writer) error {
 	_, err := r.w.PgConn().CopyTo(r.ctx, w, r.sql)
-	r.s.release(r.w, err == nil)
+	r.s.release(r.w, err == nil && !r.discard)
 	if err != nil {
 		return &Error{Database: r.s.ci.name, Op: "COPY TO STDOUT", Pos: r.pos, Err: err, secret: r.s.ci.secret}
 	}
@@ -791,7 +794,7 @@ var errClosed = errors.New("reader closed")
 // worker's connection is dropped); a reader never read gives its worker
 // back.
 func (r *tableReader) Close() error {
-	r.once.Do(func() { r.s.release(r.w, true) })
+	r.once.Do(func() { r.s.release(r.w, !r.discard) })
 	if r.pr != nil {
 		r.pr.CloseWithError(errClosed)
 		<-r.done
