@@ -378,6 +378,9 @@ func TestChecks(t *testing.T) {
 		"select null::bool":                       "returned NULL",
 		"select true where false":                 "returned no row",
 		"select 1":                                "it must return one boolean column",
+		"select true from users":                  "returned more than one row",
+		"select true, 1":                          "it must return one boolean column",
+		"select nextval('users_id_seq') > 0":      "read-only transaction",
 		"select name::int > 0 from users limit 1": `invalid input syntax for type integer: "…" (SQLSTATE 22P02)`,
 		"insert into users (email, name) values ('a', 'b') returning true": "read-only transaction",
 	} {

@@ -88,23 +88,44 @@ func check(ctx context.Context, conn *pgx.Conn, i int, q string) error {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	var ok *bool
-	err = tx.QueryRow(ctx, q).Scan(&ok)
+	ok, n, err := oneBool(ctx, tx, q)
 	switch {
 	case ctx.Err() != nil:
 		return context.Cause(ctx)
-	case errors.Is(err, pgx.ErrNoRows):
-		return &CheckError{Index: i, Query: q, Got: "no row"}
 	case err != nil:
 		msg, state := serverMessage(err)
 		if state == "" { // not the server's: a result that is not one boolean
 			msg = "it must return one boolean column"
 		}
 		return &CheckError{Index: i, Query: q, SQLState: state, Message: msg}
+	case n == 0:
+		return &CheckError{Index: i, Query: q, Got: "no row"}
+	case n > 1: // "select active from users" is true if the first user is
+		return &CheckError{Index: i, Query: q, Got: "more than one row (it must return one)"}
 	case ok == nil:
 		return &CheckError{Index: i, Query: q, Got: "NULL"}
 	case !*ok:
 		return &CheckError{Index: i, Query: q, Got: "false"}
 	}
 	return nil
+}
+
+// oneBool runs q and reads its first row's one boolean column; n counts
+// the rows (up to 2).
+func oneBool(ctx context.Context, tx pgx.Tx, q string) (ok *bool, n int, err error) {
+	rows, err := tx.Query(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for n < 2 && rows.Next() {
+		if n == 0 {
+			if err := rows.Scan(&ok); err != nil {
+				return nil, 0, err
+			}
+		}
+		n++
+	}
+	rows.Close()
+	return ok, n, rows.Err()
 }
