@@ -104,6 +104,27 @@ func (l *lease) lockJob(ctx context.Context) (bool, error) {
 	return ok, nil
 }
 
+// running reports whether a session holds the job lock, without taking
+// it: status must not make a tick that comes meanwhile find the job busy.
+// An advisory lock on a bigint shows in pg_locks as its high and low
+// halves, objsubid 1, in the database the session is connected to.
+func (l *lease) running(ctx context.Context) (bool, error) {
+	conn, err := l.session(ctx)
+	if err != nil {
+		return false, err
+	}
+	key, _ := l.keys()
+	var held bool
+	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1)`,
+		int64(uint64(key)>>32), int64(uint64(key)&0xffffffff)).Scan(&held)
+	if err != nil {
+		return false, l.fail("look for a run", err)
+	}
+	return held, nil
+}
+
 // held reports an error unless the job lock is still held: a run checks
 // it before it swaps, since a lost session means another refresher may
 // have started.

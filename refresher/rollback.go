@@ -64,7 +64,8 @@ type JobStatus struct {
 }
 
 // Inspect reads j's state from the staging server: the current copy's
-// report, the previous copies, and whether a run holds the lease.
+// report, the previous copies, and whether a run holds the lease (seen,
+// not taken: a run starting meanwhile must not find the job busy).
 func Inspect(ctx context.Context, j *Job) *JobStatus {
 	st := &JobStatus{Job: j.Name, Database: j.TargetName(), Schedule: j.ScheduleText}
 	if j.Schedule != nil {
@@ -73,12 +74,12 @@ func Inspect(ctx context.Context, j *Job) *JobStatus {
 	}
 	l := newLease(j)
 	defer l.close()
-	free, err := l.lockJob(ctx)
+	running, err := l.running(ctx)
 	if err != nil {
 		st.Error = err.Error()
 		return st
 	}
-	st.Running = !free
+	st.Running = running
 	adm, err := connect(ctx, j.Target.Server, "connect to the staging server")
 	if err != nil {
 		st.Error = err.Error()
