@@ -9,3 +9,6 @@ import (
 
 // killGroup: without process groups, the hook alone is killed.
 func killGroup(cmd *exec.Cmd) { cmd.WaitDelay = time.Second }
+
+// endGroup: without process groups, a hook's children are left alone.
+func endGroup(*exec.Cmd) {}

@@ -33,9 +33,9 @@ func runHooks(ctx context.Context, j *Job, nextURL string, out io.Writer, rep *R
 		name := hookName(h)
 		start := time.Now()
 		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", h)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = j.Dir, hookEnv(j, nextURL), out, out
+		cmd.Dir, cmd.Env = j.Dir, hookEnv(j, nextURL)
 		killGroup(cmd) // a cancelled run stops the hook's children too
-		err := cmd.Run()
+		err := runHook(cmd, out)
 		o := Outcome{Name: fmt.Sprintf("after_load[%d] %s", i, name), OK: err == nil, Seconds: seconds(time.Since(start))}
 		if err != nil {
 			status := -1
@@ -53,6 +53,46 @@ func runHooks(ctx context.Context, j *Job, nextURL string, out io.Writer, rep *R
 		rep.Hooks = append(rep.Hooks, o)
 	}
 	return nil
+}
+
+// runHook runs cmd with its output to out, and when the hook (the shell)
+// has exited, kills what it left running ("./server &", a tool that
+// forks): its leftovers would hold sessions on the copy, and a pipe open,
+// which made the run wait and then call an exit status 0 a failure. The
+// output goes through a pipe of its own unless out is a file, so that the
+// wait is for the hook, never for its children's output.
+func runHook(cmd *exec.Cmd, out io.Writer) error {
+	w, isFile := out.(*os.File)
+	var copied chan struct{}
+	var r *os.File
+	if !isFile {
+		var err error
+		if r, w, err = os.Pipe(); err != nil {
+			return err
+		}
+		copied = make(chan struct{})
+		go func() {
+			defer close(copied)
+			io.Copy(out, r)
+		}()
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	err := cmd.Start()
+	if err == nil {
+		err = cmd.Wait()
+		endGroup(cmd)
+	}
+	if !isFile {
+		w.Close()
+		select { // a child that left the group (setsid) may hold it open
+		case <-copied:
+		case <-time.After(time.Second):
+			r.Close() // ends the copy's read
+			<-copied
+		}
+		r.Close()
+	}
+	return err
 }
 
 // hookName is a hook's command word, for reports: the rest of the line
