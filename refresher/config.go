@@ -240,6 +240,12 @@ func (p *configParser) yamlError(err error) error {
 // int", without the value.
 func typeOf(msg string) string {
 	if _, into, ok := strings.Cut(msg, " into "); ok {
+		switch {
+		case strings.HasPrefix(into, "struct"), strings.HasPrefix(into, "map["):
+			return "expected a mapping"
+		case strings.HasPrefix(into, "[]"):
+			return "expected a list"
+		}
 		return "expected " + strings.TrimPrefix(into, "refresher.")
 	}
 	return "unexpected type"
@@ -440,21 +446,26 @@ func (p *configParser) job(r *rawJob, line int, dir string) *Job {
 
 func (p *configParser) target(r *rawJob, j *Job) {
 	t := &r.Target
+	if t.Database.Set {
+		j.Target.Database = p.expand(t.Database)
+	}
 	if !t.Server.Set {
 		p.errorf(j.Line, "job %s: missing target.server (an admin connection string for the staging server)", j.Name)
 	} else {
 		j.Target.Server = p.expand(t.Server)
+		db := j.Target.Database
 		if c, err := pgx.ParseConfig(j.Target.Server); err != nil {
 			p.errorf(t.Server.Line, "target.server: not a valid connection string")
-		} else if t.Database.Set && c.Database == t.Database.V {
-			p.errorf(t.Server.Line, "target.server must name another database than target.database (e.g. postgres): it stays connected while staging is renamed")
+		} else if t.Database.Set && (c.Database == db || strings.HasPrefix(c.Database, db+"__")) {
+			// A session on staging or a copy beside it would stop the
+			// renames and drops.
+			p.errorf(t.Server.Line, "target.server must name another database than target.database or its copies (e.g. postgres): it stays connected while staging is renamed")
 		}
 	}
 	if !t.Database.Set {
 		p.errorf(j.Line, "job %s: missing target.database (the staging database's name)", j.Name)
 		return
 	}
-	j.Target.Database = p.expand(t.Database)
 	switch db := j.Target.Database; {
 	case db == "" || len(db) > maxDatabase:
 		p.errorf(t.Database.Line, "target.database must be 1 to %d bytes long (copies add %q)", maxDatabase, prevInfix+prevLayout)
@@ -497,8 +508,10 @@ func (p *configParser) duration(v at[string], key string) time.Duration {
 	return d
 }
 
-// variable is ${NAME} in a config value; $$ is a literal $.
-var variable = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// variable is ${NAME} in a config value; $$ is a literal $. $NAME and
+// ${NAME without its brace are mistakes (a shell habit, a typo), which
+// would otherwise pass through as text: a source "$PROD_URL" is a file.
+var variable = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // expand replaces ${NAME} with the environment's value. An unset or empty
 // variable is an error naming it (never a value).
@@ -506,6 +519,16 @@ func (p *configParser) expand(v at[string]) string {
 	return variable.ReplaceAllStringFunc(v.V, func(m string) string {
 		if m == "$$" {
 			return "$"
+		}
+		if !strings.HasSuffix(m, "}") {
+			// Named only if it is a variable: the text may be a
+			// password's.
+			if name := strings.TrimLeft(m, "${"); p.getenv(name) != "" {
+				p.errorf(v.Line, "%s: write ${%s} (or $$ for a literal $)", m, name)
+			} else {
+				p.errorf(v.Line, "a $ that does not start ${NAME}: write ${NAME} for a variable, $$ for a literal $")
+			}
+			return m
 		}
 		name := m[2 : len(m)-1]
 		val := p.getenv(name)

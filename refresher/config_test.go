@@ -200,6 +200,11 @@ jobs:
 		{"same target", job + strings.Replace(strings.TrimPrefix(job, "version: 1\njobs:\n"), "name: shop", "name: shop2", 1), []string{
 			`c.yaml:7: jobs "shop" and "shop2" refresh the same database h:5432/shop`}},
 		{"bad listen", job + "listen: 9187\n", []string{"c.yaml:7: listen must be host:port"}},
+		{"$VAR without braces", strings.Replace(job, "${PROD_URL}", "$PROD_URL", 1), []string{"c.yaml:4: $PROD_URL: write ${PROD_URL} (or $$ for a literal $)"}},
+		{"unclosed variable", strings.Replace(job, "${PROD_URL}", "${PROD_URL", 1), []string{"c.yaml:4: ${PROD_URL: write ${PROD_URL} (or $$ for a literal $)"}},
+		{"struct wrong type", job + "    retries: 2\n", []string{"c.yaml:7: this value has the wrong type (expected a mapping)"}},
+		{"list wrong type", job + "    hooks: {after_load: ./migrate}\n", []string{"c.yaml:7: this value has the wrong type (expected a list)"}},
+		{"admin is a copy", strings.Replace(job, "h/postgres", "h/shop__prev_20240101T000000Z", 1), []string{"c.yaml:6: target.server must name another database"}},
 		{"source is staging", strings.Replace(job, "${PROD_URL}", "postgres://h/shop__prev_x", 1), []string{"c.yaml:4: source is the staging database shop"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
