@@ -181,9 +181,7 @@ func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, 
 	j := 3
 	for _, i := range from {
 		if j == 16 {
-			for x := range mac {
-				mac[x] ^= block[x]
-			}
+			xor16(mac, block)
 			k.block.Encrypt(mac[:], mac[:])
 			*block = [16]byte{}
 			j = 0
@@ -191,9 +189,7 @@ func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, 
 		block[j] = out[i]
 		j++
 	}
-	for x := range mac {
-		mac[x] ^= block[x]
-	}
+	xor16(mac, block)
 	k.block.Encrypt(mac[:], mac[:])
 	// Expand into a keystream, 16 bytes per block, counter-style.
 	stream, ctr := &buf.stream, &buf.out
@@ -203,7 +199,17 @@ func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, 
 			ctr[15] ^= byte(t/16) + 0x80
 			k.block.Encrypt(stream[:], ctr[:])
 		}
-		rad := radix(i)
-		out[i] = byte((uint16(out[i]) + uint16(stream[t%16])) % uint16(rad))
+		// Constant divisors: the compiler turns them into multiplications.
+		if v := uint16(out[i]) + uint16(stream[t%16]); radix(i) == 10 {
+			out[i] = byte(v % 10)
+		} else {
+			out[i] = byte(v % 26)
+		}
 	}
+}
+
+// xor16 sets a to a XOR b, eight bytes at a time.
+func xor16(a, b *[16]byte) {
+	binary.LittleEndian.PutUint64(a[:8], binary.LittleEndian.Uint64(a[:8])^binary.LittleEndian.Uint64(b[:8]))
+	binary.LittleEndian.PutUint64(a[8:], binary.LittleEndian.Uint64(a[8:])^binary.LittleEndian.Uint64(b[8:]))
 }

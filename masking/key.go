@@ -96,9 +96,7 @@ func (k *Key) sum(tag uint64, value []byte) [32]byte {
 		n := copy(in[:], value)
 		clear(in[n:])
 		value = value[n:]
-		for i := range mac {
-			mac[i] ^= in[i]
-		}
+		xor16(mac, in)
 		k.block.Encrypt(mac[:], mac[:])
 	}
 	*in = *mac
