@@ -67,6 +67,10 @@ func (n *notifier) send(j *Job, rep *Report) {
 		ctx, cancel = context.WithTimeout(context.Background(), webhookTimeout)
 	}
 	defer cancel()
+	// A post under way when the refresher is told to stop gets
+	// webhookTimeout more, not the client's whole timeout.
+	stopping := context.AfterFunc(n.ctx, func() { time.AfterFunc(webhookTimeout, cancel) })
+	defer stopping()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.Notify.Webhook, bytes.NewReader(body))
 	if err != nil {
 		n.log.Error("webhook: cannot build the request", "job", j.Name)
