@@ -59,3 +59,25 @@ func TestStatusDoesNotTakeTheJobLock(t *testing.T) {
 		t.Errorf("a run found the job busy %d times out of 10 while status was being read", busy)
 	}
 }
+
+// A rollback killed mid-swap leaves the previous copy it was swapping in
+// closed to connections: recovery opens it again, as it does staging.
+func TestRecoverReopensAPreviousCopy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	j := f.config("").Jobs[0]
+	prev := j.prevName(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	exec1(t, f.server, "CREATE DATABASE "+ident(prev), "ALTER DATABASE "+ident(prev)+" WITH ALLOW_CONNECTIONS false")
+	ctx := context.Background()
+	adm, err := connect(ctx, f.server, "connect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close(ctx)
+	if _, err := recoverLeftovers(ctx, adm, j); err != nil {
+		t.Fatal(err)
+	}
+	if _, allow, err := database(ctx, adm, prev); err != nil || !allow {
+		t.Errorf("%s: allows connections %t (%v)", prev, allow, err)
+	}
+}

@@ -74,6 +74,21 @@ func recoverLeftovers(ctx context.Context, conn *pgx.Conn, j *Job) ([]string, er
 		}
 		did = append(did, "allowed connections to "+j.Target.Database+" again (an interrupted swap had closed it)")
 	}
+	// A rollback interrupted mid-swap leaves the copy it swapped in closed.
+	prevs, err := copies(ctx, conn, j)
+	if err != nil {
+		return did, err
+	}
+	for _, p := range prevs {
+		if _, allow, err := database(ctx, conn, p); err != nil {
+			return did, err
+		} else if !allow {
+			if err := allowConnections(ctx, conn, p, true); err != nil {
+				return did, err
+			}
+			did = append(did, "allowed connections to "+p+" again (an interrupted rollback had closed it)")
+		}
+	}
 	return did, nil
 }
 
