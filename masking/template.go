@@ -8,6 +8,7 @@ import (
 	"sync"
 	"text/template"
 	"text/template/parse"
+	"unicode/utf8"
 )
 
 // templateMasker builds a value from other columns of the same row, after
@@ -32,6 +33,7 @@ type templateMasker struct {
 type templatePart struct {
 	text   string
 	column string // set for a column reference
+	prec   int    // {{printf "%.Ns" .column}}: at most N characters; -1: all
 }
 
 type templateState struct {
@@ -65,6 +67,9 @@ func (m *templateMasker) MaskRow(_ *Scratch, dst []byte, row func(column string)
 			if p.column == "" {
 				dst = append(dst, p.text...)
 			} else if v, null := row(p.column); !null {
+				if p.prec >= 0 {
+					v = firstRunes(v, p.prec)
+				}
 				dst = append(dst, v...)
 			}
 		}
@@ -211,29 +216,76 @@ func isDot(n parse.Node) bool {
 	return ok && len(v.Ident) == 1 && v.Ident[0] == "$"
 }
 
-// templateParts returns the template as text and plain column references,
-// or nil when it uses anything more.
+// templateParts returns the template as text, plain column references and
+// initials ({{printf "%.1s" .column}}), or nil when it uses anything more.
 func templateParts(root *parse.ListNode) []templatePart {
 	parts := make([]templatePart, 0, len(root.Nodes))
 	for _, node := range root.Nodes {
 		switch n := node.(type) {
 		case *parse.TextNode:
-			parts = append(parts, templatePart{text: string(n.Text)})
+			parts = append(parts, templatePart{text: string(n.Text), prec: -1})
 		case *parse.ActionNode:
 			p := n.Pipe
-			if len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+			if len(p.Decl) > 0 || len(p.Cmds) != 1 {
 				return nil
 			}
-			f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+			args, prec := p.Cmds[0].Args, -1
+			if len(args) == 3 {
+				if prec = printfPrecision(args[0], args[1]); prec < 0 {
+					return nil
+				}
+				args = args[2:]
+			}
+			if len(args) != 1 {
+				return nil
+			}
+			f, ok := args[0].(*parse.FieldNode)
 			if !ok || len(f.Ident) != 1 {
 				return nil
 			}
-			parts = append(parts, templatePart{column: f.Ident[0]})
+			parts = append(parts, templatePart{column: f.Ident[0], prec: prec})
 		default:
 			return nil
 		}
 	}
 	return parts
+}
+
+// printfPrecision is N for the arguments printf "%.Ns", else -1.
+func printfPrecision(fn, format parse.Node) int {
+	id, ok := fn.(*parse.IdentifierNode)
+	str, ok2 := format.(*parse.StringNode)
+	if !ok || !ok2 || id.Ident != "printf" {
+		return -1
+	}
+	digits, ok := strings.CutPrefix(str.Text, "%.")
+	if ok {
+		digits, ok = strings.CutSuffix(digits, "s")
+	}
+	if !ok || digits == "" || len(digits) > 4 {
+		return -1
+	}
+	n := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// firstRunes is v cut to n characters, as fmt's precision cuts a string
+// (an invalid byte counts as one).
+func firstRunes(v []byte, n int) []byte {
+	for i := 0; i < len(v); n-- {
+		if n == 0 {
+			return v[:i]
+		}
+		_, size := utf8.DecodeRune(v[i:])
+		i += size
+	}
+	return v
 }
 
 func init() {

@@ -38,6 +38,12 @@ func TestTemplateInputs(t *testing.T) {
 		{`{{if .vip}}VIP {{else}}{{.plain}}{{end}}{{with $x := slice .s 0 1}}{{$x}}{{end}}`, []string{"plain", "s", "vip"}, false},
 		{`{{define "n"}}{{.inner}}{{end}}{{template "n" .}}{{with .w}}{{.}}{{end}}`, []string{"inner", "w"}, false},
 		{"{{printf \"%s-%s\" .a (lower .b)}}", []string{"a", "b"}, false},
+		{`{{.a}} {{printf "%.1s" .b}}.`, []string{"a", "b"}, true},
+		{`{{printf "%.12s" .a}}`, []string{"a"}, true},
+		{`{{printf "%5s" .a}}`, []string{"a"}, false},
+		{`{{printf "%.1s!" .a}}`, []string{"a"}, false},
+		{`{{printf "%.s" .a}}`, []string{"a"}, false},
+		{`{{slice .a 0 1}}`, []string{"a"}, false},
 	}
 	for _, c := range cases {
 		m := mustBuild(t, templateSpec(c.text), col(CatText, "text"), testOptions("s")).(*templateMasker)
@@ -131,8 +137,29 @@ func TestTemplateAllocations(t *testing.T) {
 	}
 }
 
+// Initials ({{printf "%.Ns" .column}}) rendered directly cut as printf
+// does: by characters, an invalid byte counting as one.
+func TestTemplateInitials(t *testing.T) {
+	for _, text := range []string{`{{.a}} {{printf "%.1s" .b}}.`, `[{{printf "%.3s" .b}}|{{printf "%.0s" .a}}]`} {
+		m := mustBuild(t, templateSpec(text), col(CatText, "text"), testOptions("s")).(*templateMasker)
+		if m.parts == nil {
+			t.Fatalf("%s: not rendered directly", text)
+		}
+		for _, b := range []string{"", "L", "Lee", "ßeta", "é\xffxy", "\xff\xfe\xfd\xfc", "日本語です"} {
+			want := strings.Builder{}
+			if err := m.t.Execute(&want, map[string]string{"a": "Ann", "b": b}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.MaskRow(NewScratch(), nil, rowOf(map[string]string{"a": "Ann", "b": b}))
+			if err != nil || string(got) != want.String() {
+				t.Errorf("%s with b=%q: %q (%v), text/template gives %q", text, b, got, err, want.String())
+			}
+		}
+	}
+}
+
 func BenchmarkTemplate(b *testing.B) {
-	for _, text := range []string{"{{.first_name}} {{.last_name}}", "{{lower .first_name}} {{.last_name}}"} {
+	for _, text := range []string{"{{.first_name}} {{.last_name}}", `{{.first_name}} {{printf "%.1s" .last_name}}.`, "{{lower .first_name}} {{.last_name}}"} {
 		b.Run(text, func(b *testing.B) {
 			m := mustBuild(b, templateSpec(text), col(CatText, "text"), testOptions("s")).(*templateMasker)
 			vals := map[string][]byte{"first_name": []byte("Ann"), "last_name": []byte("Lee")}
