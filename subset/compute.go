@@ -150,6 +150,18 @@ func Compute(ctx context.Context, src dump.Source, inv *dump.Inventory, spec *Sp
 			data = append(data, e)
 		}
 	}
+	if _, inOrder := src.(rewinder); !inOrder {
+		// A source read in any order (a database, an archive) is read the
+		// way the closure goes, root first: a table is then read after
+		// the tables its rows follow, and most are done in one pass.
+		rank := map[*node]int{}
+		for i, n := range g.order() {
+			rank[n] = i
+		}
+		slices.SortStableFunc(data, func(a, b *dump.Entry) int {
+			return rank[g.byName[logical(g.cat, a.Table)]] - rank[g.byName[logical(g.cat, b.Table)]]
+		})
+	}
 	passes := 0
 	for {
 		todo := false
