@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"sync/atomic"
 )
 
 // Cell applies a masker to one column: NULL handling, arrays element by
@@ -14,11 +15,16 @@ type Cell struct {
 	col    *Column
 	filler NullFiller
 	null   bool
+	way    uint8 // where a Scratch caches the cell's memo
 }
+
+// cellWays numbers cells as they are made, so that up to 256 cells made
+// one after the other (a run's) never share a way.
+var cellWays atomic.Uint32
 
 // Wrap returns the Cell for m on col.
 func Wrap(m Masker, col *Column) *Cell {
-	c := &Cell{m: m, col: col}
+	c := &Cell{m: m, col: col, way: uint8(cellWays.Add(1))}
 	c.filler, _ = m.(NullFiller)
 	_, c.null = m.(Nuller)
 	return c

@@ -156,6 +156,28 @@ func TestCellMemo(t *testing.T) {
 	}
 }
 
+// Two cells in one way of a Scratch's cache keep their own memos.
+func TestCellMemoWays(t *testing.T) {
+	calls := 0
+	a := Wrap(&countingMasker{calls: &calls}, col(CatText, "text"))
+	b := Wrap(&countingMasker{calls: &calls, out: func(v []byte) []byte { return append([]byte("b:"), v...) }}, col(CatText, "text"))
+	b.way = a.way
+	s := NewScratch()
+	for range 3 {
+		for _, c := range []struct {
+			cell *Cell
+			want string
+		}{{a, "m:1"}, {b, "b:1"}} {
+			if out, _, _ := c.cell.Apply(s, nil, []byte("1"), false); string(out) != c.want {
+				t.Fatalf("%q, want %q", out, c.want)
+			}
+		}
+	}
+	if calls != 2 {
+		t.Errorf("%d calls for one value in two cells, want 2", calls)
+	}
+}
+
 // A cell whose values rarely repeat masks without the memo for a while
 // after a window of misses, then tries it again; outputs never change.
 func TestCellMemoBypass(t *testing.T) {

@@ -15,7 +15,13 @@ type Scratch struct {
 	pcg   *rand.PCG
 	faker *gofakeit.Faker
 	memos map[*Cell]*memo
-	seed  maphash.Seed
+	// ways caches memos by Cell.way: a map lookup per value was 3% of a
+	// live run's CPU.
+	ways [256]struct {
+		c *Cell
+		m *memo
+	}
+	seed maphash.Seed
 }
 
 // NewScratch returns scratch state for one goroutine.
@@ -74,11 +80,16 @@ func (m *memo) count(hit bool) {
 }
 
 func (s *Scratch) memo(c *Cell) *memo {
+	w := &s.ways[c.way]
+	if w.c == c {
+		return w.m
+	}
 	m := s.memos[c]
 	if m == nil {
 		m = new(memo)
 		s.memos[c] = m
 	}
+	w.c, w.m = c, m
 	return m
 }
 
