@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -167,8 +168,7 @@ func (e *env) anonymize(args []string) int {
 	fs.IntVar(&f.maxRowSize, "max-row-size", plaindump.DefaultMaxItem>>20, "")
 	fs.StringVar(&f.format, "format", "", "")
 	fs.StringVar(&f.compress, "compress", "", "")
-	fs.StringVar(&f.subset, "subset", "", "")
-	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
+	subsetFlags(fs, &f)
 	if done, code := e.parse(fs, mainUsage, args); done {
 		return code
 	}
@@ -232,13 +232,23 @@ Examples:
 `
 
 func (e *env) check(args []string) int {
-	fs := e.newFlags("check", checkUsage)
+	return e.readOnly("check", checkUsage, args, nil)
+}
+
+// readOnly runs a command that reads a dump or a database and writes
+// nothing (check, subset-plan): --rules, --in or --source, --secret-file,
+// and the flags more adds.
+func (e *env) readOnly(name, usage string, args []string, more func(*flag.FlagSet, *anonymizeFlags)) int {
+	fs := e.newFlags(name, usage)
 	var f anonymizeFlags
 	fs.StringVar(&f.rules, "rules", "", "")
 	fs.StringVar(&f.in, "in", "", "")
 	fs.StringVar(&f.source, "source", "", "")
 	fs.StringVar(&f.secretFile, "secret-file", "", "")
-	if done, code := e.parse(fs, checkUsage, args); done {
+	if more != nil {
+		more(fs, &f)
+	}
+	if done, code := e.parse(fs, usage, args); done {
 		return code
 	}
 	if f.rules == "" {
@@ -415,36 +425,14 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		return e.fail(err)
 	}
 	defer src.Close()
-	if f.target != "" {
-		if err := e.checkTarget(f, src); err != nil {
-			return e.fail(err)
-		}
-	}
-	inv, err := src.Inventory(e.ctx)
+	inv, plan, warnings, err := e.planSource(f, rf, secret, src)
 	if err != nil {
 		return e.fail(err)
 	}
-	if err := rf.ApplyRelations(inv.Catalog); err != nil {
-		return e.fail(err)
-	}
-	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
-	plan, err := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
-	if err != nil {
-		return e.fail(err)
-	}
-	if err := pipeline.Refuse(inv, plan, rf.Strict, rf.LargeObjects); err != nil {
-		return e.fail(err)
-	}
-	if _, ok := src.(*live.Source); ok && inv.LargeObjects > 0 && rf.LargeObjects == rules.LargeObjectsKeep {
-		return e.fail(fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects))
-	}
-	// Not silenced by --quiet: like the random secret's, this warning is
-	// about what reaches the output.
-	if n := len(plan.Uncovered); !rf.Strict && n > 0 {
-		fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", n)
-	}
-	for _, ex := range plan.Unchecked {
-		fmt.Fprintf(e.stderr, "anonymize: warning: EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it\n", ex)
+	// Not silenced by --quiet: like the random secret's, these warnings
+	// are about what reaches the output.
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "anonymize: warning: %s\n", w)
 	}
 	if checkOnly {
 		masked := 0
@@ -490,6 +478,54 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 	return e.copy(f, src, inv, plan, rf, sink, sub)
 }
 
+// planSource reads src's inventory and plans the rules against it, with
+// every refusal that comes before a copy: what anonymize, check,
+// subset-plan and a job share. A --target is checked first, so that a
+// wrong one fails before a long read. The warnings are about columns that
+// pass through or constraints that cannot be checked.
+func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secret, src dump.Source) (*dump.Inventory, *rules.Plan, []string, error) {
+	if f.target != "" {
+		if err := e.checkTarget(f, src); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	inv, err := src.Inventory(e.ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := rf.ApplyRelations(inv.Catalog); err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := pipeline.Refuse(inv, plan, rf.Strict, rf.LargeObjects); err != nil {
+		return nil, nil, nil, err
+	}
+	if _, ok := src.(*live.Source); ok && inv.LargeObjects > 0 && rf.LargeObjects == rules.LargeObjectsKeep {
+		return nil, nil, nil, fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects)
+	}
+	var warnings []string
+	if n := len(plan.Uncovered); !rf.Strict && n > 0 {
+		warnings = append(warnings, fmt.Sprintf("strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)", n))
+	}
+	for _, ex := range plan.Unchecked {
+		warnings = append(warnings, fmt.Sprintf("EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it", ex))
+	}
+	return inv, plan, warnings, nil
+}
+
+// pipelineOptions are the pipeline's options for a copy under rf, with
+// sub's rows (nil: every row).
+func pipelineOptions(f *anonymizeFlags, rf *rules.File, sub *subset.Result) pipeline.Options {
+	opts := pipeline.Options{Workers: f.jobs, Tables: f.jobs, DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop}
+	if sub != nil {
+		opts.Keep = sub.Keep
+	}
+	return opts
+}
+
 // copy runs the pipeline from src to sink and prints the summary.
 func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan *rules.Plan, rf *rules.File, sink dump.Sink, sub *subset.Result) int {
 	every := 5 * time.Second
@@ -497,13 +533,8 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 		every = e.progressEvery
 	}
 	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
-	opts := pipeline.Options{
-		Workers: f.jobs, Tables: f.jobs, Progress: show.Update, ProgressEvery: min(every, 200*time.Millisecond),
-		DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop,
-	}
-	if sub != nil {
-		opts.Keep = sub.Keep
-	}
+	opts := pipelineOptions(f, rf, sub)
+	opts.Progress, opts.ProgressEvery = show.Update, min(every, 200*time.Millisecond)
 	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, opts)
 	show.Close()
 	if err != nil {

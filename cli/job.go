@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/dump/live"
@@ -149,32 +150,13 @@ func RunJob(ctx context.Context, j *Job) (*JobResult, error) {
 			return fail(err)
 		}
 	}
-	if err := e.checkTarget(f, src); err != nil {
-		return fail(err)
-	}
-	inv, err := src.Inventory(ctx)
+	inv, plan, warnings, err := e.planSource(f, rf, secret, src)
 	if err != nil {
 		return fail(err)
-	}
-	if err := rf.ApplyRelations(inv.Catalog); err != nil {
-		return fail(err)
-	}
-	plan, err := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain})
-	if err != nil {
-		return fail(err)
-	}
-	if err := pipeline.Refuse(inv, plan, rf.Strict, rf.LargeObjects); err != nil {
-		return fail(err)
-	}
-	if _, ok := src.(*live.Source); ok && inv.LargeObjects > 0 && rf.LargeObjects == rules.LargeObjectsKeep {
-		return fail(fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects))
 	}
 	if j.Warn != nil {
-		if n := len(plan.Uncovered); !rf.Strict && n > 0 {
-			j.Warn(fmt.Sprintf("strict: false: %d column(s) have no rule and pass through unmasked", n))
-		}
-		for _, ex := range plan.Unchecked {
-			j.Warn(fmt.Sprintf("EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it", ex))
+		for _, w := range warnings {
+			j.Warn(w)
 		}
 	}
 	sub, err := e.chooseRows(f, rf, src, inv, secret)
@@ -185,12 +167,8 @@ func RunJob(ctx context.Context, j *Job) (*JobResult, error) {
 	if err != nil {
 		return fail(err)
 	}
-	c := &counts{tables: map[schema.QName]*TableResult{}}
-	opts := pipeline.Options{Workers: f.jobs, Tables: f.jobs, DropLargeObjects: rf.LargeObjects == rules.LargeObjectsDrop}
-	if sub != nil {
-		opts.Keep = sub.Keep
-	}
-	stats, err := pipeline.Run(ctx, &countingSource{Source: src, c: c}, inv, &countingSink{Sink: sink, c: c}, plan, opts)
+	c := &counts{tables: map[schema.QName]*tableCount{}}
+	stats, err := pipeline.Run(ctx, &countingSource{Source: src, c: c}, inv, &countingSink{Sink: sink, c: c}, plan, pipelineOptions(f, rf, sub))
 	if err != nil {
 		return fail(err)
 	}
@@ -200,44 +178,44 @@ func RunJob(ctx context.Context, j *Job) (*JobResult, error) {
 	}
 	for _, q := range c.order {
 		t := c.tables[q]
-		if tp := plan.Tables[q]; tp != nil && tp.Skip {
-			t.Skipped = true
-		}
-		res.Tables = append(res.Tables, t)
+		tp := plan.Tables[q]
+		res.Tables = append(res.Tables, &TableResult{Table: q, Read: t.read.Load(), Written: t.written.Load(),
+			Counted: t.counted, Skipped: tp != nil && tp.Skip})
 	}
 	return res, nil
 }
 
 // counts tallies rows per table, read and written. COPY text has one row
 // per line (a newline inside a value is written \n), so rows are counted
-// as newlines without parsing.
+// as newlines without parsing. The counters are atomic: a live source
+// hands rows over one per Write.
 type counts struct {
 	mu     sync.Mutex
-	tables map[schema.QName]*TableResult
+	tables map[schema.QName]*tableCount
 	order  []schema.QName
 }
 
-func (c *counts) table(e *dump.Entry) *TableResult {
+type tableCount struct {
+	read, written atomic.Int64
+	counted       bool
+}
+
+func (c *counts) table(e *dump.Entry) *tableCount {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.tables[e.Table]
 	if t == nil {
-		t = &TableResult{Table: e.Table, Counted: true}
+		t = &tableCount{counted: true}
 		c.tables[e.Table] = t
 		c.order = append(c.order, e.Table)
 	}
 	if e.Format != dump.CopyText {
-		t.Counted = false
+		t.counted = false
 	}
 	return t
 }
 
-func (c *counts) add(n *int64, p []byte) {
-	k := int64(bytes.Count(p, []byte{'\n'}))
-	c.mu.Lock()
-	*n += k
-	c.mu.Unlock()
-}
+func countRows(n *atomic.Int64, p []byte) { n.Add(int64(bytes.Count(p, []byte{'\n'}))) }
 
 type countingSource struct {
 	dump.Source
@@ -249,7 +227,7 @@ func (s *countingSource) Open(ctx context.Context, e *dump.Entry) (io.ReadCloser
 	if err != nil || e.Desc != dump.TableData {
 		return rc, err
 	}
-	return &countingReader{ReadCloser: rc, c: s.c, n: &s.c.table(e).Read}, nil
+	return &countingReader{ReadCloser: rc, n: &s.c.table(e).read}, nil
 }
 
 // MaskValues passes an INSERT dump's rows on (they are not counted).
@@ -264,22 +242,21 @@ func (s *countingSource) MaskValues(ctx context.Context, e *dump.Entry, m dump.R
 
 type countingReader struct {
 	io.ReadCloser
-	c *counts
-	n *int64
+	n *atomic.Int64
 }
 
 func (r *countingReader) Read(p []byte) (int, error) {
 	n, err := r.ReadCloser.Read(p)
-	r.c.add(r.n, p[:n])
+	countRows(r.n, p[:n])
 	return n, err
 }
 
 // WriteTo keeps a live source's COPY writing straight to the destination.
 func (r *countingReader) WriteTo(w io.Writer) (int64, error) {
 	if wt, ok := r.ReadCloser.(io.WriterTo); ok {
-		return wt.WriteTo(&countingWriter{w: w, c: r.c, n: r.n})
+		return wt.WriteTo(&countingWriter{w: w, n: r.n})
 	}
-	return io.Copy(&countingWriter{w: w, c: r.c, n: r.n}, r.ReadCloser)
+	return io.Copy(&countingWriter{w: w, n: r.n}, r.ReadCloser)
 }
 
 type countingSink struct {
@@ -292,18 +269,17 @@ func (s *countingSink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser,
 	if err != nil || e.Desc != dump.TableData {
 		return w, err
 	}
-	return &countingWriter{w: w, c: s.c, n: &s.c.table(e).Written}, nil
+	return &countingWriter{w: w, n: &s.c.table(e).written}, nil
 }
 
 type countingWriter struct {
 	w io.Writer
-	c *counts
-	n *int64
+	n *atomic.Int64
 }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
-	w.c.add(w.n, p[:n])
+	countRows(w.n, p[:n])
 	return n, err
 }
 

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
-	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
 	"github.com/understudy-db/understudy/schema"
 	"github.com/understudy-db/understudy/subset"
@@ -32,27 +32,16 @@ Examples:
 `
 
 func (e *env) subsetPlan(args []string) int {
-	fs := e.newFlags("subset-plan", subsetPlanUsage)
-	var f anonymizeFlags
-	fs.StringVar(&f.rules, "rules", "", "")
-	fs.StringVar(&f.in, "in", "", "")
-	fs.StringVar(&f.source, "source", "", "")
-	fs.StringVar(&f.secretFile, "secret-file", "", "")
+	return e.readOnly("subset-plan", subsetPlanUsage, args, func(fs *flag.FlagSet, f *anonymizeFlags) {
+		subsetFlags(fs, f)
+		f.planOnly = true
+	})
+}
+
+// subsetFlags adds --subset and --pin.
+func subsetFlags(fs *flag.FlagSet, f *anonymizeFlags) {
 	fs.StringVar(&f.subset, "subset", "", "")
 	fs.Func("pin", "", func(v string) error { f.pins = append(f.pins, v); return nil })
-	if done, code := e.parse(fs, subsetPlanUsage, args); done {
-		return code
-	}
-	if f.rules == "" {
-		return e.fail(usagef("--rules is required"))
-	}
-	if err := f.ends(true); err != nil {
-		return e.fail(err)
-	}
-	f.quiet, f.planOnly = true, true
-	f.maxRowSize = plaindump.DefaultMaxItem >> 20
-	f.jobs = 1
-	return e.run(&f, nil)
 }
 
 // subsetSpec is the subset to take: the rules file's subset: section, its
