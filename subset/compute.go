@@ -256,7 +256,10 @@ type computer struct {
 	threshold uint64
 	fields    [][]byte
 	buf, tup  []byte
-	none      *NoneError
+	// inKeys and outKeys cache the current row's key hashes, per edge of
+	// the node being read.
+	inKeys, outKeys []rowKey
+	none            *NoneError
 	// indexBytes is the largest index of rows on cycles a pass built.
 	indexBytes int64
 }
@@ -429,6 +432,8 @@ func (c *computer) scan(ctx context.Context, n *node, e *dump.Entry) error {
 		if len(c.fields) <= cols.max {
 			return &ReadError{Pos: rowPos(e, row), Column: "?", Err: errors.New("fewer fields than columns")}
 		}
+		c.inKeys = resetKeys(c.inKeys, len(n.in))
+		c.outKeys = resetKeys(c.outKeys, len(n.out))
 		if pend != nil && pend.has(row) { // kept by closeCycles: emit it now
 			pend.clear(row)
 			if err := c.emit(n, e, row, cols); err != nil {
@@ -514,7 +519,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		if ed.need.len() == 0 {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i], ed.norm)
+		h, ok, err := c.inKey(n, e, row, cols, i)
 		if err != nil {
 			return "", err
 		}
@@ -526,7 +531,7 @@ func (c *computer) reason(n *node, e *dump.Entry, row int64, cols *columns) (str
 		if !ed.down() || ed.keys.len() == 0 {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.cols, cols.out[i], ed.norm)
+		h, ok, err := c.outKey(n, e, row, cols, i)
 		if err != nil {
 			return "", err
 		}
@@ -544,7 +549,7 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		if ed.to.whole && ed.to.mode != None {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.cols, cols.out[i], ed.norm)
+		h, ok, err := c.outKey(n, e, row, cols, i)
 		if err != nil {
 			return err
 		}
@@ -565,7 +570,7 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		if !ed.down() || ed.from.whole || ed.from.mode == None {
 			continue
 		}
-		h, ok, err := c.hash(e, row, ed.refCols, cols.in[i], ed.norm)
+		h, ok, err := c.inKey(n, e, row, cols, i)
 		if err != nil {
 			return err
 		}
@@ -574,6 +579,45 @@ func (c *computer) emit(n *node, e *dump.Entry, row int64, cols *columns) error 
 		}
 	}
 	return nil
+}
+
+// rowKey is one key of the current row, hashed at most once: reason,
+// emit and record ask for the same keys.
+type rowKey struct {
+	h     uint64
+	state uint8 // 0: not hashed yet, 1: hashed, 2: NULL
+}
+
+func resetKeys(k []rowKey, n int) []rowKey {
+	k = slices.Grow(k[:0], n)[:n]
+	clear(k)
+	return k
+}
+
+// inKey is the current row's key that n.in[i] references.
+func (c *computer) inKey(n *node, e *dump.Entry, row int64, cols *columns, i int) (uint64, bool, error) {
+	ed := n.in[i]
+	return c.rowHash(&c.inKeys[i], e, row, ed.refCols, cols.in[i], ed.norm)
+}
+
+// outKey is the current row's foreign key n.out[i].
+func (c *computer) outKey(n *node, e *dump.Entry, row int64, cols *columns, i int) (uint64, bool, error) {
+	ed := n.out[i]
+	return c.rowHash(&c.outKeys[i], e, row, ed.cols, cols.out[i], ed.norm)
+}
+
+func (c *computer) rowHash(k *rowKey, e *dump.Entry, row int64, names []string, idx []int, norms []norm) (uint64, bool, error) {
+	if k.state == 0 {
+		h, ok, err := c.hash(e, row, names, idx, norms)
+		if err != nil {
+			return 0, false, err
+		}
+		k.h, k.state = h, 2
+		if ok {
+			k.state = 1
+		}
+	}
+	return k.h, k.state == 1, nil
 }
 
 // pinKey is the last key column's value (c.buf) as pins are written.

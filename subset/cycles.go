@@ -106,28 +106,22 @@ func (c *computer) record(n *node, e *dump.Entry, ei int, row int64, cols *colum
 	}
 	k := uint32(len(x.rows))
 	x.rows = append(x.rows, uint64(ei)<<rowBits|uint64(row))
-	hash := func(ed *edge, names []string, idx []int) (uint64, bool, error) {
-		return c.hash(e, row, names, idx, ed.norm)
-	}
 	for j, i := range s.needs {
-		ed := n.out[i]
-		h, _, err := hash(ed, ed.cols, cols.out[i])
+		h, _, err := c.outKey(n, e, row, cols, i)
 		if err != nil {
 			return err
 		}
 		x.needs[j] = append(x.needs[j], h) // 0 when NULL
 	}
 	for j, i := range s.keys {
-		ed := n.in[i]
-		h, _, err := hash(ed, ed.refCols, cols.in[i])
+		h, _, err := c.inKey(n, e, row, cols, i)
 		if err != nil {
 			return err
 		}
 		x.keys[j] = append(x.keys[j], h)
 	}
 	for j, i := range s.up {
-		ed := n.in[i]
-		h, ok, err := hash(ed, ed.refCols, cols.in[i])
+		h, ok, err := c.inKey(n, e, row, cols, i)
 		if err != nil {
 			return err
 		}
@@ -136,8 +130,7 @@ func (c *computer) record(n *node, e *dump.Entry, ei int, row int64, cols *colum
 		}
 	}
 	for j, i := range s.down {
-		ed := n.out[i]
-		h, ok, err := hash(ed, ed.cols, cols.out[i])
+		h, ok, err := c.outKey(n, e, row, cols, i)
 		if err != nil {
 			return err
 		}
