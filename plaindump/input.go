@@ -58,15 +58,16 @@ func OpenInput(ctx context.Context, path string, stdin io.Reader) (*Input, error
 		return nil, err
 	}
 	os.Remove(tmp.Name())
-	if err := copyCtx(ctx, tmp, src); err != nil {
+	if err := CopyContext(ctx, tmp, src); err != nil {
 		tmp.Close()
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return &Input{f: tmp, name: name, seed: maphash.MakeSeed()}, nil
 }
 
-// copyCtx copies src to dst, checking ctx between reads.
-func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) error {
+// CopyContext copies src to dst, checking ctx between reads: spooling a
+// stream to a temporary file stops on a signal.
+func CopyContext(ctx context.Context, dst io.Writer, src io.Reader) error {
 	buf := make([]byte, 1<<20)
 	for {
 		if err := ctx.Err(); err != nil {

@@ -139,6 +139,12 @@ func foldASCII(s string) string {
 	return s
 }
 
+// QuoteLiteral quotes s as an SQL string literal (standard conforming
+// strings: only the quote is doubled).
+func QuoteLiteral(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
 // QuoteIdent quotes an identifier unless it is made of lower-case identifier
 // characters and is not a keyword that PostgreSQL would require quoting for.
 func QuoteIdent(s string) string {

@@ -686,7 +686,7 @@ func (b *Builder) remap(rel, typ func(QName) QName) {
 
 // nextvalDefault is the default pg_dump writes for a column fed by seq.
 func nextvalDefault(seq QName) string {
-	return "nextval(" + quoteLiteral(seq.String()) + "::regclass)"
+	return "nextval(" + QuoteLiteral(seq.String()) + "::regclass)"
 }
 
 // moveRels renames relations (old → new), checking every new name is free;

@@ -331,10 +331,6 @@ func (b *Builder) serial(t *Table, col *Column) error {
 	return nil
 }
 
-func quoteLiteral(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
 // identity handles GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY, inline or added
 // by ALTER TABLE (pg_dump's form, which names the sequence; an unqualified
 // name is in the table's schema).

@@ -88,35 +88,13 @@ func Open(ctx context.Context, path string, opts Options) (*Source, error) {
 // outlive the process — since its data is read at offsets. The Source owns
 // spool.
 func OpenStream(ctx context.Context, r io.Reader, spool *os.File, name string, opts Options) (*Source, error) {
-	if err := copyCtx(ctx, spool, r); err != nil {
+	if err := plaindump.CopyContext(ctx, spool, r); err != nil {
 		spool.Close()
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	head := make([]byte, 512)
 	n, _ := spool.ReadAt(head, 0)
 	return openFile(ctx, spool, name, Sniff(head[:n]), opts)
-}
-
-// copyCtx copies src to dst, checking ctx between reads.
-func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) error {
-	buf := make([]byte, 1<<20)
-	for {
-		if err := ctx.Err(); err != nil {
-			return context.Cause(ctx)
-		}
-		n, err := src.Read(buf)
-		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return werr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
 
 // openFile opens the custom or tar archive f; the Source owns f.

@@ -80,7 +80,7 @@ func load(t *testing.T, db testDB) string {
 	} else {
 		name := newName(t)
 		if _, err := pgtest.Connect(t, pgtest.AdminURL(t)).Exec(context.Background(),
-			"CREATE DATABASE "+ident(name)+" TEMPLATE template0 LOCALE 'C' ENCODING "+quoteLiteral(db.encoding)); err != nil {
+			"CREATE DATABASE "+ident(name)+" TEMPLATE template0 LOCALE 'C' ENCODING "+schema.QuoteLiteral(db.encoding)); err != nil {
 			t.Fatal(err)
 		}
 		u = withDatabase(t, pgtest.AdminURL(t), name)

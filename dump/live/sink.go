@@ -229,7 +229,7 @@ func (s *Sink) prepare(ctx context.Context, check bool) error {
 		{map[string]string{"icu": "ICU_LOCALE", "builtin": "BUILTIN_LOCALE"}[l.Provider], l.ProviderLocale},
 	} {
 		if o.option != "" && o.value != "" {
-			create += " " + o.option + " " + quoteLiteral(o.value)
+			create += " " + o.option + " " + schema.QuoteLiteral(o.value)
 		}
 	}
 	if err := execSQL(ctx, conn, create); err != nil {
@@ -261,8 +261,6 @@ const userObject = `SELECT pg_catalog.pg_describe_object(classid, objid, 0) FROM
 	UNION ALL SELECT 'pg_catalog.pg_cast'::regclass, oid FROM pg_catalog.pg_cast WHERE oid >= 16384
 	UNION ALL SELECT 'pg_catalog.pg_ts_config'::regclass, oid FROM pg_catalog.pg_ts_config WHERE oid >= 16384
 ) o LIMIT 1`
-
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // maintenance connects to the target's server without the target: to
 // the postgres database, else template1.
@@ -522,13 +520,7 @@ func (s *Sink) load(ctx context.Context, sess *session, e *dump.Entry, st *setti
 	name := ident(e.Table.Schema, e.Table.Name)
 	op := "COPY " + e.Table.String() + " FROM STDIN"
 	fail := func(err error) error {
-		if !sess.conn.IsClosed() {
-			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if execSQL(rctx, sess.conn, "ROLLBACK") != nil {
-				sess.conn.Close(rctx)
-			}
-			cancel()
-		}
+		rollback(sess)
 		return s.copyError(op, e, err)
 	}
 	if err := execSQL(ctx, sess.conn, "BEGIN"); err != nil {
@@ -585,15 +577,8 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 		op = "INSERT INTO " + e.Table.String()
 	}
 	fail := func(pos dump.Pos, err error) error {
-		if !sess.conn.IsClosed() {
-			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if execSQL(rctx, sess.conn, "ROLLBACK") != nil {
-				sess.conn.Close(rctx)
-			}
-			cancel()
-		}
-		var pg *pgconn.PgError
-		if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23")) {
+		rollback(sess)
+		if pg := dataError(err); pg != nil {
 			err = newRowError(pg, e.Columns) // the message may quote a value
 		}
 		return &Error{Database: s.ci.name, Op: op, Pos: pos, Err: err, secret: s.ci.secret}
@@ -667,6 +652,30 @@ func readFragment(r io.Reader, name string) (*plaindump.Reader, error) {
 	return plaindump.NewReader(io.MultiReader(r, strings.NewReader(fragmentEnd)), name)
 }
 
+// rollback ends a failed load's transaction, or drops the session when
+// that fails (release then closes it).
+func rollback(sess *session) {
+	if sess.conn.IsClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if execSQL(ctx, sess.conn, "ROLLBACK") != nil {
+		sess.conn.Close(ctx)
+	}
+}
+
+// dataError is a server error about the rows (SQLSTATE class 22, data
+// exception, or 23, integrity violation), whose message may quote a value;
+// nil for any other error.
+func dataError(err error) *pgconn.PgError {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23")) {
+		return pg
+	}
+	return nil
+}
+
 // copyLine finds the line of a COPY error: "COPY users, line 3, column id: …".
 var copyLine = regexp.MustCompile(`^COPY .*?, line ([0-9]+)`)
 
@@ -674,8 +683,7 @@ var copyLine = regexp.MustCompile(`^COPY .*?, line ([0-9]+)`)
 // of the message.
 func (s *Sink) copyError(op string, e *dump.Entry, err error) error {
 	pos := e.Pos
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23")) { // data exception, integrity violation
+	if pg := dataError(err); pg != nil {
 		if m := copyLine.FindStringSubmatch(pg.Where); m != nil {
 			pos.Row, _ = strconv.ParseInt(m[1], 10, 64)
 			err = newRowError(pg, e.Columns)

@@ -609,7 +609,7 @@ func setval(q *sequence, noOwner bool) []byte {
 	if noOwner {
 		owner = "-"
 	}
-	literal := "'" + strings.ReplaceAll(dumpIdent(q.name.Schema)+"."+dumpIdent(q.name.Name), "'", "''") + "'"
+	literal := schema.QuoteLiteral(dumpIdent(q.name.Schema) + "." + dumpIdent(q.name.Name))
 	return fmt.Appendf(nil, "\n\n--\n-- Name: %s; Type: SEQUENCE SET; Schema: %s; Owner: %s\n--\n\nSELECT pg_catalog.setval(%s, %d, %t);\n",
 		commentSafe(q.name.Name), commentSafe(q.name.Schema), commentSafe(owner), literal, q.value, q.called)
 }

@@ -102,7 +102,7 @@ var setvalValue = regexp.MustCompile(`(?is)SELECT\s+(?:pg_catalog\.)?setval\(\s*
 func (s *Sink) setval(e *dump.Entry) ([]byte, error) {
 	if e.Defn == nil {
 		return fmt.Appendf(nil, "\nSELECT pg_catalog.setval(%s, %d, %t);\n\n\n",
-			quoteLiteral(e.Table.String()), e.Set.Value, e.Set.Called), nil
+			schema.QuoteLiteral(e.Table.String()), e.Set.Value, e.Set.Called), nil
 	}
 	all := setvalValue.FindAllSubmatchIndex(e.Defn, -1)
 	if all == nil {
@@ -119,10 +119,6 @@ func (s *Sink) setval(e *dump.Entry) ([]byte, error) {
 		s.buf = append(s.buf, e.Defn[sub[3]:]...)
 	}
 	return s.buf, nil
-}
-
-func quoteLiteral(s string) string {
-	return "'" + string(bytes.ReplaceAll([]byte(s), []byte("'"), []byte("''"))) + "'"
 }
 
 // Data returns the writer for a data entry: a COPY block's header comes from
