@@ -342,8 +342,10 @@ func (f *anonymizeFlags) outputFormat() error {
 
 // openArchiveSink creates the custom or directory archive --out names,
 // compressed as --compress says, else as the input archive is (gzip for
-// other inputs, as pg_dump does).
-func openArchiveSink(ctx context.Context, f *anonymizeFlags, src dump.Source, stdout io.Writer) (dump.Sink, error) {
+// other inputs, as pg_dump does). warn is told when the archive needs
+// pg_restore 17 (a pg_dump 17 archive holding what older versions cannot
+// express).
+func openArchiveSink(ctx context.Context, f *anonymizeFlags, src dump.Source, stdout io.Writer, warn func(string)) (dump.Sink, error) {
 	comp := archive.Compression{Algorithm: archive.Gzip}
 	if as, ok := src.(*archive.Source); ok {
 		comp.Algorithm = as.Compression()
@@ -355,7 +357,7 @@ func openArchiveSink(ctx context.Context, f *anonymizeFlags, src dump.Source, st
 		}
 		comp = c
 	}
-	opts := archive.SinkOptions{Compression: comp, Jobs: f.jobs}
+	opts := archive.SinkOptions{Compression: comp, Jobs: f.jobs, Warn: warn}
 	if f.format == "directory" {
 		opts.Format = archive.Directory
 		return archive.NewSink(nil, f.out, opts)
@@ -458,7 +460,8 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 		return ExitOK
 	}
 	if sink == nil && f.target == "" {
-		if sink, err = openArchiveSink(e.ctx, f, src, e.stdout); err != nil {
+		warn := func(w string) { fmt.Fprintf(e.stderr, "anonymize: warning: %s\n", w) }
+		if sink, err = openArchiveSink(e.ctx, f, src, e.stdout, warn); err != nil {
 			return e.fail(err)
 		}
 		e.onAbort(func() { sink.Abort(context.WithoutCancel(e.ctx)) })

@@ -124,8 +124,10 @@ func TestArchivesAnonymizeIntoEachFormat(t *testing.T) {
 				}
 				var urls []string
 				if format == "plain" || strings.Contains(c.in, "/pg17/") {
-					// pg_restore 15 reads archives up to 1.14; a 1.16 one is
-					// loaded through its rendering.
+					// pg_restore 15 reads archives up to 1.14; these, zstd
+					// as their input, are 1.15 and loaded through their
+					// rendering (TestPG17ArchivesRestoreWithPgRestore15
+					// restores gzip ones).
 					url := pgtest.NewDatabase(t)
 					pgtest.Psql(t, url, withoutPG17Settings(t, script))
 					urls = append(urls, url)
@@ -149,6 +151,60 @@ func TestArchivesAnonymizeIntoEachFormat(t *testing.T) {
 					pgtest.Connect(t, url).QueryRow(context.Background(), "SELECT count(*) FROM pg_constraint WHERE NOT convalidated").Scan(&invalid)
 					if invalid != 0 {
 						t.Errorf("%d constraints not valid", invalid)
+					}
+				}
+			})
+		}
+	}
+}
+
+// A pg_dump 17 archive (version 1.16) holding nothing only 1.16 expresses
+// is written at 1.14, so that pg_restore 15 — serial and with -j — restores
+// every one of the corpus, anonymized with its rules, as custom and as
+// directory archive (gzip or uncompressed: lz4 and zstd need 1.15, which
+// pg_restore 16 reads), with the README's row counts and every constraint
+// valid.
+func TestPG17ArchivesRestoreWithPgRestore15(t *testing.T) {
+	corpus.Dir(t)
+	pgRestore := pgtest.Bin(t, "pg_restore")
+	for _, c := range corpusArchives {
+		if !strings.Contains(c.path, "/pg17/") {
+			continue
+		}
+		for _, format := range []string{"custom", "directory"} {
+			t.Run(c.path+"/"+format, func(t *testing.T) {
+				out := filepath.Join(t.TempDir(), "out")
+				args := []string{"--quiet", "--rules", "testdata/rules/" + c.db + ".yaml", "--in", corpus.Path(t, c.path), "--out", out, "--format", format}
+				if strings.Contains(c.path, "lz4") || strings.Contains(c.path, "zstd") {
+					args = append(args, "--compress", "gzip")
+				}
+				r := run(t, secretEnv, "", args...)
+				if r.code != 0 || r.stderr != "" {
+					t.Fatalf("exit %d: %s", r.code, r.stderr)
+				}
+				head := out
+				if format == "directory" {
+					head = filepath.Join(out, "toc.dat")
+				}
+				if b, err := os.ReadFile(head); err != nil || len(b) < 8 || b[5] != 1 || b[6] != 14 {
+					t.Fatalf("%s: header %q (%v), want archive version 1.14", head, b[:min(len(b), 8)], err)
+				}
+				for _, restore := range [][]string{{"--exit-on-error"}, {"-j", "4", "--exit-on-error"}} {
+					url := pgtest.NewDatabase(t)
+					if b, err := exec.Command(pgRestore, append(restore, "-d", url, out)...).CombinedOutput(); err != nil {
+						t.Fatalf("pg_restore %v: %v\n%s", restore, err, b)
+					}
+					counts := tableCounts(t, url)
+					for table, want := range corpusRows[c.db] {
+						if n := counts["public."+table]; n != want {
+							t.Errorf("pg_restore %v: %s: %d rows, want %d", restore, table, n, want)
+						}
+					}
+					var invalid, constraints int
+					pgtest.Connect(t, url).QueryRow(context.Background(),
+						"SELECT count(*) FILTER (WHERE NOT convalidated), count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public'").Scan(&invalid, &constraints)
+					if invalid != 0 || constraints == 0 {
+						t.Errorf("pg_restore %v: %d of %d constraints not valid", restore, invalid, constraints)
 					}
 				}
 			})

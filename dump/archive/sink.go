@@ -32,6 +32,9 @@ type SinkOptions struct {
 	Compression Compression
 	// Jobs is how many data entries a directory archive writes at once.
 	Jobs int
+	// Warn, if set, is told when the archive cannot be written at a version
+	// older pg_restore reads (see writeVersion).
+	Warn func(string)
 }
 
 // Sink writes a custom or directory archive. Entries from an archive
@@ -343,7 +346,9 @@ func (s *Sink) start(te *tocEntry, blobs bool) (*member, error) {
 	if blobs {
 		name = fmt.Sprintf("blobs_%d.toc", te.dumpID)
 		if s.meta != nil && s.meta.hdr.version < V1_16 {
-			name = "blobs.toc" // the one list file older pg_restore reads
+			// The one list file older pg_restore reads; a 1.16 archive
+			// holding large objects is written at 1.16 (needsV116).
+			name = "blobs.toc"
 		}
 	}
 	te.filename = some(name)
@@ -586,8 +591,10 @@ func (s *Sink) finalTOC() (*header, []*tocEntry) {
 		h.format = codeTar
 	}
 	h.algorithm = s.opts.Compression.Algorithm
-	if h.version < V1_15 && h.algorithm != None && h.algorithm != Gzip {
-		h.version = V1_15 // the first to name other algorithms
+	var why string
+	h.version, why = writeVersion(h.version, h.algorithm, toc)
+	if why != "" && s.opts.Warn != nil {
+		s.opts.Warn(fmt.Sprintf("the archive is written at version 1.16, which only pg_restore 17 or later reads: it holds %s, which older versions cannot express", why))
 	}
 	h.level = 0
 	if h.algorithm == Gzip {

@@ -23,6 +23,44 @@ const (
 	V1_16 Version = 1<<16 | 16<<8 // 17: BLOB METADATA entries, several BLOBS, relkind
 )
 
+// needsV116 names what in toc only archive version 1.16 expresses, or
+// returns "": large objects, which pg_dump 17 groups in BLOB METADATA
+// entries with a BLOBS entry (and ACLs) per group, and a partitioned table's
+// access method, which pg_restore 17 sets by ALTER TABLE when the entry's
+// relkind says the table is partitioned — older pg_restore would set it as
+// the default for the CREATE instead, which leaves the table without it.
+// The relkind of any other entry changes nothing pg_restore does.
+func needsV116(toc []*tocEntry) string {
+	for _, te := range toc {
+		switch {
+		case te.desc.s == "BLOB METADATA" || te.desc.s == "BLOBS":
+			return fmt.Sprintf("large objects grouped as pg_dump 17 groups them (%s entry #%d)", te.desc.s, te.dumpID)
+		case te.relkind == 'p' && te.tableam.valid:
+			return fmt.Sprintf("the access method %s of partitioned table %s (entry #%d)", te.tableam.s, qualified(te), te.dumpID)
+		}
+	}
+	return ""
+}
+
+// writeVersion is the version an archive read at in is written at, holding
+// toc with data compressed by a: pg_restore refuses archives newer than its
+// own, so a 1.16 archive (pg_dump 17) holding nothing needsV116 finds is
+// written at 1.14, which pg_restore 12 and later read, or at 1.15 (pg_restore
+// 16) when lz4 or zstd need the algorithm byte. Older inputs keep their
+// version, raised to 1.15 for lz4 and zstd. why says why 1.16 is kept.
+func writeVersion(in Version, a Algorithm, toc []*tocEntry) (v Version, why string) {
+	v = in
+	if in >= V1_16 {
+		if why = needsV116(toc); why == "" {
+			v = V1_14
+		}
+	}
+	if v < V1_15 && a != None && a != Gzip {
+		v = V1_15 // the first to name other algorithms
+	}
+	return v, why
+}
+
 func (v Version) String() string {
 	s := fmt.Sprintf("%d.%d", v>>16, v>>8&0xff)
 	if rev := v & 0xff; rev != 0 {
