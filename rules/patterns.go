@@ -148,3 +148,18 @@ func (f *File) PatternFor(q schema.QName, c string) *PatternRule {
 	}
 	return nil
 }
+
+// ParseRule parses one rule as a rules file writes it ("email",
+// "{use: date_shift, max_days: 30}"); nil means keep.
+func ParseRule(text string) (*masking.Spec, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
+		return nil, &Error{File: "rule", Msg: "invalid rule " + text}
+	}
+	p := &parser{file: "rule"}
+	spec, ok := p.rule(doc.Content[0], "rule")
+	if !ok || len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return spec, nil
+}
