@@ -217,24 +217,6 @@ func (e *env) anonymize(args []string) int {
 	return e.run(&f, sink)
 }
 
-const checkUsage = `Usage: anonymize check --rules FILE (--in FILE | --source URL) [--secret-file FILE]
-
-Checks a rules file against a dump or a live database without writing
-anything: every table and column named exists, every masker fits its
-column's type, foreign keys can follow their referenced keys, (in strict
-mode) every column is covered, and nothing in the dump writes data the
-masking cannot see.
-
-Examples:
-  anonymize check --rules rules/shop.yaml --in prod.sql
-  anonymize check --rules rules/shop.yaml --source "$PROD_URL"
-  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
-`
-
-func (e *env) check(args []string) int {
-	return e.readOnly("check", checkUsage, args, nil)
-}
-
 // readOnly runs a command that reads a dump or a database and writes
 // nothing (check, subset-plan): --rules, --in or --source, --secret-file,
 // and the flags more adds.

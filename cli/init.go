@@ -404,12 +404,30 @@ func (g *generator) choose(t *schema.Table, c *schema.Column) *choice {
 		if col.Unique && !uniqueSafe[spec.Name] {
 			continue
 		}
-		if _, err := masking.Build(spec, col, g.opts); err != nil {
+		m, err := masking.Build(spec, col, g.opts)
+		if err != nil || !g.masksSample(m, col, t.Name, c.Name) {
 			continue
 		}
 		return &choice{rule: cand, masked: true, finding: f, comment: why}
 	}
 	return &choice{rule: "keep", finding: f, comment: "REVIEW: looks " + why + ", but no masker fits its type"}
+}
+
+// masksSample reports whether a masker takes every sampled value of its
+// column: a name can promise an IP address and the rows hold something
+// else.
+func (g *generator) masksSample(m masking.Masker, col *masking.Column, q schema.QName, c string) bool {
+	cell := masking.Wrap(m, col)
+	s := masking.NewScratch()
+	for _, v := range g.smp[q][c] {
+		if len(v) >= maxSampledValue {
+			continue // cut short: not a value the masker would see
+		}
+		if _, _, err := cell.Apply(s, nil, []byte(v), false); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // uniqueSafe maskers keep distinct values distinct (bijections), or draw
