@@ -348,6 +348,13 @@ func (g *generator) uncoveredColumn(desc string) CheckColumn {
 		cc.Suggestion = "keep"
 		return cc
 	}
+	if refs := g.fkColumns(t)[c]; len(refs) > 0 {
+		// Masking only the referencing side breaks the key: mask the key,
+		// and this column follows it.
+		cc.Suggestion = "keep"
+		cc.Reason = "references " + refs[0].t.String() + "." + schema.QuoteIdent(refs[0].c) + ", which is kept: if it holds personal data, mask that key and leave this column out (it follows)"
+		return cc
+	}
 	ch := g.choose(t, t.Column(c))
 	cc.Suggestion, cc.Reason = ch.rule, ch.comment
 	return cc

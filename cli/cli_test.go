@@ -73,7 +73,7 @@ func TestRulesErrors(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"inspect", "--help"}, {"check", "-h"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"inspect", "--help"}, {"check", "-h"}, {"init", "--help"}} {
 		r := run(t, nil, "", args...)
 		if r.code != ExitOK || !strings.Contains(r.stdout, "Usage") || !strings.Contains(r.stdout, "xample") {
 			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
