@@ -215,6 +215,13 @@ func (e *env) check(args []string) int {
 	if isLive(src) && inv.LargeObjects > 0 && rf.LargeObjects == rules.LargeObjectsKeep {
 		return e.fail(fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects))
 	}
+	// As every run says: not silenced, they are about what reaches the output.
+	if k := len(plan.Uncovered); !rf.Strict && k > 0 {
+		fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", k)
+	}
+	for _, ex := range plan.Unchecked {
+		fmt.Fprintf(e.stderr, "anonymize: warning: EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it\n", ex)
+	}
 	smp, err := sample(e.ctx, src, inv, n)
 	if err != nil {
 		return e.fail(err)

@@ -171,6 +171,28 @@ func TestInitCorpus(t *testing.T) {
 	}
 }
 
+// TestInitLive: init from a live database samples with LIMIT queries in
+// the source's snapshot and masks the same columns as from its dump.
+func TestInitLive(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	pgtest.Psql(t, db, fixture)
+	out := filepath.Join(t.TempDir(), "rules.yaml")
+	r := run(t, nil, "", "init", "--source", db, "--out", out)
+	if r.code != ExitOK {
+		t.Fatalf("init --source: exit %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, nil, "", "check", "--rules", out, "--source", db)
+	if r.code != ExitOK {
+		t.Fatalf("check --source: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	live, file := maskedColumns(t, out, fixture), maskedColumns(t, initRules(t, fixture), fixture)
+	for c, m := range file {
+		if live[c] != m {
+			t.Errorf("%s: %q from the database, %q from the dump", c, live[c], m)
+		}
+	}
+}
+
 // shopWithColumn is the shop fixture with a column added to users since
 // the rules were written (no data yet: the COPY does not list it).
 func shopWithColumn(t *testing.T) string {
