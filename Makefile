@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench bench-live bench-subset bench-archive fixture fixture-ci mutate clean
+.PHONY: build test vet bench bench-live bench-subset bench-archive bench-init fixture fixture-ci mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -37,6 +37,11 @@ bench-subset:
 # COMPRESS=gzip|lz4|zstd|none the archives' compression, default gzip).
 bench-archive:
 	COMPRESS=$(COMPRESS) ./scripts/bench-archive.sh $(SCALE)
+
+# anonymize init and check on a generated plain dump (default scale 850,
+# about 1 GB): wall time, CPU and peak RSS against reading the file once.
+bench-init:
+	./scripts/bench-init.sh $(SCALE)
 
 # Regenerates testdata/fixtures/shop.sql with real pg_dump from a freshly
 # generated shop database.

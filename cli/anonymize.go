@@ -29,7 +29,9 @@ const mainUsage = `anonymize: a staging copy of a PostgreSQL database, with no r
 
 Usage:
   anonymize --rules FILE (--in FILE|- | --source URL) (--out FILE|- | --target URL) [flags]
-  anonymize check   --rules FILE (--in FILE | --source URL)   validate rules and coverage, write nothing
+  anonymize check   --rules FILE (--in FILE | --source URL) [--json] [--fix FILE]
+                                                             validate rules, report drift and kept PII
+  anonymize init    (--in FILE | --source URL) [--out FILE]   write starter rules covering every column
   anonymize inspect (--in FILE | --source URL) [--json]      what a dump holds: tables, rows, keys, FKs
   anonymize subset-plan --rules FILE (--in FILE | --source URL) [--subset T=PCT%]
                                                              what a subset keeps, and why
@@ -86,10 +88,13 @@ Examples:
   anonymize --rules rules/shop.yaml --source "$PROD_URL" --out staging.sql.gz
   anonymize --rules rules/shop.yaml --in prod.sql --target postgres://localhost/staging --clean
   pg_dump prod | anonymize --rules rules/shop.yaml --in - --out - | psql -1 -v ON_ERROR_STOP=1 staging
+  anonymize init --in prod.sql --out rules.yaml
   anonymize check --rules rules/shop.yaml --source "$PROD_URL"
+  anonymize check --rules rules.yaml --in prod.sql --json --fix rules.patch.yaml
   anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
 
-Exit status: 0 success, 1 the run failed, 2 bad command line or rules.
+Exit status: 0 success, 1 the run failed (check: drift or kept personal
+data), 2 bad command line or rules.
 `
 
 func isRulesError(err error) bool {
@@ -215,24 +220,6 @@ func (e *env) anonymize(args []string) int {
 	defer abort() // a no-op after Commit
 	e.onAbort(abort)
 	return e.run(&f, sink)
-}
-
-const checkUsage = `Usage: anonymize check --rules FILE (--in FILE | --source URL) [--secret-file FILE]
-
-Checks a rules file against a dump or a live database without writing
-anything: every table and column named exists, every masker fits its
-column's type, foreign keys can follow their referenced keys, (in strict
-mode) every column is covered, and nothing in the dump writes data the
-masking cannot see.
-
-Examples:
-  anonymize check --rules rules/shop.yaml --in prod.sql
-  anonymize check --rules rules/shop.yaml --source "$PROD_URL"
-  anonymize --rules rules/shop.yaml --in prod.sql --out fixture.sql --subset public.users=10% --pin public.users=3,5
-`
-
-func (e *env) check(args []string) int {
-	return e.readOnly("check", checkUsage, args, nil)
 }
 
 // readOnly runs a command that reads a dump or a database and writes

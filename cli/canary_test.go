@@ -89,6 +89,9 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"short secret", []string{"--rules", rulesPath, "--in", good, "--out", filepath.Join(dir, "o8.sql")}, map[string]string{"ANONYMIZE_SECRET": canarySecret[:15]}, false},
 		{"check", []string{"check", "--rules", rulesPath, "--in", good, "--secret-file", secretPath}, nil, true},
 		{"inspect", []string{"inspect", "--in", good}, nil, true},
+		{"init", []string{"init", "--in", good}, nil, true},
+		{"init with a bad row", []string{"init", "--in", badRow}, nil, false},
+		{"check --json with kept personal data", []string{"check", "--rules", writeFile(t, dir, "keep.yaml", "version: 1\nstrict: false\ntables:\n  public.people: keep\n"), "--in", good, "--json", "--fix", filepath.Join(dir, "fix.yaml")}, nil, false},
 	}
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
@@ -102,6 +105,8 @@ func TestCanaryNeverPrinted(t *testing.T) {
 				code = e.check(r.args[1:])
 			case "inspect":
 				code = e.inspect(r.args[1:])
+			case "init":
+				code = e.initRules(r.args[1:])
 			default:
 				code = e.anonymize(r.args)
 			}
@@ -112,6 +117,9 @@ func TestCanaryNeverPrinted(t *testing.T) {
 				t.Fatalf("no progress line was printed:\n%s", stderr.String())
 			}
 			printed := stderr.String()
+			if fix, err := os.ReadFile(filepath.Join(dir, "fix.yaml")); err == nil {
+				printed += string(fix) // the --fix patch is printed matter too
+			}
 			if r.args[0] != "--rules" || !strings.Contains(strings.Join(r.args, " "), "--out -") {
 				printed += stdout.String() // stdout is the masked dump itself for --out -
 			}

@@ -196,6 +196,8 @@ func (e *env) command(args []string) int {
 			return e.inspect(args[1:])
 		case "check":
 			return e.check(args[1:])
+		case "init":
+			return e.initRules(args[1:])
 		case "subset-plan":
 			return e.subsetPlan(args[1:])
 		case "help":

@@ -25,7 +25,9 @@ type File struct {
 	// EmailDomainLine locates email_domain, for messages (0: the default).
 	EmailDomainLine int
 	Tables          []*TableRule // in file order
-	Subset          *Subset
+	// Patterns are the columns: entries, in file order.
+	Patterns []*PatternRule
+	Subset   *Subset
 	// Relations are foreign keys the schema does not declare, followed by
 	// masking and subsetting as declared ones are.
 	Relations []*Relation
@@ -224,6 +226,8 @@ func (p *parser) file1(root *yaml.Node) *File {
 					f.Tables = append(f.Tables, t)
 				}
 			})
+		case "columns":
+			f.Patterns = p.patterns(v)
 		case "subset":
 			f.Subset = p.subset(v)
 		case "relations":
@@ -247,7 +251,7 @@ func (p *parser) file1(root *yaml.Node) *File {
 				p.errorf(v, "large_objects must be keep or drop, got %q", v.Value)
 			}
 		default:
-			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, relations, subset, large_objects)", k.Value)
+			p.errorf(k, "unknown key %q (expected version, strict, email_domain, tables, columns, relations, subset, large_objects)", k.Value)
 		}
 	})
 	if !versionSeen {

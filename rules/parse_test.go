@@ -40,7 +40,7 @@ func TestParseErrorMessages(t *testing.T) {
 		{"version as a float", []string{"version: 1.0", "tables: {}"}, `x.yaml:1: unsupported rules version "1.0": this Understudy reads version 1`},
 		{"version as a list", []string{"version: [1]", "tables: {}"}, `x.yaml:1: unsupported rules version "": this Understudy reads version 1`},
 		{"unknown key", []string{"version: 1", "tables: {}", "strcit: true"},
-			`x.yaml:3: unknown key "strcit" (expected version, strict, email_domain, tables, relations, subset, large_objects)`},
+			`x.yaml:3: unknown key "strcit" (expected version, strict, email_domain, tables, columns, relations, subset, large_objects)`},
 		{"strict as a string", []string{"version: 1", "strict: 'yes'", "tables: {}"}, `x.yaml:2: expected true or false, got "yes"`},
 		{"strict as a list", []string{"version: 1", "strict: [true]", "tables: {}"}, `x.yaml:2: expected true or false, got ""`},
 		{"email_domain empty", []string{"version: 1", "email_domain: ''", "tables: {}"}, "x.yaml:2: email_domain must be a domain name"},

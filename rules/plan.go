@@ -97,6 +97,7 @@ type effective struct {
 	explicit bool          // a column rule names it (keep included)
 	line     int           // of the explicit rule
 	from     *colKey       // the referenced column it follows, if propagated
+	pattern  *PatternRule  // the columns: entry it comes from, if any
 }
 
 type planner struct {
@@ -126,6 +127,7 @@ func (f *File) Plan(cat *schema.Catalog, data map[schema.QName][]string, opts *m
 	}
 	p.index()
 	p.inherit()
+	p.applyPatterns()
 	p.propagate()
 	plan := p.build()
 	if len(p.errs) > 0 {

@@ -1,0 +1,494 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/understudy-db/understudy/detect"
+	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/pipeline"
+	"github.com/understudy-db/understudy/plaindump"
+	"github.com/understudy-db/understudy/rules"
+	"github.com/understudy-db/understudy/schema"
+)
+
+const checkUsage = `Usage: anonymize check --rules FILE (--in FILE | --source URL) [--json] [--fix FILE] [--secret-file FILE]
+
+Checks a rules file against a dump or a live database without writing
+anything, and reports drift: (a) columns no rule covers, (b) rules naming
+tables or columns that no longer exist, (c) columns whose type changed so
+their masker no longer fits, (d) columns kept as they are that look like
+personal data (by name, and by a sample of the first rows of each table;
+values are never printed), and (e) unique columns whose masker cannot
+guarantee distinct values at the table's size. It also checks what every
+run checks: foreign keys can follow their keys, and nothing in the dump
+writes data the masking cannot see.
+
+Exit status: 0 clean; 1 strict mode would refuse the run (uncovered
+columns), high-confidence personal data is kept, or the dump is refused;
+2 bad command line or rules (a rule naming what the dump does not have
+included).
+
+Flags:
+  --json        the report as JSON (documented in docs/check-json.md)
+  --fix FILE    write suggested rules for what is uncovered or kept but
+                personal, for a human to review and merge
+  --sample N    rows sampled per table (default 1000)
+
+Examples:
+  anonymize check --rules rules/shop.yaml --in prod.sql
+  anonymize check --rules rules/shop.yaml --source "$PROD_URL" --json > check.json
+  anonymize check --rules rules.yaml --in prod.sql --fix rules.patch.yaml
+`
+
+// uniqueRiskRows is the table size from which a unique column masked by a
+// masker with a small output space (names, cities, dates) is reported: by
+// then distinct values that mask alike are likely, and the run stops at
+// the first.
+const uniqueRiskRows = 1000
+
+// CheckReport is anonymize check's report; its JSON form is documented in
+// docs/check-json.md and kept stable.
+type CheckReport struct {
+	Version      int              `json:"version"`
+	Rules        string           `json:"rules"`
+	Source       string           `json:"source"`
+	OK           bool             `json:"ok"`
+	ExitCode     int              `json:"exit_code"`
+	Strict       bool             `json:"strict"`
+	Uncovered    []CheckColumn    `json:"uncovered"`
+	Stale        []CheckStale     `json:"stale"`
+	TypeChanged  []CheckType      `json:"type_changed"`
+	KeptPersonal []CheckPersonal  `json:"kept_personal"`
+	UniqueRisk   []CheckUnique    `json:"unique_risk"`
+	Errors       []CheckError     `json:"errors"`
+	Summary      CheckSummaryJSON `json:"summary"`
+}
+
+// CheckColumn is a column no rule covers.
+type CheckColumn struct {
+	Table      string `json:"table"`
+	Column     string `json:"column"`
+	Type       string `json:"type"`
+	Suggestion string `json:"suggestion"`
+	Reason     string `json:"reason,omitempty"`
+}
+
+// CheckStale is a rule naming a table or column the dump does not have.
+type CheckStale struct {
+	Line   int    `json:"line"`
+	Table  string `json:"table"`
+	Column string `json:"column,omitempty"`
+}
+
+// CheckType is a rule whose masker no longer fits its column's type.
+type CheckType struct {
+	Line   int    `json:"line"`
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Masker string `json:"masker"`
+	Type   string `json:"type"`
+	Reason string `json:"reason"`
+}
+
+// CheckPersonal is a column kept as it is that looks personal.
+type CheckPersonal struct {
+	Line       int    `json:"line"` // of the rule that keeps it (0: table-level or implicit)
+	Table      string `json:"table"`
+	Column     string `json:"column"`
+	Kind       string `json:"kind"`
+	Confidence string `json:"confidence"`
+	Reason     string `json:"reason"`
+	Suggestion string `json:"suggestion"`
+}
+
+// CheckUnique is a unique column whose masker may map two values to one.
+type CheckUnique struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Masker string `json:"masker"`
+	Rows   int64  `json:"rows"`
+	Reason string `json:"reason"`
+}
+
+// CheckError is any other problem with the rules against this dump.
+type CheckError struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// CheckSummaryJSON counts what the plan does.
+type CheckSummaryJSON struct {
+	Tables        int `json:"tables"`
+	MaskedColumns int `json:"masked_columns"`
+}
+
+func (e *env) check(args []string) int {
+	fs := e.newFlags("check", checkUsage)
+	var f anonymizeFlags
+	var asJSON bool
+	var fix string
+	n := defaultSampleRows
+	fs.StringVar(&f.rules, "rules", "", "")
+	fs.StringVar(&f.in, "in", "", "")
+	fs.StringVar(&f.source, "source", "", "")
+	fs.StringVar(&f.secretFile, "secret-file", "", "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.StringVar(&fix, "fix", "", "")
+	fs.IntVar(&n, "sample", n, "")
+	if done, code := e.parse(fs, checkUsage, args); done {
+		return code
+	}
+	if f.rules == "" {
+		return e.fail(usagef("--rules is required"))
+	}
+	if err := f.ends(true); err != nil {
+		return e.fail(err)
+	}
+	if n < 1 {
+		return e.fail(usagef("--sample must be at least 1"))
+	}
+	if fix != "" && (fix == f.rules || fix == f.in) {
+		return e.fail(usagef("--fix %s would overwrite an input: name a new file", fix))
+	}
+	f.quiet, f.jobs, f.maxRowSize = true, 1, plaindump.DefaultMaxItem>>20
+	rf, err := rules.Load(f.rules)
+	if err != nil {
+		return e.fail(err)
+	}
+	if _, err := subsetSpec(rf, "", nil); err != nil {
+		return e.fail(err)
+	}
+	secret, err := e.secret(f.secretFile, true)
+	if err != nil {
+		return e.fail(err)
+	}
+	src, err := e.openSource(&f)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer src.Close()
+	inv, err := src.Inventory(e.ctx)
+	if err != nil {
+		return e.fail(err)
+	}
+	if err := rf.ApplyRelations(inv.Catalog); err != nil {
+		return e.fail(err)
+	}
+	rep := &CheckReport{Version: 1, Rules: f.rules, Source: inv.Name, Strict: rf.Strict}
+	rep.Stale, rep.TypeChanged = drift(rf, inv)
+	opts := &masking.Options{Secret: secret, EmailDomain: rf.EmailDomain}
+	plan, planErr := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
+	var ce *rules.CoverageError
+	var uncovered []string
+	switch {
+	case errors.As(planErr, &ce):
+		uncovered = ce.Columns
+		// The rest of the report needs a plan: the same rules, not strict.
+		loose := *rf
+		loose.Strict = false
+		plan, err = loose.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
+		if err != nil {
+			return e.fail(err)
+		}
+	case planErr != nil:
+		var errs rules.Errors
+		if !asJSON || !errors.As(planErr, &errs) {
+			return e.fail(planErr)
+		}
+		for _, x := range errs {
+			rep.Errors = append(rep.Errors, CheckError{Line: x.Line, Message: x.Msg})
+		}
+		rep.ExitCode = ExitUsage
+		return e.writeReport(rep, true)
+	default:
+		uncovered = plan.Uncovered
+	}
+	if err := pipeline.Refuse(inv, plan, rf.Strict, rf.LargeObjects); err != nil {
+		return e.fail(err)
+	}
+	if isLive(src) && inv.LargeObjects > 0 && rf.LargeObjects == rules.LargeObjectsKeep {
+		return e.fail(fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects))
+	}
+	// As every run says: not silenced, they are about what reaches the output.
+	if k := len(plan.Uncovered); !rf.Strict && k > 0 {
+		fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", k)
+	}
+	for _, ex := range plan.Unchecked {
+		fmt.Fprintf(e.stderr, "anonymize: warning: EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it\n", ex)
+	}
+	smp, err := sample(e.ctx, src, inv, n)
+	if err != nil {
+		return e.fail(err)
+	}
+	g := newGenerator(inv, smp)
+	for _, u := range uncovered {
+		rep.Uncovered = append(rep.Uncovered, g.uncoveredColumn(u))
+	}
+	rep.KeptPersonal = g.keptPersonal(rf, plan, uncovered)
+	rep.UniqueRisk = uniqueRisks(inv, plan)
+	for _, tp := range plan.Tables {
+		rep.Summary.MaskedColumns += len(tp.Columns)
+	}
+	rep.Summary.Tables = len(inv.Rows)
+	if rep.Stale == nil {
+		rep.Stale = []CheckStale{}
+	}
+	switch {
+	case rf.Strict && len(uncovered) > 0, slices.ContainsFunc(rep.KeptPersonal, func(p CheckPersonal) bool { return p.Confidence == detect.High.String() }):
+		rep.ExitCode = ExitFailure
+	}
+	if fix != "" {
+		if err := writeFileAtomic(fix, g.patch(rep)); err != nil {
+			return e.fail(err)
+		}
+	}
+	if asJSON {
+		return e.writeReport(rep, false)
+	}
+	if rf.Strict && len(uncovered) > 0 {
+		fmt.Fprintln(e.stderr, ce)
+	}
+	for _, p := range rep.KeptPersonal {
+		at := f.rules
+		if p.Line > 0 {
+			at = fmt.Sprintf("%s:%d", f.rules, p.Line)
+		}
+		fmt.Fprintf(e.stderr, "%s: %s.%s is kept but looks like personal data: %s (%s): %s; suggested: %s\n", at, p.Table, p.Column, p.Kind, p.Confidence, p.Reason, p.Suggestion)
+	}
+	for _, u := range rep.UniqueRisk {
+		fmt.Fprintf(e.stderr, "anonymize: warning: %s.%s is unique and masked with %s, which %s (%d rows)\n", u.Table, u.Column, u.Masker, u.Reason, u.Rows)
+	}
+	if fix != "" {
+		fmt.Fprintf(e.stderr, "anonymize: suggested rules for %d column(s) written to %s: review them before merging\n", len(rep.Uncovered)+len(rep.KeptPersonal), fix)
+	}
+	if rep.ExitCode == ExitOK {
+		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, inv.Name, rep.Summary.Tables, rep.Summary.MaskedColumns)
+		if rf.Strict {
+			fmt.Fprint(e.stdout, ", every column covered")
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return rep.ExitCode
+}
+
+func (e *env) writeReport(rep *CheckReport, failed bool) int {
+	rep.OK = rep.ExitCode == ExitOK
+	for _, s := range []*[]CheckColumn{&rep.Uncovered} {
+		if *s == nil {
+			*s = []CheckColumn{}
+		}
+	}
+	if rep.Stale == nil {
+		rep.Stale = []CheckStale{}
+	}
+	if rep.TypeChanged == nil {
+		rep.TypeChanged = []CheckType{}
+	}
+	if rep.KeptPersonal == nil {
+		rep.KeptPersonal = []CheckPersonal{}
+	}
+	if rep.UniqueRisk == nil {
+		rep.UniqueRisk = []CheckUnique{}
+	}
+	if rep.Errors == nil {
+		rep.Errors = []CheckError{}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return e.fail(err)
+	}
+	return rep.ExitCode
+}
+
+// drift lists the rules naming what the dump does not have, and the
+// column rules whose masker no longer fits the column's type.
+func drift(rf *rules.File, inv *dump.Inventory) ([]CheckStale, []CheckType) {
+	var stale []CheckStale
+	var types []CheckType
+	data := pipeline.DataColumns(inv)
+	for _, tr := range rf.Tables {
+		t := inv.Catalog.Table(tr.Name)
+		if t == nil {
+			if _, ok := data[tr.Name]; !ok {
+				stale = append(stale, CheckStale{Line: tr.Line, Table: tr.Name.String()})
+			}
+			continue
+		}
+		for _, cr := range tr.Columns {
+			c := t.Column(cr.Name)
+			if c == nil {
+				stale = append(stale, CheckStale{Line: cr.Line, Table: tr.Name.String(), Column: cr.Name})
+				continue
+			}
+			if cr.Spec == nil || c.Generated {
+				continue
+			}
+			col := masking.NewColumn(inv.Catalog, t, c)
+			if ok, reason := masking.Lookup(cr.Spec.Name).Accepts(col); !ok {
+				types = append(types, CheckType{Line: cr.Line, Table: tr.Name.String(), Column: cr.Name, Masker: cr.Spec.Name, Type: col.TypeName(), Reason: reason})
+			}
+		}
+	}
+	return stale, types
+}
+
+// uncoveredColumn describes an uncovered column ("schema.table.column
+// (type)", as the plan lists it) with a suggested rule.
+func (g *generator) uncoveredColumn(desc string) CheckColumn {
+	cc := CheckColumn{Column: desc}
+	name, typ, _ := strings.Cut(desc, " (")
+	cc.Type = strings.TrimSuffix(typ, ")")
+	q, c, err := schema.ParseColumnRef(name)
+	if err != nil {
+		return cc
+	}
+	cc.Table, cc.Column = q.String(), c
+	t := g.cat.Table(q)
+	if t == nil || t.Column(c) == nil {
+		cc.Suggestion = "keep"
+		return cc
+	}
+	if refs := g.fkColumns(t)[c]; len(refs) > 0 {
+		// Masking only the referencing side breaks the key: mask the key,
+		// and this column follows it.
+		cc.Suggestion = "keep"
+		cc.Reason = "references " + refs[0].t.String() + "." + schema.QuoteIdent(refs[0].c) + ", which is kept: if it holds personal data, mask that key and leave this column out (it follows)"
+		return cc
+	}
+	ch := g.choose(t, t.Column(c))
+	cc.Suggestion, cc.Reason = ch.rule, ch.comment
+	return cc
+}
+
+// keptPersonal lists the columns the plan passes through, whose rows are
+// copied, that the detector finds personal (medium confidence or more).
+func (g *generator) keptPersonal(rf *rules.File, plan *rules.Plan, uncovered []string) []CheckPersonal {
+	skip := map[string]bool{}
+	for _, u := range uncovered {
+		name, _, _ := strings.Cut(u, " (")
+		skip[name] = true
+	}
+	var out []CheckPersonal
+	for _, t := range g.cat.Tables {
+		if t.Partitioned || rootOf(g.cat, t.Name) != t.Name {
+			continue // partitions are sampled, and reported, as their root
+		}
+		tp := plan.Tables[t.Name]
+		if tp != nil && tp.Skip {
+			continue
+		}
+		for _, c := range t.Columns {
+			if c.Generated || tp != nil && tp.Columns[c.Name] != nil || skip[t.Name.String()+"."+schema.QuoteIdent(c.Name)] {
+				continue
+			}
+			col := masking.NewColumn(g.cat, t, c)
+			f := detect.Column(t.Name.String(), col, g.smp[t.Name][c.Name])
+			if !f.Personal() {
+				continue
+			}
+			ch := g.choose(t, c)
+			out = append(out, CheckPersonal{Line: ruleLine(rf, t.Name, c.Name), Table: t.Name.String(), Column: c.Name,
+				Kind: string(f.Kind), Confidence: f.Confidence.String(), Reason: f.Reason(), Suggestion: ch.rule})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Table+"."+out[i].Column < out[j].Table+"."+out[j].Column })
+	return out
+}
+
+// ruleLine is the line of the rule that keeps a column: its own, its
+// table's, or a pattern's; 0 when none (strict: false).
+func ruleLine(rf *rules.File, q schema.QName, c string) int {
+	for _, tr := range rf.Tables {
+		if tr.Name != q {
+			continue
+		}
+		for _, cr := range tr.Columns {
+			if cr.Name == c {
+				return cr.Line
+			}
+		}
+		if tr.Mode != rules.ByColumn {
+			return tr.Line
+		}
+	}
+	if p := rf.PatternFor(q, c); p != nil {
+		return p.Line
+	}
+	return 0
+}
+
+// uniqueRisks lists unique columns masked by a masker that is neither a
+// bijection nor drawn from a space wide enough, on tables large enough for
+// two values to mask alike.
+func uniqueRisks(inv *dump.Inventory, plan *rules.Plan) []CheckUnique {
+	var out []CheckUnique
+	for q, tp := range plan.Tables {
+		t := inv.Catalog.Table(q)
+		if t == nil || inv.Rows[q] < uniqueRiskRows {
+			continue
+		}
+		for name, cp := range tp.Columns {
+			if !masking.NewColumn(inv.Catalog, t, t.Column(name)).Unique || uniqueSafe[cp.Masker] {
+				continue
+			}
+			if _, ok := cp.Cell.Masker().(masking.Bijective); ok {
+				continue
+			}
+			if _, ok := cp.Cell.Masker().(masking.Nuller); ok {
+				continue
+			}
+			out = append(out, CheckUnique{Table: q.String(), Column: name, Masker: cp.Masker, Rows: inv.Rows[q],
+				Reason: "draws from a small set of values, so distinct values may mask alike and the run stop on a collision"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Table+"."+out[i].Column < out[j].Table+"."+out[j].Column })
+	return out
+}
+
+// patch writes the suggested rules for what check found, as a rules file
+// fragment to merge by hand.
+func (g *generator) patch(rep *CheckReport) []byte {
+	var b strings.Builder
+	b.WriteString("# Suggested by anonymize check for " + commentSafe(rep.Rules) + " against " + commentSafe(rep.Source) + ".\n")
+	b.WriteString("# Review each rule, then merge it into the tables: section of the rules file\n# (a kept column's rule replaces its keep).\n")
+	byTable := map[string][]string{}
+	var tables []string
+	add := func(table, col, rule, why string) {
+		if byTable[table] == nil {
+			tables = append(tables, table)
+		}
+		line := fmt.Sprintf("    %s: %s", yamlKey(col), rule)
+		if why != "" {
+			line += "  # " + commentSafe(why)
+		}
+		byTable[table] = append(byTable[table], line)
+	}
+	for _, u := range rep.Uncovered {
+		if u.Table != "" {
+			add(u.Table, u.Column, u.Suggestion, "uncovered; "+u.Reason)
+		}
+	}
+	for _, p := range rep.KeptPersonal {
+		add(p.Table, p.Column, p.Suggestion, fmt.Sprintf("kept but looks like %s (%s): %s", p.Kind, p.Confidence, p.Reason))
+	}
+	if len(tables) == 0 {
+		b.WriteString("# Nothing to suggest.\n")
+		return []byte(b.String())
+	}
+	b.WriteString("tables:\n")
+	sort.Strings(tables)
+	for _, t := range tables {
+		b.WriteString("  " + yamlKey(t) + ":\n")
+		for _, l := range byTable[t] {
+			b.WriteString(l + "\n")
+		}
+	}
+	return []byte(b.String())
+}
