@@ -109,8 +109,8 @@ func TestNewColumn(t *testing.T) {
 			"email": {cat: CatText, unique: true},
 			"x":     {cat: CatText, checks: []string{"t_x_check=^[a-z]", "t_x_check1=(?i)Q"}},
 			"y":     text, // its regular expression CHECK also reads x
-			"uq1":   {cat: CatInt, intMin: -i32 - 1, intMax: i32, unique: true},
-			"uq2":   {cat: CatInt, intMin: -i32 - 1, intMax: i32, unique: true},
+			"uq1":   {cat: CatInt, intMin: -i32 - 1, intMax: i32, unique: false}, // a composite key: not unique alone,
+			"uq2":   {cat: CatInt, intMin: -i32 - 1, intMax: i32, unique: false}, // a composite key: not unique alone,
 			"part":  text, // a partial unique index does not make values unique
 		},
 		"crm.nokey": {
