@@ -482,7 +482,8 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 // every refusal that comes before a copy: what anonymize, check,
 // subset-plan and a job share. A --target is checked first, so that a
 // wrong one fails before a long read. The warnings are about columns that
-// pass through or constraints that cannot be checked.
+// pass through, constraints that cannot be checked, or unique columns
+// whose masker is likely to collide.
 func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secret, src dump.Source) (*dump.Inventory, *rules.Plan, []string, error) {
 	if f.target != "" {
 		if err := e.checkTarget(f, src); err != nil {
@@ -512,6 +513,9 @@ func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secre
 	}
 	for _, ex := range plan.Unchecked {
 		warnings = append(warnings, fmt.Sprintf("EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it", ex))
+	}
+	for _, c := range plan.Crowded(inv.Rows) {
+		warnings = append(warnings, c.String())
 	}
 	return inv, plan, warnings, nil
 }

@@ -588,7 +588,7 @@ func (p *planner) build() *Plan {
 				}
 			}
 		}
-		if _, bij := m.(masking.Bijective); bij && own.Category == masking.CatInt && col.Sequence != nil {
+		if _, bij := masking.OutputSpace(m, own); bij && own.Category == masking.CatInt && col.Sequence != nil {
 			// Partitions share their parent's sequence: all feed one maximum.
 			cp.TrackMax = true
 			plan.Sequences[*col.Sequence] = append(plan.Sequences[*col.Sequence], cp)
@@ -796,7 +796,7 @@ func needsGuard(tp *TablePlan, cols []string, nullsEqual bool) bool {
 			return true
 		}
 		m := cp.Cell.Masker()
-		if _, ok := m.(masking.Bijective); ok {
+		if _, bij := masking.OutputSpace(m, cp.Cell.Column()); bij {
 			continue
 		}
 		if _, ok := m.(masking.Nuller); ok && !nullsEqual {
