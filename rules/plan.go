@@ -222,6 +222,13 @@ func (p *planner) index() {
 }
 
 func (p *planner) suggestTable(q schema.QName) string {
+	// A name that differs only in case (Person.Address for person.address)
+	// is the likely one, however many quotes its spelling takes.
+	for _, t := range p.cat.Tables {
+		if strings.EqualFold(t.Name.Schema, q.Schema) && strings.EqualFold(t.Name.Name, q.Name) {
+			return fmt.Sprintf(" (did you mean %s?)", t.Name)
+		}
+	}
 	if p.tableNames == nil {
 		for _, t := range p.cat.Tables {
 			p.tableNames = append(p.tableNames, t.Name.String())

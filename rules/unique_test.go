@@ -55,3 +55,22 @@ func TestCompositeKeyColumnsAreNotUnique(t *testing.T) {
 		})
 	}
 }
+
+// A table named with another case gets a "did you mean", however long its
+// quoted spelling: Person.Address for person.address, and the reverse.
+func TestSuggestTableDifferingInCase(t *testing.T) {
+	cat := catalogOf(t,
+		`CREATE SCHEMA person;`,
+		`CREATE TABLE person.address (id integer);`,
+		`CREATE TABLE public."SalesOrderHeader" (id integer);`,
+	)
+	for rule, want := range map[string]string{
+		"Person.Address":          `r.yaml:3: unknown table "Person"."Address": the dump has no such table (did you mean person.address?)`,
+		"public.salesorderheader": `r.yaml:3: unknown table public.salesorderheader: the dump has no such table (did you mean public."SalesOrderHeader"?)`,
+	} {
+		_, err := planOf(t, cat, nil, "version: 1", "tables:", "  "+rule+": keep")
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v\nwant %s", rule, err, want)
+		}
+	}
+}
