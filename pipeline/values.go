@@ -55,7 +55,18 @@ func (v *valueMasker) hitPos(n int64) dump.Pos {
 	return p
 }
 
-func (v *valueMasker) Skip() bool  { return v.b.table != nil && v.b.table.Skip }
+func (v *valueMasker) Skip() bool { return v.b.table != nil && v.b.table.Skip }
+
+// Read counts a statement's bytes, and the rows it holds that are skipped
+// or pass through without MaskRow, for the run's summary.
+func (v *valueMasker) Read(bytes, unmasked int) {
+	v.eng.bytesIn.Add(int64(bytes))
+	if v.Skip() {
+		v.eng.skipped.Add(int64(unmasked))
+	} else {
+		v.eng.rows.Add(int64(unmasked))
+	}
+}
 func (v *valueMasker) Masks() bool { return v.b.masks() }
 
 // Reads: masked columns, what row maskers read, guarded keys — every
