@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/understudy-db/understudy/dump"
@@ -230,6 +232,18 @@ func (s *keySet) sortInPlace() {
 			}
 			j++
 		}
+	}
+	if s.ins == nil {
+		slices.SortFunc(s.slots[:s.n], func(a, b keySlot) int {
+			if c := cmp.Compare(a.fp[0], b.fp[0]); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.fp[1], b.fp[1]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.loc, b.loc)
+		})
+		return
 	}
 	sort.Sort(sortedSlots{s})
 }
