@@ -539,6 +539,13 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
 	opts := pipelineOptions(f, rf, sub)
 	opts.Progress, opts.ProgressEvery = show.Update, min(every, 200*time.Millisecond)
+	// Unique-key fingerprints past their memory budget spill under here:
+	// removed when the run returns, or aborted past its grace period.
+	if tmp, err := os.MkdirTemp("", "understudy-"); err == nil {
+		defer os.RemoveAll(tmp)
+		e.onAbort(func() { os.RemoveAll(tmp) })
+		opts.TempDir = tmp
+	}
 	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, opts)
 	show.Close()
 	if err != nil {

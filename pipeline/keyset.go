@@ -57,6 +57,10 @@ type keySet struct {
 	ins   [][2]uint64 // partial keys only, by slot
 	n     int
 	runs  []string
+	// merged is set once merge has read the table (which breaks it): hit
+	// is what it found, returned to any later add.
+	merged bool
+	hit    uint64
 }
 
 func (s *keySet) bytes() int64 {
@@ -161,6 +165,9 @@ func (s *keySet) find(fp [2]uint64) (int, bool) {
 // an earlier one (0 if not).
 func (eng *Engine) add(h *guardHit, loc uint64, table schema.QName) (uint64, error) {
 	s := eng.keySetFor(h.g, table)
+	if s.merged { // another table sharing the key found a collision
+		return s.hit, nil
+	}
 	i, found := s.find(h.fp)
 	if found {
 		if h.g.Partial && s.ins[i] == h.in {
@@ -463,6 +470,7 @@ func (eng *Engine) merge(s *keySet, extra *keyRec) (uint64, error) {
 		rs = append(rs, r)
 	}
 	s.sortInPlace()
+	s.merged = true
 	i := 0
 	rs = append(rs, &recReader{next: func(r *keyRec) (bool, error) {
 		if i == s.n {
@@ -502,6 +510,7 @@ func (eng *Engine) merge(s *keySet, extra *keyRec) (uint64, error) {
 		}
 		return nil
 	})
+	s.hit = best
 	return best, err
 }
 

@@ -186,3 +186,30 @@ func TestPartialKeySpilledClean(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Once a collision has been merge-checked (which breaks the table), a
+// later hit on the same key — another partition's writer — gets the same
+// collision back instead of probing the broken table.
+func TestKeySetAfterMerge(t *testing.T) {
+	g := &rules.Guard{Name: "g", Columns: []string{"a"}}
+	eng := &Engine{sets: map[*rules.Guard]*keySet{}, keys: map[*rules.ColumnPlan]keyRange{}, keyMemory: 1, tmpParent: t.TempDir()}
+	defer eng.removeSpill()
+	q := qn("t")
+	src := eng.addSource(q, func(n int64) dump.Pos { return dump.Pos{Row: n} })
+	hit := func(fp uint64, row int64) error {
+		return eng.record(&results{hits: []guardHit{{g: g, fp: [2]uint64{fp, 9}, row: row}}}, q, src)
+	}
+	for row := range int64(2000) {
+		if err := hit(uint64(row), row+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ce := asCollision(t, hit(1999, 2001)); ce.Pos.Row != 2001 {
+		t.Fatalf("%+v", ce)
+	}
+	for _, fp := range []uint64{5000, 3} {
+		if ce := asCollision(t, hit(fp, 2002)); ce.Pos.Row != 2001 {
+			t.Fatalf("%+v", ce)
+		}
+	}
+}
