@@ -210,8 +210,7 @@ func (a *keyRec) less(b *keyRec) bool {
 	return a.loc < b.loc
 }
 
-// sorted moves s's fingerprints to the front of its slots, sorted; the
-// table is unusable until cleared.
+// sortedSlots sorts a partial key's slots and originals together.
 type sortedSlots struct{ s *keySet }
 
 func (x sortedSlots) Len() int { return x.s.n }
@@ -229,6 +228,8 @@ func (x sortedSlots) Swap(i, j int) {
 	}
 }
 
+// sortInPlace moves s's fingerprints to the front of its slots, sorted;
+// the table is unusable until cleared.
 func (s *keySet) sortInPlace() {
 	j := 0
 	for i := range s.slots {
