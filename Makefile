@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench bench-live bench-subset bench-archive bench-init fixture fixture-ci mutate clean
+.PHONY: build test vet bench bench-live bench-subset bench-archive bench-init bench-unique fixture fixture-ci mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -30,6 +30,11 @@ bench-live:
 # in one run (default scale ≈ 1 GB of COPY text).
 bench-subset:
 	./scripts/bench-subset.sh $(SCALE)
+
+# Unique keys in bounded memory: a generated table of ROWS rows (default
+# 20 M) with a unique email column masked by email; peak RSS (< 150 MB).
+bench-unique:
+	./scripts/bench-unique.sh $(ROWS)
 
 # Archives: pg_restore -f /dev/null of a custom and a directory archive, and
 # anonymize from each to plain, custom and directory, in one run: MB/s, peak

@@ -472,7 +472,8 @@ func (e *env) run(f *anonymizeFlags, sink dump.Sink) int {
 // every refusal that comes before a copy: what anonymize, check,
 // subset-plan and a job share. A --target is checked first, so that a
 // wrong one fails before a long read. The warnings are about columns that
-// pass through or constraints that cannot be checked.
+// pass through, constraints that cannot be checked, or unique columns
+// whose masker is likely to collide.
 func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secret, src dump.Source) (*dump.Inventory, *rules.Plan, []string, error) {
 	if f.target != "" {
 		if err := e.checkTarget(f, src); err != nil {
@@ -503,6 +504,9 @@ func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secre
 	for _, ex := range plan.Unchecked {
 		warnings = append(warnings, fmt.Sprintf("EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it", ex))
 	}
+	for _, c := range plan.Crowded(inv.Rows) {
+		warnings = append(warnings, c.String())
+	}
 	return inv, plan, warnings, nil
 }
 
@@ -525,6 +529,13 @@ func (e *env) copy(f *anonymizeFlags, src dump.Source, inv *dump.Inventory, plan
 	show := progress.New(e.stderr, "anonymize: ", e.stderrTTY && !f.quiet, f.progress && !f.quiet, every)
 	opts := pipelineOptions(f, rf, sub)
 	opts.Progress, opts.ProgressEvery = show.Update, min(every, 200*time.Millisecond)
+	// Unique-key fingerprints past their memory budget spill under here:
+	// removed when the run returns, or aborted past its grace period.
+	if tmp, err := os.MkdirTemp("", "understudy-"); err == nil {
+		defer os.RemoveAll(tmp)
+		e.onAbort(func() { os.RemoveAll(tmp) })
+		opts.TempDir = tmp
+	}
 	stats, err := pipeline.Run(e.ctx, src, inv, sink, plan, opts)
 	show.Close()
 	if err != nil {

@@ -71,6 +71,12 @@ func TestCanaryNeverPrinted(t *testing.T) {
 	largeObject := writeFile(t, dir, "large-object.sql", canaryDump+"SELECT pg_catalog.lo_create('16400');\nSELECT pg_catalog.lo_open('16400', 131072);\n"+
 		"SELECT pg_catalog.lowrite(0, '\\x"+hex.EncodeToString([]byte(canaries[0]))+"');\nSELECT pg_catalog.lo_close(0);\n")
 	empty := writeFile(t, dir, "empty.sql", "")
+	// Two people on unique keys: a masker with too few values for name
+	// (a warning) and one that maps every code alike (a collision).
+	crowded := writeFile(t, dir, "crowded.sql", strings.Replace(canaryDump, "\\.\n",
+		"2\tcanary.alpha@leakcheck.org\tCanaryname Alphason\t1980-01-02\tC4N4RY-77-0001x\tcanary-street 12\tnote\n\\.\n", 1)+
+		"ALTER TABLE ONLY public.people\n    ADD CONSTRAINT people_name_key UNIQUE (name);\nALTER TABLE ONLY public.people\n    ADD CONSTRAINT people_code_key UNIQUE (code);\n")
+	crowdedRules := writeFile(t, dir, "crowded.yaml", strings.NewReplacer("name: full_name", "name: city", "code: hash_id", "code: {use: regex_replace, pattern: '^.*$', replacement: x}").Replace(canaryRules))
 
 	runs := []struct {
 		name string
@@ -88,6 +94,7 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"empty input", []string{"--rules", rulesPath, "--in", empty, "--out", filepath.Join(dir, "o7.sql"), "--secret-file", secretPath}, nil, false},
 		{"short secret", []string{"--rules", rulesPath, "--in", good, "--out", filepath.Join(dir, "o8.sql")}, map[string]string{"ANONYMIZE_SECRET": canarySecret[:15]}, false},
 		{"check", []string{"check", "--rules", rulesPath, "--in", good, "--secret-file", secretPath}, nil, true},
+		{"crowded unique column and a collision", []string{"--rules", crowdedRules, "--in", crowded, "--out", filepath.Join(dir, "o9.sql"), "--secret-file", secretPath}, nil, false},
 		{"inspect", []string{"inspect", "--in", good}, nil, true},
 		{"init", []string{"init", "--in", good}, nil, true},
 		{"init with a bad row", []string{"init", "--in", badRow}, nil, false},
@@ -112,6 +119,10 @@ func TestCanaryNeverPrinted(t *testing.T) {
 			}
 			if (code == ExitOK) != r.ok {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+			}
+			if r.name == "crowded unique column and a collision" && (!strings.Contains(stderr.String(), "unique column public.people.name (2 rows) is masked with city") ||
+				!strings.Contains(stderr.String(), "masked values collide on unique key people_")) {
+				t.Fatalf("no warning or no collision:\n%s", stderr.String())
 			}
 			if r.name == "success with progress and summary" && !strings.Contains(stderr.String(), "progress:") {
 				t.Fatalf("no progress line was printed:\n%s", stderr.String())

@@ -165,11 +165,19 @@ func newInspectReport(file string, inv *dump.Inventory) *inspectReport {
 			if t.Parent != nil {
 				it.PartitionOf = t.Parent.String()
 			}
+			// A key is listed once: a unique index on the primary key's
+			// columns, or a constraint and an index on the same ones, add
+			// nothing to read.
+			listed := map[string]bool{}
 			if t.PrimaryKey != nil {
 				it.PrimaryKey = t.PrimaryKey.Columns
+				listed[strings.Join(t.PrimaryKey.Columns, "\x00")] = true
 			}
 			for _, u := range t.Uniques {
-				it.Unique = append(it.Unique, u.Columns)
+				if k := strings.Join(u.Columns, "\x00"); !listed[k] {
+					listed[k] = true
+					it.Unique = append(it.Unique, u.Columns)
+				}
 			}
 			for _, c := range t.Columns {
 				ic := inspectColumn{Name: c.Name, Type: c.Type.String(), NotNull: c.NotNull, Generated: c.Generated}
@@ -226,7 +234,10 @@ func (rep *inspectReport) writeText(w io.Writer) {
 		fmt.Fprintf(w, " of PostgreSQL %s", rep.ServerVersion)
 	}
 	fmt.Fprintf(w, "\n%d tables, %s rows, %d foreign keys\n\n", len(rep.Tables), thousands(rep.TotalRows), len(rep.ForeignKeys))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// Every row has every cell, so that tabwriter aligns each column over
+	// all rows; the padding this leaves at line ends is trimmed.
+	var tb strings.Builder
+	tw := tabwriter.NewWriter(&tb, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tROWS\tPRIMARY KEY\tUNIQUE\tNOTES")
 	for _, t := range rep.Tables {
 		var notes []string
@@ -239,7 +250,10 @@ func (rep *inspectReport) writeText(w io.Writer) {
 		if !t.Defined {
 			notes = append(notes, "no CREATE TABLE in this dump")
 		}
-		var uniq []string
+		uniq := []string{"-"}
+		if len(t.Unique) > 0 {
+			uniq = uniq[:0]
+		}
 		for _, u := range t.Unique {
 			uniq = append(uniq, "("+strings.Join(u, ", ")+")")
 		}
@@ -247,13 +261,14 @@ func (rep *inspectReport) writeText(w io.Writer) {
 		if t.PrimaryKey != nil {
 			pk = "(" + strings.Join(t.PrimaryKey, ", ") + ")"
 		}
-		cells := []string{t.Name, thousands(t.Rows), pk, strings.Join(uniq, " "), strings.Join(notes, "; ")}
-		for len(cells) > 0 && cells[len(cells)-1] == "" {
-			cells = cells[:len(cells)-1] // no padding after the last cell
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		fmt.Fprintln(tw, strings.Join([]string{t.Name, thousands(t.Rows), pk, strings.Join(uniq, " "), strings.Join(notes, "; ")}, "\t"))
 	}
 	tw.Flush()
+	for _, line := range strings.SplitAfter(tb.String(), "\n") {
+		if line != "" {
+			fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+		}
+	}
 	if len(rep.ForeignKeys) > 0 {
 		fmt.Fprintln(w, "\nFOREIGN KEYS")
 		for _, fk := range rep.ForeignKeys {

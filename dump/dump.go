@@ -215,6 +215,13 @@ type RowMasker interface {
 	MaskRow(row *Row, pos Pos) error
 }
 
+// RowCounter is implemented by RowMaskers that count what a ValueSource
+// reads: it calls Read once per statement with its size and the rows it
+// passed on or left out without MaskRow (Masks or Skip said so).
+type RowCounter interface {
+	Read(bytes, rowsUnmasked int)
+}
+
 // Row is one row of values for a RowMasker.
 type Row struct {
 	Values [][]byte

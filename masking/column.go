@@ -67,8 +67,10 @@ type Column struct {
 	Labels []string
 	// NotNull is set for NOT NULL columns (and domains).
 	NotNull bool
-	// Unique is set when the column is (part of) a primary key, UNIQUE
-	// constraint or unique index.
+	// Unique is set when the column alone is a primary key, UNIQUE
+	// constraint or unique index (partial ones aside). A column that is one
+	// of several in a composite key is not: other columns tell its rows
+	// apart, and the run's collision guard checks the key as a whole.
 	Unique bool
 	// Checks are the regular-expression CHECKs of the column and its domains
 	// that masked values are verified against.
@@ -157,13 +159,8 @@ func isUnique(t *schema.Table, col string) bool {
 		keys = append([]*schema.Key{t.PrimaryKey}, keys...)
 	}
 	for _, k := range keys {
-		if k.Partial {
-			continue
-		}
-		for _, c := range k.Columns {
-			if c == col {
-				return true
-			}
+		if !k.Partial && len(k.Columns) == 1 && k.Columns[0] == col {
+			return true
 		}
 	}
 	return false

@@ -108,10 +108,10 @@ func TestNewColumn(t *testing.T) {
 			"pt":    {cat: CatOther},
 			"email": {cat: CatText, unique: true},
 			"x":     {cat: CatText, checks: []string{"t_x_check=^[a-z]", "t_x_check1=(?i)Q"}},
-			"y":     text, // its regular expression CHECK also reads x
-			"uq1":   {cat: CatInt, intMin: -i32 - 1, intMax: i32, unique: true},
-			"uq2":   {cat: CatInt, intMin: -i32 - 1, intMax: i32, unique: true},
-			"part":  text, // a partial unique index does not make values unique
+			"y":     text,                                         // its regular expression CHECK also reads x
+			"uq1":   {cat: CatInt, intMin: -i32 - 1, intMax: i32}, // a composite key: not unique alone
+			"uq2":   {cat: CatInt, intMin: -i32 - 1, intMax: i32}, // a composite key: not unique alone
+			"part":  text,                                         // a partial unique index does not make values unique
 		},
 		"crm.nokey": {
 			"k": text,

@@ -2,6 +2,7 @@ package masking
 
 import (
 	"errors"
+	"math"
 
 	"github.com/understudy-db/understudy/internal/ascii"
 )
@@ -15,9 +16,29 @@ import (
 // original's first six digits: cards of one issuer prefix never collide,
 // cards of different issuers do at random — a 16-digit number keeps 9 free
 // digits (~30 bits), so among N cards of different issuers a collision is
-// likely from N ≈ 45,000 (p ≈ N²/2·10⁹). The masker is not bijective; in a
-// unique column the pipeline's collision guard reports such a collision.
-type creditCard struct{ key *Key }
+// likely from N ≈ 45,000 (p ≈ N²/2·10⁹).
+//
+// In a unique column no fixed six-digit prefix can do: cards of many
+// issuers outnumber the numbers left under one prefix. There the masker is
+// a bijection instead: the first digit (the network) stays, every digit
+// between it and the check digit goes through the keyed shape bijection,
+// and the check digit is recomputed keeping the original's Luhn remainder,
+// so a valid number gives a valid one and two numbers that differ only in
+// an invalid check digit stay different. Test prefixes are then not kept;
+// a bijection's rare fixed points are (about 10^-(n-2) per number).
+type creditCard struct {
+	key    *Key
+	unique bool
+}
+
+// Space: a bijection in a unique column; elsewhere, 12-digit numbers of
+// different issuers share 10^5 numbers under their test prefix.
+func (m creditCard) Space(*Column) (float64, bool) {
+	if m.unique {
+		return math.Inf(1), true
+	}
+	return 1e5, false
+}
 
 // cardPrefixes are test prefixes by first digit: Amex 378282, Visa 424242,
 // Mastercard 555555, Discover 601111 (all from gateways' published test
@@ -52,18 +73,25 @@ func (m creditCard) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	if n < cardMinDigits {
 		return dst, errNotCard
 	}
-	copy(out[:6], cardPrefixes[in[0]-'0'])
-	// PermuteShape appends into out's spare capacity: the account digits
-	// land in out[6:n-1].
-	m.key.PermuteShape(out[6:6], in[6:n-1], 0)
-	off := m.key.Sum2('b', value[:binEnd])
-	for i := 6; i < n-1; i++ {
-		out[i] = '0' + (out[i]-'0'+off[i]%10)%10
-	}
-	out[n-1] = luhnDigit(out[:n-1])
-	if out == in {
-		out[n-2] = '0' + (out[n-2]-'0'+1)%10
+	if m.unique {
+		out[0] = in[0]
+		m.key.PermuteShape(out[1:1], in[1:n-1], 0)
+		rem := (int(in[n-1]) - int(luhnDigit(in[:n-1])) + 10) % 10
+		out[n-1] = byte('0' + (int(luhnDigit(out[:n-1])-'0')+rem)%10)
+	} else {
+		copy(out[:6], cardPrefixes[in[0]-'0'])
+		// PermuteShape appends into out's spare capacity: the account
+		// digits land in out[6:n-1].
+		m.key.PermuteShape(out[6:6], in[6:n-1], 0)
+		off := m.key.Sum2('b', value[:binEnd])
+		for i := 6; i < n-1; i++ {
+			out[i] = '0' + (out[i]-'0'+off[i]%10)%10
+		}
 		out[n-1] = luhnDigit(out[:n-1])
+		if out == in {
+			out[n-2] = '0' + (out[n-2]-'0'+1)%10
+			out[n-1] = luhnDigit(out[:n-1])
+		}
 	}
 	start := len(dst)
 	dst = append(dst, value...)
@@ -113,6 +141,6 @@ func init() {
 		Name:    "credit_card",
 		Doc:     "a Luhn-valid test card number of the same length and grouping",
 		Accepts: acceptText,
-		New:     func(cfg *Config) (Masker, error) { return creditCard{key: cfg.Key}, nil },
+		New:     func(cfg *Config) (Masker, error) { return creditCard{key: cfg.Key, unique: cfg.Column.Unique}, nil },
 	})
 }

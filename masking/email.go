@@ -2,6 +2,7 @@ package masking
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -15,6 +16,16 @@ type email struct {
 }
 
 const emailTagLen = 8
+
+// Space: the tag's 40 bits, times the names when the column has room for
+// both in every address.
+func (m email) Space(*Column) (float64, bool) {
+	n := math.Exp2(5 * emailTagLen)
+	if m.budget == 0 || m.budget >= 2*maxNameLen+2+emailTagLen {
+		n *= float64(len(firstNames)) * float64(len(lastNames))
+	}
+	return n, false
+}
 
 func (m email) Mask(s *Scratch, dst, value []byte) ([]byte, error) {
 	f := s.Faker(m.key, value)

@@ -1,6 +1,9 @@
 package masking
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // hashMasker replaces a value by hex digits of its keyed hash: opaque,
 // stable, and with 4 bits of entropy per character, enough to stay unique at
@@ -14,6 +17,9 @@ type hashMasker struct {
 // minUniqueHexChars is the shortest hash allowed in a unique column: 64 bits
 // keep a collision among a billion values below one in thirty.
 const minUniqueHexChars = 16
+
+// Space: 16 values per hex digit.
+func (m hashMasker) Space(*Column) (float64, bool) { return math.Pow(16, float64(m.length)), false }
 
 func (m hashMasker) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	if m.bytea {

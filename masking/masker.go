@@ -9,6 +9,7 @@ package masking
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -47,9 +48,31 @@ type NullFiller interface {
 type Nuller interface{ AlwaysNull() }
 
 // Bijective is implemented by maskers that never map two different inputs
-// to one output (hash_id); unique columns masked by anything else are
-// checked for collisions while the data streams.
+// to one output on any column (hash_id); unique columns masked by anything
+// else are checked for collisions while the data streams.
 type Bijective interface{ Bijective() }
+
+// Spacer is implemented by maskers whose output space depends on the
+// column, or is small enough to matter in a unique column.
+type Spacer interface {
+	// Space returns about how many distinct values the masker writes in
+	// column c (+Inf when practically unbounded), and whether it is a
+	// bijection there: distinct inputs always give distinct outputs.
+	Space(c *Column) (n float64, bijective bool)
+}
+
+// OutputSpace asks m how many distinct values it writes in column c and
+// whether it is a bijection there. A masker that does not say writes an
+// unbounded number and is not a bijection.
+func OutputSpace(m Masker, c *Column) (n float64, bijective bool) {
+	if s, ok := m.(Spacer); ok {
+		return s.Space(c)
+	}
+	if _, ok := m.(Bijective); ok {
+		return math.Inf(1), true
+	}
+	return math.Inf(1), false
+}
 
 // RowMasker is implemented by maskers whose output is built from other
 // columns of the same row (template).

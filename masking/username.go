@@ -1,6 +1,9 @@
 package masking
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // username builds a realistic handle — a slug of fake names such as
 // "janedoe", "jdoe", "jane" or "doe", drawn from the value's seeded faker —
@@ -15,6 +18,16 @@ type username struct {
 }
 
 const usernameTagLen = 6
+
+// Space: the tag's 30 bits, times the fewest names a slug is made of when
+// the column has room for every slug.
+func (m username) Space(*Column) (float64, bool) {
+	n := math.Exp2(5 * usernameTagLen)
+	if m.max == 0 || m.max >= 2*maxNameLen+1+usernameTagLen {
+		n *= float64(min(len(firstNames), len(lastNames)))
+	}
+	return n, false
+}
 
 func (m username) Mask(s *Scratch, dst, value []byte) ([]byte, error) {
 	f := s.Faker(m.key, value)

@@ -17,3 +17,15 @@ var (
 )
 
 func pick(f *gofakeit.Faker, list []string) string { return list[f.IntN(len(list))] }
+
+// maxNameLen is the longest first or last name, in bytes: a column with
+// room for two of them holds every name-based fake whole.
+var maxNameLen = max(longest(firstNames), longest(lastNames))
+
+func longest(list []string) int {
+	n := 0
+	for _, w := range list {
+		n = max(n, len(w))
+	}
+	return n
+}

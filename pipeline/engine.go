@@ -27,16 +27,20 @@ type Engine struct {
 	free chan *unit
 	wg   sync.WaitGroup
 
-	mu sync.Mutex // guards seen, seenFrom and keys, shared by every table
-	// The fingerprints of masked keys, per guard; for partial keys, with
-	// the fingerprint of the original each came from. A set holds no
-	// values: it takes half the memory, and at a million keys it is most
-	// of the heap.
-	seen     map[*rules.Guard]map[[2]uint64]struct{}
-	seenFrom map[*rules.Guard]map[[2]uint64][2]uint64
-	keys     map[*rules.ColumnPlan]keyRange
+	mu sync.Mutex // guards sets, sources, used, tmp and keys, shared by every table
+	// The fingerprints of masked keys, per guard (keyset.go): used bytes
+	// of them in memory, within keyMemory (0: DefaultKeyMemory); runs
+	// spilled to disk go to tmp, a directory made in tmpParent (""; the
+	// system's) on the first spill.
+	sets           map[*rules.Guard]*keySet
+	sources        []guardSource
+	used           int64
+	keyMemory      int64
+	tmp, tmpParent string
+	spilled        int64 // fingerprints written to runs
+	keys           map[*rules.ColumnPlan]keyRange
 	// expect is how many rows each table has, if known: a guard's set is
-	// made that large at once rather than grown a split at a time.
+	// made that large at once (within the budget) rather than grown.
 	expect map[schema.QName]int64
 
 	rows, skipped, cells, bytesIn atomic.Int64
@@ -64,8 +68,7 @@ func NewEngine(plan *rules.Plan, cat *schema.Catalog, workers int) *Engine {
 	}
 	eng := &Engine{plan: plan, cat: cat,
 		work: make(chan *unit, 4*workers+4), free: make(chan *unit, 4*workers+4),
-		seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
-		keys: map[*rules.ColumnPlan]keyRange{}}
+		sets: map[*rules.Guard]*keySet{}, keys: map[*rules.ColumnPlan]keyRange{}}
 	for range cap(eng.free) {
 		eng.free <- &unit{done: make(chan struct{}, 1)}
 	}
@@ -153,6 +156,7 @@ type TableWriter struct {
 	entry *dump.Entry
 	b     *blockPlan
 	w     io.Writer
+	src   uint64 // the engine's number for its guard hits
 
 	cur     *unit
 	carry   []byte       // the start of a row cut by the end of a Write
@@ -178,6 +182,9 @@ type TableWriter struct {
 func (eng *Engine) Table(ctx context.Context, e *dump.Entry, w io.Writer) *TableWriter {
 	t := &TableWriter{eng: eng, ctx: ctx, entry: e, w: w,
 		b: blockFor(eng.plan, eng.cat, e.Table, e.Columns, false)}
+	if len(t.b.guards) > 0 {
+		t.src = eng.addSource(e.Table, t.pos)
+	}
 	if t.b.masks() {
 		t.ordered = make(chan *unit, cap(eng.free))
 		t.wdone = make(chan struct{})
@@ -396,7 +403,7 @@ func (t *TableWriter) writeUnits() {
 // apply checks a masked unit's unique keys, records its key ranges and
 // writes it.
 func (t *TableWriter) apply(u *unit) error {
-	if err := t.eng.record(&u.res, t.entry.Table, t.pos); err != nil {
+	if err := t.eng.record(&u.res, t.entry.Table, t.src); err != nil {
 		return err
 	}
 	t.eng.rows.Add(int64(len(u.rows)))
@@ -413,27 +420,18 @@ const keepBuffer = 2 << 20
 
 // record checks masked rows' unique keys against every row masked before
 // (in any table sharing the key) and widens the sequence-fed key ranges.
-func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump.Pos) error {
+// src is the number addSource gave the rows' writer.
+func (eng *Engine) record(res *results, table schema.QName, src uint64) error {
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
-	for _, h := range res.hits {
-		if h.g.Partial {
-			if eng.seenPartial(h, table) {
-				return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
-			}
-			continue
+	for i := range res.hits {
+		h := &res.hits[i]
+		at, err := eng.add(h, src<<rowBits|uint64(h.row)&(1<<rowBits-1), table)
+		if err != nil {
+			return err
 		}
-		set := eng.seen[h.g]
-		if set == nil {
-			set = make(map[[2]uint64]struct{}, eng.sizeHint(table))
-			eng.seen[h.g] = set
-		}
-		// One probe of a set too large for the cache, not a lookup and
-		// then an insert: a key already there leaves the size as it was.
-		n := len(set)
-		set[h.fp] = struct{}{}
-		if len(set) == n {
-			return &CollisionError{Pos: pos(h.row), Table: table, Key: h.g.Name, Columns: h.g.Columns}
+		if at != 0 {
+			return eng.collision(h.g, at)
 		}
 	}
 	for _, k := range res.keys {
@@ -445,32 +443,6 @@ func (eng *Engine) record(res *results, table schema.QName, pos func(int64) dump
 	eng.cells.Add(res.cells)
 	return nil
 }
-
-// seenPartial records a partial key's hit and reports a collision. A
-// partial key's original values may repeat (outside its WHERE); masking
-// maps equal values alike, so only distinct originals that mask alike are
-// a collision.
-func (eng *Engine) seenPartial(h guardHit, table schema.QName) bool {
-	set := eng.seenFrom[h.g]
-	if set == nil {
-		set = make(map[[2]uint64][2]uint64, eng.sizeHint(table))
-		eng.seenFrom[h.g] = set
-	}
-	if in, dup := set[h.fp]; dup {
-		return in != h.in
-	}
-	set[h.fp] = h.in
-	return false
-}
-
-// sizeHint is the size to make a guard's set with, first hit in table:
-// its row count, up to maxSizeHint, since a key column that is mostly NULL
-// adds few fingerprints.
-func (eng *Engine) sizeHint(table schema.QName) int {
-	return int(min(max(eng.expect[table], 0), maxSizeHint))
-}
-
-const maxSizeHint = 1 << 20
 
 // pos locates row n of the table's entry.
 func (t *TableWriter) pos(n int64) dump.Pos {

@@ -412,13 +412,13 @@ func TestMaskerErrorIsLocated(t *testing.T) {
 
 // record checks fingerprints across calls and widens key ranges.
 func TestEngineRecord(t *testing.T) {
-	eng := &Engine{seen: map[*rules.Guard]map[[2]uint64]struct{}{}, seenFrom: map[*rules.Guard]map[[2]uint64][2]uint64{},
-		keys: map[*rules.ColumnPlan]keyRange{}}
+	eng := &Engine{sets: map[*rules.Guard]*keySet{}, keys: map[*rules.ColumnPlan]keyRange{}}
 	g := &rules.Guard{Name: "g", Columns: []string{"a"}}
 	pg := &rules.Guard{Name: "pg", Columns: []string{"b"}, Partial: true}
 	a, b := &rules.ColumnPlan{Name: "a"}, &rules.ColumnPlan{Name: "b"}
 	pos := func(n int64) dump.Pos { return dump.Pos{Row: n} }
 	q := qn("t")
+	src := eng.addSource(q, pos)
 	var r results
 	r.note(a, 5)
 	r.note(b, -3)
@@ -426,7 +426,7 @@ func TestEngineRecord(t *testing.T) {
 	r.note(a, 9)
 	r.cells = 4
 	r.hits = append(r.hits, guardHit{g: g, fp: [2]uint64{1, 2}, row: 1}, guardHit{g: pg, fp: [2]uint64{1, 2}, in: [2]uint64{7, 7}, row: 1})
-	if err := eng.record(&r, q, pos); err != nil {
+	if err := eng.record(&r, q, src); err != nil {
 		t.Fatal(err)
 	}
 	if eng.keys[a].lo != 2 || eng.keys[a].hi != 9 || eng.keys[b].lo != -3 || eng.keys[b].hi != -3 || eng.cells.Load() != 4 {
@@ -443,7 +443,7 @@ func TestEngineRecord(t *testing.T) {
 	// a fingerprint differing in either half is another key.
 	r.hits = append(r.hits, guardHit{g: pg, fp: [2]uint64{1, 2}, in: [2]uint64{7, 7}, row: 2},
 		guardHit{g: g, fp: [2]uint64{1, 3}, row: 2}, guardHit{g: g, fp: [2]uint64{0, 2}, row: 2})
-	if err := eng.record(&r, q, pos); err != nil {
+	if err := eng.record(&r, q, src); err != nil {
 		t.Fatal(err)
 	}
 	if eng.keys[a].lo != 1 || eng.keys[a].hi != 9 || eng.keys[b].lo != -3 || eng.keys[b].hi != 4 || eng.cells.Load() != 5 {
@@ -455,7 +455,7 @@ func TestEngineRecord(t *testing.T) {
 	} {
 		r.reset()
 		r.hits = append(r.hits, h)
-		err := eng.record(&r, q, pos)
+		err := eng.record(&r, q, src)
 		ce := asCollision(t, err)
 		if ce.Pos.Row != 3 || ce.Key != h.g.Name || ce.Table != q || ce.Position().Row != 3 {
 			t.Fatalf("collision %+v", ce)
@@ -463,12 +463,25 @@ func TestEngineRecord(t *testing.T) {
 	}
 }
 
-// A guard's set is made as large as its table's row count, within bounds.
-func TestSizeHint(t *testing.T) {
-	eng := &Engine{expect: map[schema.QName]int64{qn("a"): 300, qn("b"): -1, qn("c"): 1 << 40}}
-	for q, want := range map[string]int{"a": 300, "b": 0, "c": maxSizeHint, "d": 0} {
-		if got := eng.sizeHint(qn(q)); got != want {
-			t.Errorf("%s: %d, want %d", q, got, want)
+// A guard's set is made as large as its table's row count, within the
+// memory budget.
+func TestKeySetSize(t *testing.T) {
+	for _, tc := range []struct {
+		rows   int64
+		budget int64
+		want   int
+	}{
+		{0, 0, minSlots}, {300, 0, minSlots}, {-1, 0, minSlots}, {3000, 0, 4096},
+		{1 << 40, 0, 1 << 20}, // 24 MB of the default 32
+		{1 << 40, 1 << 20, 1 << 15},
+	} {
+		eng := &Engine{sets: map[*rules.Guard]*keySet{}, keyMemory: tc.budget, expect: map[schema.QName]int64{qn("a"): tc.rows}}
+		s := eng.keySetFor(&rules.Guard{Name: "g"}, qn("a"))
+		if len(s.slots) != tc.want {
+			t.Errorf("%d rows, budget %d: %d slots, want %d", tc.rows, tc.budget, len(s.slots), tc.want)
+		}
+		if eng.used > eng.budget() || eng.used != int64(len(s.slots))*slotBytes {
+			t.Errorf("%d rows, budget %d: %d bytes used", tc.rows, tc.budget, eng.used)
 		}
 	}
 }

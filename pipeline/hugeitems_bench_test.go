@@ -106,6 +106,11 @@ func runPeakRSS(b *testing.B, bin, rulesPath, dump, dir string) int64 {
 		b.Fatalf("anonymize %s: %v\n%s", dump, err, msg)
 	}
 	os.Remove(out)
+	return peakRSS(b, cmd)
+}
+
+// peakRSS is the peak RSS of a finished child, in bytes.
+func peakRSS(b *testing.B, cmd *exec.Cmd) int64 {
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
 		b.Fatal("no rusage")

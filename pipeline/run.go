@@ -33,6 +33,11 @@ type Options struct {
 	// table finished.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// KeyMemory bounds the memory the unique-key checks hold (0:
+	// DefaultKeyMemory); past it their fingerprints spill to sorted runs
+	// in a directory under TempDir ("": the system's), removed on return.
+	KeyMemory int64
+	TempDir   string
 }
 
 // Stats summarises a run.
@@ -43,6 +48,9 @@ type Stats struct {
 	SubsetRows  int64 // rows left out of the subset
 	MaskedCells int64
 	BytesIn     int64 // of table data
+	// SpilledKeys counts unique-key fingerprints written to disk once
+	// their memory budget was reached.
+	SpilledKeys int64
 	Elapsed     time.Duration
 }
 
@@ -123,6 +131,8 @@ func Run(ctx context.Context, src dump.Source, inv *dump.Inventory, sink dump.Si
 	defer cancel(nil)
 	start := time.Now()
 	eng := NewEngine(plan, inv.Catalog, opts.Workers)
+	eng.keyMemory, eng.tmpParent = opts.KeyMemory, opts.TempDir
+	defer eng.removeSpill()
 	if opts.Keep == nil { // a subset keeps fewer rows than the tables have
 		eng.expect = inv.Rows
 	}
@@ -136,6 +146,10 @@ func Run(ctx context.Context, src dump.Source, inv *dump.Inventory, sink dump.Si
 	stopTicker()
 	eng.Close()
 	if err == nil {
+		// Keys spilled to disk are checked before anything is committed.
+		err = eng.verify()
+	}
+	if err == nil {
 		err = sink.Commit(ctx)
 	}
 	if err != nil {
@@ -143,7 +157,7 @@ func Run(ctx context.Context, src dump.Source, inv *dump.Inventory, sink dump.Si
 		return nil, err
 	}
 	return &Stats{Tables: r.tables, Rows: eng.rows.Load(), SkippedRows: eng.skipped.Load(), MaskedCells: eng.cells.Load(),
-		SubsetRows: r.subsetRows, BytesIn: eng.bytesIn.Load(), Elapsed: time.Since(start)}, nil
+		SubsetRows: r.subsetRows, BytesIn: eng.bytesIn.Load(), SpilledKeys: eng.spilled, Elapsed: time.Since(start)}, nil
 }
 
 type run struct {

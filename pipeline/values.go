@@ -17,18 +17,56 @@ type valueMasker struct {
 	n     int64
 	at    dump.Pos             // of the statement being masked
 	pos   func(int64) dump.Pos // v.where, bound once
+	src   uint64               // the engine's number for its guard hits
 }
 
 // Values returns the RowMasker for a data entry whose rows come as values.
 func (eng *Engine) Values(e *dump.Entry) dump.RowMasker {
 	v := &valueMasker{eng: eng, entry: e, b: blockFor(eng.plan, eng.cat, e.Table, e.Columns, true), rm: newRowMasker()}
 	v.pos = v.where
+	if len(v.b.guards) > 0 {
+		v.src = eng.addSource(e.Table, v.hitPos)
+	}
 	return v
 }
 
 func (v *valueMasker) where(int64) dump.Pos { return v.at }
 
-func (v *valueMasker) Skip() bool  { return v.b.table != nil && v.b.table.Skip }
+// hitRow is what a guard hit of the current row keeps to locate it later,
+// when its statement is long gone: its line, or its row in the entry.
+func (v *valueMasker) hitRow() int64 {
+	if v.at.Line > 0 {
+		return int64(v.at.Line)
+	}
+	return v.n
+}
+
+// hitPos locates a row from hitRow.
+func (v *valueMasker) hitPos(n int64) dump.Pos {
+	p := v.entry.Pos
+	if v.at.File != "" {
+		p = v.at
+	}
+	if p.Line > 0 {
+		p.Line = int(n)
+	} else {
+		p.Row = n
+	}
+	return p
+}
+
+func (v *valueMasker) Skip() bool { return v.b.table != nil && v.b.table.Skip }
+
+// Read counts a statement's bytes, and the rows it holds that are skipped
+// or pass through without MaskRow, for the run's summary.
+func (v *valueMasker) Read(bytes, unmasked int) {
+	v.eng.bytesIn.Add(int64(bytes))
+	if v.Skip() {
+		v.eng.skipped.Add(int64(unmasked))
+	} else {
+		v.eng.rows.Add(int64(unmasked))
+	}
+}
 func (v *valueMasker) Masks() bool { return v.b.masks() }
 
 // Reads: masked columns, what row maskers read, guarded keys — every
@@ -81,10 +119,13 @@ func (v *valueMasker) maskRow(row *dump.Row, pos dump.Pos) error {
 		return err
 	}
 	rm.fingerprints()
+	for i := range v.res.hits {
+		v.res.hits[i].row = v.hitRow()
+	}
 	for i, cp := range b.cols {
 		if cp != nil && !row.Default[i] {
 			row.Values[i], row.Null[i], row.Changed[i] = rm.out[i], rm.outNull[i], true
 		}
 	}
-	return v.eng.record(&v.res, v.entry.Table, rm.pos)
+	return v.eng.record(&v.res, v.entry.Table, v.src)
 }

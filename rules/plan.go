@@ -224,6 +224,13 @@ func (p *planner) index() {
 }
 
 func (p *planner) suggestTable(q schema.QName) string {
+	// A name that differs only in case (Person.Address for person.address)
+	// is the likely one, however many quotes its spelling takes.
+	for _, t := range p.cat.Tables {
+		if strings.EqualFold(t.Name.Schema, q.Schema) && strings.EqualFold(t.Name.Name, q.Name) {
+			return fmt.Sprintf(" (did you mean %s?)", t.Name)
+		}
+	}
 	if p.tableNames == nil {
 		for _, t := range p.cat.Tables {
 			p.tableNames = append(p.tableNames, t.Name.String())
@@ -572,6 +579,8 @@ func (p *planner) build() *Plan {
 			continue
 		}
 		if e.spec.Name == "const" && own.Unique {
+			// Only a key of this column alone: in a composite key the
+			// other columns may tell rows apart, and the guard checks it.
 			p.errorf(p.eff[root].line, "column %s is unique: const would write the same value in every row", k)
 			continue
 		}
@@ -588,7 +597,7 @@ func (p *planner) build() *Plan {
 				}
 			}
 		}
-		if _, bij := m.(masking.Bijective); bij && own.Category == masking.CatInt && col.Sequence != nil {
+		if _, bij := masking.OutputSpace(m, own); bij && own.Category == masking.CatInt && col.Sequence != nil {
 			// Partitions share their parent's sequence: all feed one maximum.
 			cp.TrackMax = true
 			plan.Sequences[*col.Sequence] = append(plan.Sequences[*col.Sequence], cp)
@@ -744,17 +753,24 @@ func (p *planner) guardFor(tp *TablePlan, scope schema.QName, key *schema.Key) *
 		}
 	}
 	if g.NullsEqual {
+		// Only when null writes every column of the key do all rows
+		// collide; other columns may still tell rows apart.
+		nulled := 0
 		for _, c := range g.Columns {
-			if cp := tp.Columns[c]; cp != nil {
+			if cp := tp.Columns[c]; cp != nil && cp.Cell != nil {
 				if _, ok := cp.Cell.Masker().(masking.Nuller); ok {
-					p.errorf(p.ruleLine(tp.Name, c), "column %s.%s is in unique key %s, which is NULLS NOT DISTINCT: null would make every row collide",
-						tp.Name, schema.QuoteIdent(c), key.Name)
-					return nil
+					nulled++
 				}
 			}
 		}
+		if nulled == len(g.Columns) {
+			c := g.Columns[0]
+			p.errorf(p.ruleLine(tp.Name, c), "column %s.%s is in unique key %s, which is NULLS NOT DISTINCT: null would make every row collide",
+				tp.Name, schema.QuoteIdent(c), key.Name)
+			return nil
+		}
 	}
-	if !folded && !needsGuard(tp, g.Columns) {
+	if !folded && !needsGuard(tp, g.Columns, g.NullsEqual) {
 		return nil
 	}
 	return g
@@ -778,8 +794,8 @@ func containsGuard(gs []*Guard, g *Guard) bool {
 }
 
 // needsGuard reports whether a key has a column whose masker might map two
-// values to one.
-func needsGuard(tp *TablePlan, cols []string) bool {
+// values to one: null does too when the key counts NULLs as equal.
+func needsGuard(tp *TablePlan, cols []string, nullsEqual bool) bool {
 	for _, c := range cols {
 		cp := tp.Columns[c]
 		if cp == nil {
@@ -789,10 +805,10 @@ func needsGuard(tp *TablePlan, cols []string) bool {
 			return true
 		}
 		m := cp.Cell.Masker()
-		if _, ok := m.(masking.Bijective); ok {
+		if _, bij := masking.OutputSpace(m, cp.Cell.Column()); bij {
 			continue
 		}
-		if _, ok := m.(masking.Nuller); ok {
+		if _, ok := m.(masking.Nuller); ok && !nullsEqual {
 			continue
 		}
 		return true

@@ -24,6 +24,13 @@ type insertWriter struct {
 // m.
 func (iw *insertWriter) mask(it *plaindump.Item, m dump.RowMasker, pos dump.Pos, w io.Writer) error {
 	iv := it.Insert
+	if c, ok := m.(dump.RowCounter); ok {
+		unmasked := 0
+		if m.Skip() || !m.Masks() {
+			unmasked = len(iv.Tuples)
+		}
+		c.Read(len(it.Raw), unmasked)
+	}
 	if m.Skip() {
 		// Keep the comments before the statement; drop the statement.
 		_, err := w.Write(it.Raw[:len(it.Raw)-len(it.Text)])
