@@ -513,6 +513,7 @@ func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secre
 	for _, ex := range plan.Unchecked {
 		warnings = append(warnings, fmt.Sprintf("EXCLUDE constraint %s is over masked columns, which Understudy cannot check: the load may fail on it", ex))
 	}
+	warnings = append(warnings, plan.Warnings...)
 	return inv, plan, warnings, nil
 }
 

@@ -73,6 +73,11 @@ type Column struct {
 	// Checks are the regular-expression CHECKs of the column and its domains
 	// that masked values are verified against.
 	Checks []Check
+	// Range is what the numeric CHECKs of the column and its domains allow
+	// (nil: no bound); Unclear names those that state something else, which
+	// masked values may break.
+	Range   *Range
+	Unclear []string
 }
 
 // Check is a regular-expression CHECK a value must match.
@@ -146,6 +151,14 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 		if ch.Column == col.Name {
 			addCheck(ch)
 		}
+	}
+	switch c.Category {
+	case CatInt, CatNumeric, CatFloat:
+		var dchecks []*schema.Check
+		for _, d := range domains {
+			dchecks = append(dchecks, d.Checks...)
+		}
+		c.Range, c.Unclear = columnRange(col.Name, dchecks, col.Checks)
 	}
 	c.Unique = isUnique(t, col.Name)
 	return c

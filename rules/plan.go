@@ -23,6 +23,10 @@ type Plan struct {
 	// ("schema.table: constraint (columns)"), sorted: masked values may
 	// violate them, and Understudy cannot check them.
 	Unchecked []string
+	// Warnings are about masked columns whose CHECKs Understudy cannot keep
+	// (a numeric CHECK that is not a range), naming the column and the
+	// constraint: the load may fail on them.
+	Warnings []string
 }
 
 // TablePlan is the plan for one table's rows.
@@ -576,6 +580,11 @@ func (p *planner) build() *Plan {
 		cp := &ColumnPlan{Table: k.t, Name: k.c, Masker: e.spec.Name, Origin: fmt.Sprintf("%s:%d", p.f.Path, p.eff[root].line)}
 		if e.from != nil {
 			cp.Origin = "follows " + e.from.String()
+		}
+		if e.spec.Name != "null" {
+			for _, ch := range own.Unclear {
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("column %s: CHECK constraint %s is not a range Understudy can keep (comparisons with constants joined by AND, BETWEEN): masked values may violate it", k, ch))
+			}
 		}
 		cp.Cell = masking.Wrap(m, own)
 		if rm, ok := m.(masking.RowMasker); ok {

@@ -1,0 +1,23 @@
+package rules
+
+import (
+	"reflect"
+	"testing"
+)
+
+// A numeric CHECK that is not a range is named in a warning for the masked
+// column; ranges (on the column or its domain) are kept silently.
+func TestPlanWarnsOfUnclearNumericChecks(t *testing.T) {
+	cat := catalogOf(t,
+		"CREATE DOMAIN public.pct AS numeric(5,2) CHECK (VALUE BETWEEN 0 AND 100)",
+		"CREATE TABLE public.pay (id integer PRIMARY KEY, bonus numeric(8,2) CONSTRAINT bonus_pos CHECK (bonus >= 0), steps integer CONSTRAINT steps_5 CHECK (steps % 5 = 0), rate public.pct, kept integer CONSTRAINT kept_nz CHECK (kept <> 0))",
+	)
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  pay:", "    id: keep", "    bonus: number_noise", "    steps: number_noise", "    rate: number_noise", "    kept: keep")
+	want := []string{`column public.pay.steps: CHECK constraint steps_5 is not a range Understudy can keep (comparisons with constants joined by AND, BETWEEN): masked values may violate it`}
+	if !reflect.DeepEqual(p.Warnings, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", p.Warnings, want)
+	}
+	if r := col(t, p, "pay", "rate").Cell.Column().Range; r == nil || r.Lo.Sign() != 0 || r.Hi.FloatString(0) != "100" {
+		t.Errorf("rate range %+v, want the domain's [0, 100]", r)
+	}
+}
