@@ -43,6 +43,7 @@ func Build(spec *Spec, col *Column, opts *Options) (Masker, error) {
 		Key:         opts.Secret.Key(spec.Label()),
 		EmailDomain: opts.EmailDomain,
 		Build:       func(s *Spec, c *Column) (Masker, error) { return Build(s, c, opts) },
+		Derive:      opts.Secret.Key,
 	}
 	if cfg.EmailDomain == "" {
 		cfg.EmailDomain = "example.com"

@@ -60,6 +60,15 @@ type RowMasker interface {
 	MaskRow(s *Scratch, dst []byte, row func(column string) (value []byte, null bool)) ([]byte, error)
 }
 
+// OriginalReader is implemented by row maskers that read the original
+// values of the row's columns, not the masked ones, and mask a value of
+// their own column (date_shift by:). Self names that column: its NULLs stay
+// NULL, and MaskRow reads its original value too.
+type OriginalReader interface {
+	RowMasker
+	Self() string
+}
+
 // ParamKind is the type of a masker parameter.
 type ParamKind uint8
 
@@ -160,6 +169,10 @@ type Config struct {
 	EmailDomain string
 	// Build constructs a nested rule (json paths) for a value of kind col.
 	Build func(spec *Spec, col *Column) (Masker, error)
+	// Derive is the key of another label, for a masker whose output must
+	// not depend on all of its rule's parameters (date_shift by: keys on
+	// the owner's value, whichever column names it).
+	Derive func(label string) *Key
 }
 
 // String returns a string parameter or def.

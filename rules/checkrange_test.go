@@ -21,3 +21,17 @@ func TestPlanWarnsOfUnclearNumericChecks(t *testing.T) {
 		t.Errorf("rate range %+v, want the domain's [0, 100]", r)
 	}
 }
+
+// date_shift by: a column the table lacks is a located rules error; one it
+// has plans a row masker.
+func TestPlanDateShiftBy(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.orders (id integer PRIMARY KEY, user_id integer, created_at timestamptz)")
+	msg := planError(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    created_at: {use: date_shift, by: owner_id}")
+	if want := "r.yaml:6: column public.orders.created_at: the date_shift rule reads column owner_id, which public.orders does not have"; msg != want {
+		t.Errorf("got  %s\nwant %s", msg, want)
+	}
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    created_at: {use: date_shift, by: user_id}")
+	if cp := col(t, p, "orders", "created_at"); cp.Row == nil {
+		t.Error("no row masker for date_shift by:")
+	}
+}

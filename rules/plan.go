@@ -591,7 +591,11 @@ func (p *planner) build() *Plan {
 			cp.Row = rm
 			for _, in := range rm.Inputs() {
 				if t.Column(in) == nil {
-					p.errorf(e.line, "column %s: the template reads column %s, which %s does not have", k, in, k.t)
+					what := "template"
+					if e.spec.Name != "template" {
+						what = e.spec.Name + " rule"
+					}
+					p.errorf(e.line, "column %s: the %s reads column %s, which %s does not have", k, what, in, k.t)
 				}
 			}
 		}
