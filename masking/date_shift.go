@@ -225,8 +225,8 @@ var (
 
 func init() {
 	register(&Def{
-		Name:   "date_shift",
-		Doc:    "moves dates and timestamps by a keyed number of days, keeping the time of day",
+		Name: "date_shift",
+		Doc:  "moves dates and timestamps by a keyed number of days, keeping the time of day",
 		Params: []Param{{Name: "max_days", Kind: ParamInt, Doc: "largest shift in days, either way (default 30)"},
 			{Name: "by", Kind: ParamString, Doc: "a column of the table whose original value (the row's key, or an owner such as user_id) draws the shift, so all dates of one entity move alike"}},
 		Accepts: func(c *Column) (bool, string) {
