@@ -122,6 +122,8 @@ func kindMatches(k ParamKind, v any) bool {
 		return k == ParamBool
 	case map[string]*Spec:
 		return k == ParamRules
+	case *Spec:
+		return k == ParamRule
 	}
 	return false
 }
@@ -136,6 +138,8 @@ func kindName(k ParamKind) string {
 		return "a number"
 	case ParamBool:
 		return "true or false"
+	case ParamRule:
+		return "a rule"
 	case ParamRules:
 		return "a map of paths to rules"
 	}

@@ -25,12 +25,13 @@ const (
 	CatBytea
 	CatJSON
 	CatEnum
+	CatXML
 )
 
 var categoryNames = [...]string{CatOther: "other", CatText: "text", CatInt: "integer", CatNumeric: "numeric",
 	CatFloat: "floating point", CatBool: "boolean", CatDate: "date", CatTimestamp: "timestamp",
 	CatTimestampTZ: "timestamptz", CatUUID: "uuid", CatInet: "inet", CatCidr: "cidr", CatBytea: "bytea",
-	CatJSON: "json", CatEnum: "enum"}
+	CatJSON: "json", CatEnum: "enum", CatXML: "xml"}
 
 func (c Category) String() string { return categoryNames[c] }
 
@@ -46,6 +47,7 @@ var builtinCategory = map[string]Category{
 	"inet": CatInet, "cidr": CatCidr,
 	"bytea": CatBytea,
 	"json":  CatJSON, "jsonb": CatJSON,
+	"xml": CatXML,
 }
 
 // Column is what a masker knows about the column it fills.

@@ -78,6 +78,7 @@ const (
 	ParamFloat
 	ParamBool
 	ParamRules // a map from a key (a JSON path) to a nested rule
+	ParamRule  // one nested rule (xml text:); keep is Spec{Name: "keep"}
 )
 
 // Param describes one parameter of a masker.
@@ -110,7 +111,8 @@ func (d *Def) Param(name string) *Param {
 }
 
 // Spec is a rule as written: a masker name and its parameters, decoded to
-// string, int64, float64, bool or (for ParamRules) map[string]*Spec.
+// string, int64, float64, bool, (for ParamRules) map[string]*Spec or (for
+// ParamRule) *Spec.
 type Spec struct {
 	Name   string
 	Params map[string]any
@@ -152,6 +154,8 @@ func (s *Spec) Label() string {
 				fmt.Fprintf(&b, "%q:%s", p, v[p].Label())
 			}
 			b.WriteByte('}')
+		case *Spec:
+			fmt.Fprintf(&b, "%s=%s", k, v.Label())
 		default:
 			fmt.Fprintf(&b, "%s=%#v", k, v)
 		}

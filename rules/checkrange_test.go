@@ -2,6 +2,7 @@ package rules
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +34,23 @@ func TestPlanDateShiftBy(t *testing.T) {
 	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    created_at: {use: date_shift, by: user_id}")
 	if cp := col(t, p, "orders", "created_at"); cp.Row == nil {
 		t.Error("no row masker for date_shift by:")
+	}
+}
+
+// The xml masker's text: takes one rule (keep included); paths a map.
+func TestPlanXMLRule(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.docs (id integer PRIMARY KEY, body xml, note xml)")
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  docs:", "    id: keep",
+		`    body: {use: xml, paths: {"//Name.First": first_name, "//EMail": email}, text: lorem}`,
+		"    note: {use: xml, paths: {//Secret: {use: const, value: x}}, text: keep}")
+	if got := apply(t, col(t, p, "docs", "body"), "<a><Name.First>Jane</Name.First> hello</a>"); got == "<a><Name.First>Jane</Name.First> hello</a>" {
+		t.Errorf("body kept: %s", got)
+	}
+	if got := apply(t, col(t, p, "docs", "note"), "<a><Secret>s</Secret>hello</a>"); got != "<a><Secret>x</Secret>hello</a>" {
+		t.Errorf("note: %s", got)
+	}
+	_, err := Parse("r.yaml", []byte(yamlOf("version: 1", "tables:", "  docs:", "    id: keep", "    body: {use: xml, text: {a: lorem}}", "    note: scrub")))
+	if err == nil || !strings.Contains(err.Error(), "r.yaml:5: column public.docs.body text: a rule written as a mapping needs `use: MASKER`") {
+		t.Errorf("got %v", err)
 	}
 }
