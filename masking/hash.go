@@ -45,7 +45,7 @@ func init() {
 			if c.Category == CatText || c.Category == CatBytea || c.Category == CatXML {
 				return true, ""
 			}
-			return false, "it produces hex text (also as xml content) or bytea"
+			return false, "it produces hex text or bytea"
 		},
 		New: func(cfg *Config) (Masker, error) {
 			c := cfg.Column

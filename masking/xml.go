@@ -558,7 +558,7 @@ func acceptTextOrXML(c *Column) (bool, string) {
 	if c.Category == CatText || c.Category == CatXML {
 		return true, ""
 	}
-	return false, "it produces text (text, varchar, char, or the text of xml)"
+	return false, "it produces text (text, varchar, char, xml)"
 }
 
 func init() {
