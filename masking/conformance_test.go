@@ -243,12 +243,30 @@ func fitsScalar(c *Column, v string) error {
 		return fmt.Errorf("violates CHECK %s", c.Range.Checks)
 	}
 	switch c.Category {
+	case CatDate, CatTimestamp, CatTimestampTZ:
+		// time.Parse knows four-digit years AD only; PostgreSQL takes any
+		// year from 4713 BC on: the calendar date is checked here, the
+		// rest on year 2000 (a leap year, as any valid 29 February's is).
+		if _, _, _, n, ok := parseISODate([]byte(v)); ok {
+			v = "2000" + strings.TrimSuffix(v[n-6:], " BC")
+		}
+	}
+	switch c.Category {
 	case CatInt:
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < c.IntMin || n > c.IntMax {
 			return fmt.Errorf("not an integer in range")
 		}
 	case CatNumeric, CatFloat:
+		if c.Category == CatFloat {
+			bits := 64
+			if c.Base.Name == "float4" {
+				bits = 32
+			}
+			if _, err := strconv.ParseFloat(v, bits); err != nil {
+				return fmt.Errorf("not a %d-bit float: %v", bits, err)
+			}
+		}
 		r, ok := new(big.Rat).SetString(v)
 		if !ok {
 			return fmt.Errorf("not a number")

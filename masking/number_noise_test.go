@@ -24,6 +24,9 @@ func init() {
 		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatFloat, "float8"), values: []string{"1.5", "-2.25e-05", "1e+300", "0", "3.141592653589793", "1.7976931348623157e+308"}, exempt: []string{"zero"}},
 		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.01}}, col: col(CatFloat, "float4"), values: []string{"1.5", "3.4028235e+38", "0", "-0.1"}, exempt: []string{"zero"}},
 		conformanceCase{spec: Spec{Name: "number_noise"}, col: &Column{Table: "public.t", Name: "ns", Category: CatInt, IntMin: -1 << 31, IntMax: 1<<31 - 1, Array: true}, values: []string{"{1,20,NULL,300}", "{}"}, exempt: []string{"echo", "secret"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: checkedColumn(CatNumeric, "numeric", "c BETWEEN 6.50 AND 200.00", 6, 2), values: []string{"6.50", "200.00", "100.00", "7.25"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: checkedColumn(CatInt, "int4", "((c > 0) AND (c < 1000))"), values: []string{"1", "999", "500", "250"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: checkedColumn(CatFloat, "float8", "(c >= (0)::double precision)"), values: []string{"0", "1e-300", "2.5"}, exempt: []string{"zero"}},
 	)
 }
 
@@ -405,6 +408,13 @@ func TestNumberNoiseNudgeCarries(t *testing.T) {
 			t.Errorf("%s nudged up=%v: %q, %v; want %s", tc.in, tc.up, got, err, tc.want)
 		}
 	}
+}
+
+// checkedColumn is a numeric column under one CHECK expression on c.
+func checkedColumn(cat Category, typ, expr string, mods ...int32) *Column {
+	c := col(cat, typ, mods...)
+	c.Range, _ = columnRange("c", nil, []*schema.Check{{Name: "c_check", Expr: expr}})
+	return c
 }
 
 // rangedColumn is a numeric column of type typ under the CHECK expression
