@@ -71,6 +71,11 @@ func TestCanaryNeverPrinted(t *testing.T) {
 	largeObject := writeFile(t, dir, "large-object.sql", canaryDump+"SELECT pg_catalog.lo_create('16400');\nSELECT pg_catalog.lo_open('16400', 131072);\n"+
 		"SELECT pg_catalog.lowrite(0, '\\x"+hex.EncodeToString([]byte(canaries[0]))+"');\nSELECT pg_catalog.lo_close(0);\n")
 	empty := writeFile(t, dir, "empty.sql", "")
+	// The xml masker on malformed XML, and date_shift by: on a bad date.
+	xmlRules := writeFile(t, dir, "xml-rules.yaml", strings.Replace(strings.Replace(canaryRules, "note: scrub", "note: {use: xml, text: lorem}", 1),
+		"born: {use: date_shift, max_days: 30}", "born: {use: date_shift, max_days: 30, by: id}", 1))
+	badXML := writeFile(t, dir, "bad-xml.sql", strings.Replace(canaryDump, "call me on", "<a>call me on", 1))
+	goodXML := writeFile(t, dir, "good-xml.sql", strings.Replace(canaryDump, "call me on +44 20 7946 0001 or canary.alpha@leakcheck.org", "<a>call me on <b>+44 20 7946 0001</b> or canary.alpha@leakcheck.org</a>", 1))
 
 	runs := []struct {
 		name string
@@ -87,6 +92,9 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"large object refused", []string{"--rules", rulesPath, "--in", largeObject, "--out", filepath.Join(dir, "o6.sql"), "--secret-file", secretPath}, nil, false},
 		{"empty input", []string{"--rules", rulesPath, "--in", empty, "--out", filepath.Join(dir, "o7.sql"), "--secret-file", secretPath}, nil, false},
 		{"short secret", []string{"--rules", rulesPath, "--in", good, "--out", filepath.Join(dir, "o8.sql")}, map[string]string{"ANONYMIZE_SECRET": canarySecret[:15]}, false},
+		{"malformed xml", []string{"--rules", xmlRules, "--in", badXML, "--out", filepath.Join(dir, "o9.sql"), "--secret-file", secretPath}, nil, false},
+		{"date_shift by: on a bad date", []string{"--rules", xmlRules, "--in", badDate, "--out", filepath.Join(dir, "o10.sql"), "--secret-file", secretPath}, nil, false},
+		{"xml and date_shift by:", []string{"--rules", xmlRules, "--in", goodXML, "--out", "-"}, map[string]string{"ANONYMIZE_SECRET": canarySecret}, true},
 		{"check", []string{"check", "--rules", rulesPath, "--in", good, "--secret-file", secretPath}, nil, true},
 		{"inspect", []string{"inspect", "--in", good}, nil, true},
 	}
