@@ -3,7 +3,7 @@ GO ?= go
 PG := ./scripts/with-postgres.sh
 BIN := bin
 
-.PHONY: build test vet bench bench-live bench-subset bench-archive bench-init bench-unique fixture fixture-ci mutate clean
+.PHONY: build test vet fuzz bench bench-live bench-subset bench-archive bench-init bench-unique fixture fixture-ci mutate clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -16,6 +16,13 @@ test: vet
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l . ; echo "gofmt: files above need formatting" >&2; exit 1; }
 	$(GO) vet ./...
+
+# The masker fuzz target beyond its seeds (which go test runs every time):
+# FUZZTIME per run, on one core. New findings land in
+# masking/testdata/fuzz/FuzzMaskers; commit them with the fix.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./masking -run '^$$' -fuzz '^FuzzMaskers$$' -fuzztime $(FUZZTIME) -parallel 1
 
 # Benchmarks print MB/s and ratios; they never gate CI.
 bench:

@@ -507,6 +507,7 @@ func (e *env) planSource(f *anonymizeFlags, rf *rules.File, secret masking.Secre
 	for _, c := range plan.Crowded(inv.Rows) {
 		warnings = append(warnings, c.String())
 	}
+	warnings = append(warnings, plan.Warnings...)
 	return inv, plan, warnings, nil
 }
 

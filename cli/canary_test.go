@@ -77,6 +77,11 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		"2\tcanary.alpha@leakcheck.org\tCanaryname Alphason\t1980-01-02\tC4N4RY-77-0001x\tcanary-street 12\tnote\n\\.\n", 1)+
 		"ALTER TABLE ONLY public.people\n    ADD CONSTRAINT people_name_key UNIQUE (name);\nALTER TABLE ONLY public.people\n    ADD CONSTRAINT people_code_key UNIQUE (code);\n")
 	crowdedRules := writeFile(t, dir, "crowded.yaml", strings.NewReplacer("name: full_name", "name: city", "code: hash_id", "code: {use: regex_replace, pattern: '^.*$', replacement: x}").Replace(canaryRules))
+	// The xml masker on malformed XML, and date_shift by: on a bad date.
+	xmlRules := writeFile(t, dir, "xml-rules.yaml", strings.Replace(strings.Replace(canaryRules, "note: scrub", "note: {use: xml, text: lorem}", 1),
+		"born: {use: date_shift, max_days: 30}", "born: {use: date_shift, max_days: 30, by: id}", 1))
+	badXML := writeFile(t, dir, "bad-xml.sql", strings.Replace(canaryDump, "call me on", "<a>call me on", 1))
+	goodXML := writeFile(t, dir, "good-xml.sql", strings.Replace(canaryDump, "call me on +44 20 7946 0001 or canary.alpha@leakcheck.org", "<a>call me on <b>+44 20 7946 0001</b> or canary.alpha@leakcheck.org</a>", 1))
 
 	runs := []struct {
 		name string
@@ -93,8 +98,11 @@ func TestCanaryNeverPrinted(t *testing.T) {
 		{"large object refused", []string{"--rules", rulesPath, "--in", largeObject, "--out", filepath.Join(dir, "o6.sql"), "--secret-file", secretPath}, nil, false},
 		{"empty input", []string{"--rules", rulesPath, "--in", empty, "--out", filepath.Join(dir, "o7.sql"), "--secret-file", secretPath}, nil, false},
 		{"short secret", []string{"--rules", rulesPath, "--in", good, "--out", filepath.Join(dir, "o8.sql")}, map[string]string{"ANONYMIZE_SECRET": canarySecret[:15]}, false},
+		{"malformed xml", []string{"--rules", xmlRules, "--in", badXML, "--out", filepath.Join(dir, "o9.sql"), "--secret-file", secretPath}, nil, false},
+		{"date_shift by: on a bad date", []string{"--rules", xmlRules, "--in", badDate, "--out", filepath.Join(dir, "o10.sql"), "--secret-file", secretPath}, nil, false},
+		{"xml and date_shift by:", []string{"--rules", xmlRules, "--in", goodXML, "--out", "-"}, map[string]string{"ANONYMIZE_SECRET": canarySecret}, true},
 		{"check", []string{"check", "--rules", rulesPath, "--in", good, "--secret-file", secretPath}, nil, true},
-		{"crowded unique column and a collision", []string{"--rules", crowdedRules, "--in", crowded, "--out", filepath.Join(dir, "o9.sql"), "--secret-file", secretPath}, nil, false},
+		{"crowded unique column and a collision", []string{"--rules", crowdedRules, "--in", crowded, "--out", filepath.Join(dir, "o11.sql"), "--secret-file", secretPath}, nil, false},
 		{"inspect", []string{"inspect", "--in", good}, nil, true},
 		{"init", []string{"init", "--in", good}, nil, true},
 		{"init with a bad row", []string{"init", "--in", badRow}, nil, false},

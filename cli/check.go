@@ -46,12 +46,6 @@ Examples:
   anonymize check --rules rules.yaml --in prod.sql --fix rules.patch.yaml
 `
 
-// uniqueRiskRows is the table size from which a unique column masked by a
-// masker with a small output space (names, cities, dates) is reported: by
-// then distinct values that mask alike are likely, and the run stops at
-// the first.
-const uniqueRiskRows = 1000
-
 // CheckReport is anonymize check's report; its JSON form is documented in
 // docs/check-json.md and kept stable.
 type CheckReport struct {
@@ -66,6 +60,7 @@ type CheckReport struct {
 	TypeChanged  []CheckType      `json:"type_changed"`
 	KeptPersonal []CheckPersonal  `json:"kept_personal"`
 	UniqueRisk   []CheckUnique    `json:"unique_risk"`
+	Warnings     []string         `json:"warnings"`
 	Errors       []CheckError     `json:"errors"`
 	Summary      CheckSummaryJSON `json:"summary"`
 }
@@ -109,11 +104,12 @@ type CheckPersonal struct {
 
 // CheckUnique is a unique column whose masker may map two values to one.
 type CheckUnique struct {
-	Table  string `json:"table"`
-	Column string `json:"column"`
-	Masker string `json:"masker"`
-	Rows   int64  `json:"rows"`
-	Reason string `json:"reason"`
+	Table  string  `json:"table"`
+	Column string  `json:"column"`
+	Masker string  `json:"masker"`
+	Rows   int64   `json:"rows"`
+	Space  float64 `json:"space"`
+	Reason string  `json:"reason"`
 }
 
 // CheckError is any other problem with the rules against this dump.
@@ -197,14 +193,24 @@ func (e *env) check(args []string) int {
 			return e.fail(err)
 		}
 	case planErr != nil:
+		// Rules that name what the source no longer has, or no longer fit
+		// its types, are drift (1), like an uncovered column; other
+		// planning errors are mistakes in the rules file (2).
+		code := ExitUsage
+		if len(rep.Stale)+len(rep.TypeChanged) > 0 {
+			code = ExitFailure
+		}
 		var errs rules.Errors
 		if !asJSON || !errors.As(planErr, &errs) {
-			return e.fail(planErr)
+			if e.fail(planErr) == ExitFailure {
+				return ExitFailure
+			}
+			return code
 		}
 		for _, x := range errs {
 			rep.Errors = append(rep.Errors, CheckError{Line: x.Line, Message: x.Msg})
 		}
-		rep.ExitCode = ExitUsage
+		rep.ExitCode = code
 		return e.writeReport(rep, true)
 	default:
 		uncovered = plan.Uncovered
@@ -231,7 +237,10 @@ func (e *env) check(args []string) int {
 		rep.Uncovered = append(rep.Uncovered, g.uncoveredColumn(u))
 	}
 	rep.KeptPersonal = g.keptPersonal(rf, plan, uncovered)
-	rep.UniqueRisk = uniqueRisks(inv, plan)
+	for _, c := range plan.Crowded(inv.Rows) {
+		rep.UniqueRisk = append(rep.UniqueRisk, CheckUnique{Table: c.Table.String(), Column: c.Column, Masker: c.Masker, Rows: c.Rows, Space: c.Space, Reason: c.Reason()})
+	}
+	rep.Warnings = plan.Warnings
 	for _, tp := range plan.Tables {
 		rep.Summary.MaskedColumns += len(tp.Columns)
 	}
@@ -262,7 +271,10 @@ func (e *env) check(args []string) int {
 		fmt.Fprintf(e.stderr, "%s: %s.%s is kept but looks like personal data: %s (%s): %s; suggested: %s\n", at, p.Table, p.Column, p.Kind, p.Confidence, p.Reason, p.Suggestion)
 	}
 	for _, u := range rep.UniqueRisk {
-		fmt.Fprintf(e.stderr, "anonymize: warning: %s.%s is unique and masked with %s, which %s (%d rows)\n", u.Table, u.Column, u.Masker, u.Reason, u.Rows)
+		fmt.Fprintf(e.stderr, "anonymize: warning: unique column %s.%s (%d rows) is masked with %s, %s\n", u.Table, schema.QuoteIdent(u.Column), u.Rows, u.Masker, u.Reason)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(e.stderr, "anonymize: warning: %s\n", w)
 	}
 	if fix != "" {
 		fmt.Fprintf(e.stderr, "anonymize: suggested rules for %d column(s) written to %s: review them before merging\n", len(rep.Uncovered)+len(rep.KeptPersonal), fix)
@@ -295,6 +307,9 @@ func (e *env) writeReport(rep *CheckReport, failed bool) int {
 	}
 	if rep.UniqueRisk == nil {
 		rep.UniqueRisk = []CheckUnique{}
+	}
+	if rep.Warnings == nil {
+		rep.Warnings = []string{}
 	}
 	if rep.Errors == nil {
 		rep.Errors = []CheckError{}
@@ -422,34 +437,6 @@ func ruleLine(rf *rules.File, q schema.QName, c string) int {
 		return p.Line
 	}
 	return 0
-}
-
-// uniqueRisks lists unique columns masked by a masker that is neither a
-// bijection nor drawn from a space wide enough, on tables large enough for
-// two values to mask alike.
-func uniqueRisks(inv *dump.Inventory, plan *rules.Plan) []CheckUnique {
-	var out []CheckUnique
-	for q, tp := range plan.Tables {
-		t := inv.Catalog.Table(q)
-		if t == nil || inv.Rows[q] < uniqueRiskRows {
-			continue
-		}
-		for name, cp := range tp.Columns {
-			if !masking.NewColumn(inv.Catalog, t, t.Column(name)).Unique || uniqueSafe[cp.Masker] {
-				continue
-			}
-			if _, ok := cp.Cell.Masker().(masking.Bijective); ok {
-				continue
-			}
-			if _, ok := cp.Cell.Masker().(masking.Nuller); ok {
-				continue
-			}
-			out = append(out, CheckUnique{Table: q.String(), Column: name, Masker: cp.Masker, Rows: inv.Rows[q],
-				Reason: "draws from a small set of values, so distinct values may mask alike and the run stop on a collision"})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Table+"."+out[i].Column < out[j].Table+"."+out[j].Column })
-	return out
 }
 
 // patch writes the suggested rules for what check found, as a rules file

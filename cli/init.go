@@ -401,11 +401,13 @@ func (g *generator) choose(t *schema.Table, c *schema.Column) *choice {
 		if ok, _ := def.Accepts(col); !ok {
 			continue
 		}
-		if col.Unique && !uniqueSafe[spec.Name] {
-			continue
-		}
 		m, err := masking.Build(spec, col, g.opts)
 		if err != nil || !g.masksSample(m, col, t.Name, c.Name) {
+			continue
+		}
+		// A unique column needs a bijection, or a space wide enough for the
+		// table to grow tenfold before values are likely to collide.
+		if n, bij := masking.OutputSpace(m, col); col.Unique && !bij && rules.Crowds(10*max(g.inv.Rows[t.Name], 1), n) {
 			continue
 		}
 		return &choice{rule: cand, masked: true, finding: f, comment: why}
@@ -429,12 +431,6 @@ func (g *generator) masksSample(m masking.Masker, col *masking.Column, q schema.
 	}
 	return true
 }
-
-// uniqueSafe maskers keep distinct values distinct (bijections), or draw
-// from so large a space that a collision is negligible; the run checks
-// unique keys for collisions all the same.
-var uniqueSafe = map[string]bool{"hash_id": true, "iban": true, "phone": true, "postcode": true, "email": true,
-	"username": true, "uuid": true, "hash": true, "credit_card": true}
 
 // candidates lists rules for a kind of data, best first; the first that
 // fits the column wins.

@@ -43,6 +43,7 @@ func Build(spec *Spec, col *Column, opts *Options) (Masker, error) {
 		Key:         opts.Secret.Key(spec.Label()),
 		EmailDomain: opts.EmailDomain,
 		Build:       func(s *Spec, c *Column) (Masker, error) { return Build(s, c, opts) },
+		Derive:      opts.Secret.Key,
 	}
 	if cfg.EmailDomain == "" {
 		cfg.EmailDomain = "example.com"
@@ -121,6 +122,8 @@ func kindMatches(k ParamKind, v any) bool {
 		return k == ParamBool
 	case map[string]*Spec:
 		return k == ParamRules
+	case *Spec:
+		return k == ParamRule
 	}
 	return false
 }
@@ -135,6 +138,8 @@ func kindName(k ParamKind) string {
 		return "a number"
 	case ParamBool:
 		return "true or false"
+	case ParamRule:
+		return "a rule"
 	case ParamRules:
 		return "a map of paths to rules"
 	}

@@ -83,7 +83,7 @@ func TestBuildMessages(t *testing.T) {
 		{Spec{Name: "hash", Params: map[string]any{"length": 1.5}}, col(CatText, "text"), `parameter length of hash must be an integer`},
 		{Spec{Name: "partial", Params: map[string]any{"char": int64(1)}}, col(CatText, "text"), `parameter char of partial must be a string`},
 		{Spec{Name: "const"}, col(CatText, "text"), `masker const needs parameter value (the value, in PostgreSQL's text form)`},
-		{Spec{Name: "lorem"}, col(CatInt, "int4"), `masker lorem cannot fill a column of type integer: it produces text (text, varchar, char)`},
+		{Spec{Name: "lorem"}, col(CatInt, "int4"), `masker lorem cannot fill a column of type integer: it produces text (text, varchar, char, xml)`},
 		{Spec{Name: "hash_id"}, col(CatDate, "date"), `masker hash_id cannot fill a column of type date: it permutes integers, UUIDs and text keys`},
 	} {
 		_, err := Build(&tc.spec, tc.col, opts)

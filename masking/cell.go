@@ -93,6 +93,9 @@ func (c *Cell) Verify(value []byte) error {
 			return &CheckError{Check: ch.Name}
 		}
 	}
+	if r := c.col.Range; r != nil && !r.containsText(value) {
+		return &CheckError{Check: r.Checks}
+	}
 	return nil
 }
 

@@ -25,12 +25,13 @@ const (
 	CatBytea
 	CatJSON
 	CatEnum
+	CatXML
 )
 
 var categoryNames = [...]string{CatOther: "other", CatText: "text", CatInt: "integer", CatNumeric: "numeric",
 	CatFloat: "floating point", CatBool: "boolean", CatDate: "date", CatTimestamp: "timestamp",
 	CatTimestampTZ: "timestamptz", CatUUID: "uuid", CatInet: "inet", CatCidr: "cidr", CatBytea: "bytea",
-	CatJSON: "json", CatEnum: "enum"}
+	CatJSON: "json", CatEnum: "enum", CatXML: "xml"}
 
 func (c Category) String() string { return categoryNames[c] }
 
@@ -46,6 +47,7 @@ var builtinCategory = map[string]Category{
 	"inet": CatInet, "cidr": CatCidr,
 	"bytea": CatBytea,
 	"json":  CatJSON, "jsonb": CatJSON,
+	"xml": CatXML,
 }
 
 // Column is what a masker knows about the column it fills.
@@ -75,6 +77,11 @@ type Column struct {
 	// Checks are the regular-expression CHECKs of the column and its domains
 	// that masked values are verified against.
 	Checks []Check
+	// Range is what the numeric CHECKs of the column and its domains allow
+	// (nil: no bound); Unclear names those that state something else, which
+	// masked values may break.
+	Range   *Range
+	Unclear []string
 }
 
 // Check is a regular-expression CHECK a value must match.
@@ -148,6 +155,14 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 		if ch.Column == col.Name {
 			addCheck(ch)
 		}
+	}
+	switch c.Category {
+	case CatInt, CatNumeric, CatFloat:
+		var dchecks []*schema.Check
+		for _, d := range domains {
+			dchecks = append(dchecks, d.Checks...)
+		}
+		c.Range, c.Unclear = columnRange(col.Name, dchecks, col.Checks)
 	}
 	c.Unique = isUnique(t, col.Name)
 	return c

@@ -50,6 +50,10 @@ func constFits(c *Column, v string) error {
 		if err != nil || n < c.IntMin || n > c.IntMax {
 			return fmt.Errorf("value %q is not an integer in the range of %s", v, c.TypeName())
 		}
+	case CatXML:
+		if !validXMLContent([]byte(v)) {
+			return fmt.Errorf("value is not well-formed XML content")
+		}
 	case CatEnum:
 		if !slices.Contains(c.Labels, v) {
 			return fmt.Errorf("value %q is not a label of enum %s", v, c.TypeName())
@@ -63,6 +67,9 @@ func constFits(c *Column, v string) error {
 		if !ch.Re.MatchString(v) {
 			return fmt.Errorf("value %q violates CHECK constraint %s", v, ch.Name)
 		}
+	}
+	if c.Range != nil && !c.Range.containsText([]byte(v)) {
+		return fmt.Errorf("value %q violates CHECK constraint %s", v, c.Range.Checks)
 	}
 	return nil
 }

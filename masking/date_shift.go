@@ -30,6 +30,11 @@ var (
 const maxShiftDays = 365000
 
 func (m dateShift) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
+	return m.shift(dst, value, value)
+}
+
+// shift moves value by the offset drawn from the keyed hash of from.
+func (m dateShift) shift(dst, value, from []byte) ([]byte, error) {
 	if string(value) == "infinity" || string(value) == "-infinity" {
 		return append(dst, value...), nil
 	}
@@ -43,7 +48,7 @@ func (m dateShift) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 		y = 1 - y // astronomical numbering: 1 BC is year 0
 	}
 	day := daysFromCivil(y, mo, d)
-	sum := m.key.Sum(value)
+	sum := m.key.Sum(from)
 	off := int64(binary.LittleEndian.Uint64(sum[:8])%uint64(2*m.maxDays)) - m.maxDays
 	if off >= 0 {
 		off++ // [-max, -1] ∪ [1, max]: the date always moves
@@ -69,6 +74,33 @@ func (m dateShift) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 		dst = append(dst, " BC"...)
 	}
 	return dst, nil
+}
+
+// dateShiftBy is date_shift with by: the offset is drawn from the original
+// value of another column of the row (the row's key, or an owner such as
+// user_id), so every date of one entity moves by the same number of days:
+// intervals between them are kept exactly, and so are CHECKs ordering them.
+// The key depends on the secret and max_days only, not on the column's or
+// the owner column's name, so tables that name the same owner shift its
+// dates alike. A NULL owner shifts by the offset of the empty string.
+type dateShiftBy struct {
+	dateShift
+	by, self string
+}
+
+var errDateShiftNeedsRow = errors.New("date_shift with by: reads another column of the row; it cannot mask a value on its own")
+
+func (m *dateShiftBy) Inputs() []string { return []string{m.by} }
+func (m *dateShiftBy) Self() string     { return m.self }
+
+func (m *dateShiftBy) Mask(*Scratch, []byte, []byte) ([]byte, error) {
+	return nil, errDateShiftNeedsRow
+}
+
+func (m *dateShiftBy) MaskRow(_ *Scratch, dst []byte, row func(column string) ([]byte, bool)) ([]byte, error) {
+	value, _ := row(m.self)
+	owner, _ := row(m.by)
+	return m.shift(dst, value, owner)
 }
 
 // parseISODate reads YYYY-MM-DD (four or more year digits) at the start of
@@ -193,9 +225,10 @@ var (
 
 func init() {
 	register(&Def{
-		Name:   "date_shift",
-		Doc:    "moves dates and timestamps by a keyed number of days, keeping the time of day",
-		Params: []Param{{Name: "max_days", Kind: ParamInt, Doc: "largest shift in days, either way (default 30)"}},
+		Name: "date_shift",
+		Doc:  "moves dates and timestamps by a keyed number of days, keeping the time of day",
+		Params: []Param{{Name: "max_days", Kind: ParamInt, Doc: "largest shift in days, either way (default 30)"},
+			{Name: "by", Kind: ParamString, Doc: "a column of the table whose original value (the row's key, or an owner such as user_id) draws the shift, so all dates of one entity move alike"}},
 		Accepts: func(c *Column) (bool, string) {
 			switch c.Category {
 			case CatDate, CatTimestamp, CatTimestampTZ, CatText:
@@ -213,7 +246,18 @@ func init() {
 			case CatTimestamp, CatTimestampTZ:
 				m.minDay, m.maxDay = firstDay+1, lastTimestamp-1
 			}
-			return m, nil
+			by := cfg.String("by", "")
+			if by == "" {
+				if _, set := cfg.Spec.Params["by"]; set {
+					return nil, errors.New("by must name a column")
+				}
+				return m, nil
+			}
+			if cfg.Column.Array {
+				return nil, errors.New("by: shifts single dates, not arrays")
+			}
+			m.key = cfg.Derive(fmt.Sprintf("date_shift/by{max_days=%d}", n))
+			return &dateShiftBy{dateShift: m, by: by, self: cfg.Column.Name}, nil
 		},
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -370,5 +372,60 @@ func TestParseISODateEdges(t *testing.T) {
 		if got != ok {
 			t.Errorf("parseISODate(%q) ok = %v, want %v", in, got, ok)
 		}
+	}
+}
+
+// date_shift by: moves every date of one owner by one offset, whichever
+// column or table names the owner, and keeps NULL-free intervals exact.
+func TestDateShiftBy(t *testing.T) {
+	opts := testOptions("by secret")
+	build := func(colName, by string, cat Category, typ string) RowMasker {
+		c := col(cat, typ)
+		c.Name = colName
+		m := mustBuild(t, &Spec{Name: "date_shift", Params: map[string]any{"max_days": int64(400), "by": by}}, c, opts)
+		rm, ok := m.(OriginalReader)
+		if !ok || rm.Self() != colName || !slices.Equal(rm.Inputs(), []string{by}) {
+			t.Fatalf("date_shift by: is %T", m)
+		}
+		return rm
+	}
+	created := build("created_at", "id", CatTimestampTZ, "timestamptz")
+	shipped := build("shipped_on", "user_id", CatDate, "date")
+	row := func(vals map[string]string) func(string) ([]byte, bool) {
+		return func(c string) ([]byte, bool) {
+			v, ok := vals[c]
+			return []byte(v), !ok
+		}
+	}
+	days := func(a, b string) int64 {
+		ya, ma, da, _, _ := parseISODate([]byte(a))
+		yb, mb, db, _, _ := parseISODate([]byte(b))
+		return daysFromCivil(yb, mb, db) - daysFromCivil(ya, ma, da)
+	}
+	offsets := map[int64]bool{}
+	for i := range 200 {
+		owner := strconv.Itoa(i % 20)
+		a, err := created.MaskRow(NewScratch(), nil, row(map[string]string{"id": owner, "created_at": "2020-03-01 10:11:12+01"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := shipped.MaskRow(NewScratch(), nil, row(map[string]string{"user_id": owner, "shipped_on": "2021-07-15"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		da, db := days("2020-03-01", string(a)), days("2021-07-15", string(b))
+		if da != db || da == 0 || !strings.HasSuffix(string(a), " 10:11:12+01") {
+			t.Fatalf("owner %s: %q moved %d days, %q moved %d", owner, a, da, b, db)
+		}
+		offsets[da] = true
+	}
+	if len(offsets) < 15 {
+		t.Errorf("20 owners got only %d offsets", len(offsets))
+	}
+	if _, err := created.(Masker).Mask(NewScratch(), nil, []byte("2020-01-01")); err == nil {
+		t.Error("Mask without a row succeeded")
+	}
+	if _, err := Build(&Spec{Name: "date_shift", Params: map[string]any{"by": ""}}, col(CatDate, "date"), opts); err == nil {
+		t.Error("by: \"\" accepted")
 	}
 }

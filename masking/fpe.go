@@ -122,6 +122,19 @@ func charClass(c byte) (radix, base byte) {
 // never turns two distinct values into one. from limits the permutation to
 // positions at or after it (leading characters are kept).
 func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
+	return k.shape(dst, src, from, false)
+}
+
+// DerangeShape is PermuteShape without fixed points: P⁻¹(P(x) + s), with P
+// the shape permutation and s a keyed non-zero shift of the shape's
+// mixed-radix number, is still a permutation of the strings of x's shape,
+// and maps no string to itself (P(x)+s = P(x) only for s = 0). A string
+// with no letter or digit at or after from is returned as it is.
+func (k *Key) DerangeShape(dst, src []byte, from int) []byte {
+	return k.shape(dst, src, from, true)
+}
+
+func (k *Key) shape(dst, src []byte, from int, derange bool) []byte {
 	start := len(dst)
 	dst = append(dst, src...)
 	out := dst[start:]
@@ -150,15 +163,26 @@ func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
 	half := len(pos) / 2
 	a, b := pos[:half], pos[half:]
 	buf := k.blocks.Get().(*aesBuf)
-	for r := 0; r < shapeRounds; r++ {
-		target, from := a, b
-		if r%2 == 1 {
-			target, from = b, a
+	rounds := func(inverse bool) {
+		for n := 0; n < shapeRounds; n++ {
+			r := n
+			if inverse {
+				r = shapeRounds - 1 - n
+			}
+			target, from := a, b
+			if r%2 == 1 {
+				target, from = b, a
+			}
+			if len(target) == 0 {
+				continue
+			}
+			k.shapeRound(buf, out, r, len(pos), from, target, radix, inverse)
 		}
-		if len(target) == 0 {
-			continue
-		}
-		k.shapeRound(buf, out, r, len(pos), from, target, radix)
+	}
+	rounds(false)
+	if derange {
+		k.shapeShift(out, pos, radix)
+		rounds(true)
 	}
 	k.blocks.Put(buf)
 	for _, i := range pos {
@@ -168,10 +192,50 @@ func (k *Key) PermuteShape(dst, src []byte, from int) []byte {
 	return dst
 }
 
+// shapeShift adds to the mixed-radix number at pos (least significant
+// last) a non-zero shift drawn from the key and the shape alone, modulo the
+// number of strings of the shape.
+func (k *Key) shapeShift(out []byte, pos []int, radix func(int) byte) {
+	// The shape: 1 for a digit, 2 for a letter, then the count.
+	var shape [66]byte
+	n := min(len(pos), 64)
+	for j := range n {
+		shape[j] = radix(pos[j]) / 10
+	}
+	shape[n], shape[n+1] = byte(len(pos)), byte(len(pos)>>8)
+	sum := k.Sum2('s', shape[:n+2])
+	// Shift digit t (from the least significant) is sum[t] mod its radix.
+	digit := func(t int) byte {
+		if t >= len(sum) {
+			return 0
+		}
+		return sum[t] % radix(pos[len(pos)-1-t])
+	}
+	zero := true
+	for t := range len(pos) {
+		zero = zero && digit(t) == 0
+	}
+	var carry byte
+	for t := range len(pos) {
+		i := pos[len(pos)-1-t]
+		d := digit(t)
+		if zero && t == 0 {
+			d = 1
+		}
+		v := out[i] + d + carry
+		carry = 0
+		if rd := radix(i); v >= rd {
+			v -= rd
+			carry = 1
+		}
+		out[i] = v
+	}
+}
+
 // shapeRound adds a keystream derived from the values at from (a CBC-MAC
 // under the rule's AES key) to the values at target, digit by digit, modulo
 // each position's radix.
-func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, radix func(int) byte) {
+func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, radix func(int) byte, inverse bool) {
 	block, mac := &buf.in, &buf.mac
 	*mac = [16]byte{}
 	*block = [16]byte{}
@@ -199,8 +263,13 @@ func (k *Key) shapeRound(buf *aesBuf, out []byte, r, n int, from, target []int, 
 			ctr[15] ^= byte(t/16) + 0x80
 			k.block.Encrypt(stream[:], ctr[:])
 		}
+		st := uint16(stream[t%16])
+		if inverse {
+			// Subtract instead: 260 is a multiple of both radices.
+			st = 260 - st%uint16(radix(i))
+		}
 		// Constant divisors: the compiler turns them into multiplications.
-		if v := uint16(out[i]) + uint16(stream[t%16]); radix(i) == 10 {
+		if v := uint16(out[i]) + st; radix(i) == 10 {
 			out[i] = byte(v % 10)
 		} else {
 			out[i] = byte(v % 26)

@@ -48,7 +48,7 @@ func init() {
 		Doc:    "keyed hash as hex text (or bytea), length-aware",
 		Params: []Param{{Name: "length", Kind: ParamInt, Doc: "number of hex digits (default 16, or the column's length if shorter)"}},
 		Accepts: func(c *Column) (bool, string) {
-			if c.Category == CatText || c.Category == CatBytea {
+			if c.Category == CatText || c.Category == CatBytea || c.Category == CatXML {
 				return true, ""
 			}
 			return false, "it produces hex text or bytea"

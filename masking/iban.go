@@ -11,9 +11,8 @@ import (
 // (digits stay digits, letters stay letters, spaces of the print format
 // stay put) and the two check digits are recomputed (ISO 13616, mod 97).
 // The print and electronic forms of one IBAN mask to the two forms of one
-// IBAN. It is a bijection, so unique IBANs stay unique; it echoes an IBAN
-// only at a fixed point of the BBAN permutation (probability 10^-d·26^-l
-// for d digits and l letters). National check digits inside some BBANs
+// IBAN. It is a bijection without fixed points (DerangeShape), so unique
+// IBANs stay unique and none maps to itself. National check digits inside some BBANs
 // (Belgium, France, Spain, ...) are not recomputed.
 type iban struct{ key *Key }
 
@@ -48,7 +47,7 @@ func (m iban) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 		return dst, err
 	}
 	start := len(dst)
-	dst = m.key.PermuteShape(dst, value, 4)
+	dst = m.key.DerangeShape(dst, value, 4)
 	out := dst[start:]
 	// Check digits: the BBAN, then the country code and "00", as a number
 	// with letters worth 10..35, must leave 1 mod 97.

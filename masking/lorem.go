@@ -69,7 +69,7 @@ func init() {
 	register(&Def{
 		Name:    "lorem",
 		Doc:     "lorem-ipsum text of the same length, line breaks kept",
-		Accepts: acceptText,
-		New:     func(cfg *Config) (Masker, error) { return lorem{key: cfg.Key}, nil },
+		Accepts: acceptTextOrXML,
+		New:     onXML(func(cfg *Config) (Masker, error) { return lorem{key: cfg.Key}, nil }),
 	})
 }

@@ -83,6 +83,15 @@ type RowMasker interface {
 	MaskRow(s *Scratch, dst []byte, row func(column string) (value []byte, null bool)) ([]byte, error)
 }
 
+// OriginalReader is implemented by row maskers that read the original
+// values of the row's columns, not the masked ones, and mask a value of
+// their own column (date_shift by:). Self names that column: its NULLs stay
+// NULL, and MaskRow reads its original value too.
+type OriginalReader interface {
+	RowMasker
+	Self() string
+}
+
 // ParamKind is the type of a masker parameter.
 type ParamKind uint8
 
@@ -92,6 +101,7 @@ const (
 	ParamFloat
 	ParamBool
 	ParamRules // a map from a key (a JSON path) to a nested rule
+	ParamRule  // one nested rule (xml text:); keep is Spec{Name: "keep"}
 )
 
 // Param describes one parameter of a masker.
@@ -124,7 +134,8 @@ func (d *Def) Param(name string) *Param {
 }
 
 // Spec is a rule as written: a masker name and its parameters, decoded to
-// string, int64, float64, bool or (for ParamRules) map[string]*Spec.
+// string, int64, float64, bool, (for ParamRules) map[string]*Spec or (for
+// ParamRule) *Spec.
 type Spec struct {
 	Name   string
 	Params map[string]any
@@ -166,6 +177,8 @@ func (s *Spec) Label() string {
 				fmt.Fprintf(&b, "%q:%s", p, v[p].Label())
 			}
 			b.WriteByte('}')
+		case *Spec:
+			fmt.Fprintf(&b, "%s=%s", k, v.Label())
 		default:
 			fmt.Fprintf(&b, "%s=%#v", k, v)
 		}
@@ -183,6 +196,10 @@ type Config struct {
 	EmailDomain string
 	// Build constructs a nested rule (json paths) for a value of kind col.
 	Build func(spec *Spec, col *Column) (Masker, error)
+	// Derive is the key of another label, for a masker whose output must
+	// not depend on all of its rule's parameters (date_shift by: keys on
+	// the owner's value, whichever column names it).
+	Derive func(label string) *Key
 }
 
 // String returns a string parameter or def.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 )
 
@@ -19,12 +20,17 @@ import (
 //
 // A result equal to the input (small values, or u close to 0) is nudged by
 // one unit in the last place, in the direction of u: integers by 1, numerics
-// by 10^-scale, floats by one ulp. So 0 becomes ±1, ±0.01 in a numeric(…,2),
-// or ±the smallest denormal for floats: zero is not kept, since that would
-// echo the input.
+// by 10^-scale, floats by one ulp.
 //
-// Exemption: NaN, Infinity and -Infinity are kept (echo); they carry no
-// magnitude to disguise.
+// The result stays inside the range the column's CHECKs (and its domains')
+// state: one that falls outside is drawn again with the factor mirrored
+// (1-u·ratio), and one still outside is clamped to the nearest allowed
+// value of the column's scale, so a masked dump always loads.
+//
+// Exemptions (echo): zero stays zero, since the noise is proportional to
+// the value and "0" disguises nothing (a CHECK (bonus >= 0) would break
+// otherwise); NaN, Infinity and -Infinity are kept, having no magnitude to
+// disguise; and a value whose CHECKs allow no other value is kept.
 type numberNoise struct {
 	key *Key
 	r   int64 // ratio in millionths
@@ -39,6 +45,8 @@ type numberNoise struct {
 	// integer columns are clamped to [intMin, intMax].
 	isInt          bool
 	intMin, intMax int64
+	// rng is what the column's CHECKs allow; nil when they say nothing.
+	rng *Range
 }
 
 var errNotNumber = errors.New("value is not a number")
@@ -67,10 +75,99 @@ func (m numberNoise) Mask(_ *Scratch, dst, value []byte) ([]byte, error) {
 	sum := m.key.Sum(key)
 	u := int64(binary.LittleEndian.Uint64(sum[:8])%(2*noiseURange+1)) - noiseURange
 	up := u > 0 || u == 0 && sum[8]&1 == 0 // direction of a nudge
+	if isZero(value) {
+		return append(dst, value...), nil
+	}
+	out, err := m.noise(dst, value, u, up)
+	if err != nil || m.rng == nil || m.rng.containsText(out[len(dst):]) {
+		return out, err
+	}
+	if out, err = m.noise(dst, value, -u, !up); err != nil || m.rng.containsText(out[len(dst):]) {
+		return out, err
+	}
+	return m.clamp(dst, value, out[len(dst):]), nil
+}
+
+func (m numberNoise) noise(dst, value []byte, u int64, up bool) ([]byte, error) {
 	if m.float {
 		return m.maskFloat(dst, value, u, up)
 	}
 	return m.maskDecimal(dst, value, u, up)
+}
+
+// isZero reports whether a number's text is a zero (0, -0.00, 0e5).
+func isZero(v []byte) bool {
+	digits := false
+	for i, c := range v {
+		switch {
+		case c == '0':
+			digits = true
+		case c == '.' || (c == '-' || c == '+') && i == 0:
+		case c == 'e' || c == 'E':
+			return digits
+		default:
+			return false
+		}
+	}
+	return digits
+}
+
+// clamp writes the value nearest to noised that the column's range allows
+// and that differs from value, or value itself when the range allows no
+// other.
+func (m numberNoise) clamp(dst, value, noised []byte) []byte {
+	if m.float {
+		y, _ := strconv.ParseFloat(string(noised), m.bits())
+		x, _ := strconv.ParseFloat(string(value), m.bits())
+		y = m.rng.clampFloat(y, m.bits())
+		if y == x {
+			for _, up := range []bool{true, false} {
+				if z := m.nextFloat(x, up); m.rng.Contains(ratFloat(z)) {
+					return strconv.AppendFloat(dst, z, 'g', -1, m.bits())
+				}
+			}
+		}
+		return strconv.AppendFloat(dst, y, 'g', -1, m.bits())
+	}
+	b := m.scale
+	if m.inputScale {
+		_, _, frac, _ := parseDecimal(value)
+		b = len(frac)
+	}
+	x, ok1 := ratOf(noised)
+	orig, ok2 := ratOf(value)
+	if !ok1 || !ok2 {
+		return append(dst, value...)
+	}
+	y := m.rng.clampDecimal(x, b)
+	if y == nil {
+		return append(dst, value...)
+	}
+	if y.Cmp(orig) == 0 {
+		unit := new(big.Rat).SetFrac64(1, 1)
+		for range max(b, 0) {
+			unit.Quo(unit, big.NewRat(10, 1))
+		}
+		y = nil
+		for _, d := range []*big.Rat{unit, new(big.Rat).Neg(unit)} {
+			if z := new(big.Rat).Add(orig, d); m.rng.Contains(z) && (!m.isInt || z.IsInt() && inInt(z, m.intMin, m.intMax)) {
+				y = z
+				break
+			}
+		}
+		if y == nil {
+			return append(dst, value...)
+		}
+	}
+	return append(dst, y.FloatString(max(b, 0))...)
+}
+
+func inInt(z *big.Rat, lo, hi int64) bool {
+	if lo == 0 && hi == 0 {
+		return true
+	}
+	n := z.Num()
+	return n.IsInt64() && n.Int64() >= lo && n.Int64() <= hi
 }
 
 func (m numberNoise) bits() int {
@@ -378,7 +475,7 @@ func init() {
 				return nil, fmt.Errorf("ratio must be between 0.000001 and 1")
 			}
 			c := cfg.Column
-			m := numberNoise{key: cfg.Key, r: int64(math.Round(ratio * 1e6))}
+			m := numberNoise{key: cfg.Key, r: int64(math.Round(ratio * 1e6)), rng: cfg.Column.Range}
 			switch c.Category {
 			case CatFloat:
 				m.float, m.float32 = true, c.Base.Name == "float4"

@@ -2,25 +2,31 @@ package masking
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/understudy-db/understudy/schema"
 )
 
 func init() {
 	conformanceCases = append(conformanceCases,
-		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatInt, "int4"), values: []string{"42", "1000", "-7", "2147483647", "-2147483648", "0", "1"}},
-		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: col(CatInt, "int2"), values: []string{"32767", "-32768", "100", "12345"}},
-		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatInt, "int8"), values: []string{"9223372036854775807", "-9223372036854775808", "123456789012", "-987654321"}},
-		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatNumeric, "numeric", 10, 2), values: []string{"12.50", "99999999.99", "-0.01", "0.00", "1234.56"}},
-		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": int64(1)}}, col: col(CatNumeric, "numeric", 5, -2), values: []string{"12300", "9999900", "-100", "0"}},
-		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatNumeric, "numeric"), values: []string{"3.14159265358979323846264338327950288", "123456789012345678901234567890", "0.001", "5", "-18.000"}},
-		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatFloat, "float8"), values: []string{"1.5", "-2.25e-05", "1e+300", "0", "3.141592653589793", "1.7976931348623157e+308"}},
-		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.01}}, col: col(CatFloat, "float4"), values: []string{"1.5", "3.4028235e+38", "0", "-0.1"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatInt, "int4"), values: []string{"42", "1000", "-7", "2147483647", "-2147483648", "0", "1"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: col(CatInt, "int2"), values: []string{"32767", "-32768", "100", "12345"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatInt, "int8"), values: []string{"9223372036854775807", "-9223372036854775808", "123456789012", "-987654321"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatNumeric, "numeric", 10, 2), values: []string{"12.50", "99999999.99", "-0.01", "0.00", "1234.56"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": int64(1)}}, col: col(CatNumeric, "numeric", 5, -2), values: []string{"12300", "9999900", "-100", "0"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatNumeric, "numeric"), values: []string{"3.14159265358979323846264338327950288", "123456789012345678901234567890", "0.001", "5", "-18.000"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: col(CatFloat, "float8"), values: []string{"1.5", "-2.25e-05", "1e+300", "0", "3.141592653589793", "1.7976931348623157e+308"}, exempt: []string{"zero"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.01}}, col: col(CatFloat, "float4"), values: []string{"1.5", "3.4028235e+38", "0", "-0.1"}, exempt: []string{"zero"}},
 		conformanceCase{spec: Spec{Name: "number_noise"}, col: &Column{Table: "public.t", Name: "ns", Category: CatInt, IntMin: -1 << 31, IntMax: 1<<31 - 1, Array: true}, values: []string{"{1,20,NULL,300}", "{}"}, exempt: []string{"echo", "secret"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: checkedColumn(CatNumeric, "numeric", "c BETWEEN 6.50 AND 200.00", 6, 2), values: []string{"6.50", "200.00", "100.00", "7.25"}},
+		conformanceCase{spec: Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, col: checkedColumn(CatInt, "int4", "((c > 0) AND (c < 1000))"), values: []string{"1", "999", "500", "250"}},
+		conformanceCase{spec: Spec{Name: "number_noise"}, col: checkedColumn(CatFloat, "float8", "(c >= (0)::double precision)"), values: []string{"0", "1e-300", "2.5"}, exempt: []string{"zero"}},
 	)
 }
 
@@ -401,5 +407,67 @@ func TestNumberNoiseNudgeCarries(t *testing.T) {
 		if err != nil || string(got) != "dst:"+tc.want {
 			t.Errorf("%s nudged up=%v: %q, %v; want %s", tc.in, tc.up, got, err, tc.want)
 		}
+	}
+}
+
+// checkedColumn is a numeric column under one CHECK expression on c.
+func checkedColumn(cat Category, typ, expr string, mods ...int32) *Column {
+	c := col(cat, typ, mods...)
+	c.Range, _ = columnRange("c", nil, []*schema.Check{{Name: "c_check", Expr: expr}})
+	return c
+}
+
+// rangedColumn is a numeric column of type typ under the CHECK expression
+// expr (on column c).
+func rangedColumn(t testing.TB, cat Category, typ, expr string, mods ...int32) *Column {
+	t.Helper()
+	c := col(cat, typ, mods...)
+	var unclear []string
+	c.Range, unclear = columnRange("c", nil, []*schema.Check{{Name: "c_check", Expr: expr}})
+	if c.Range == nil || len(unclear) > 0 {
+		t.Fatalf("%s: no range (unclear %v)", expr, unclear)
+	}
+	return c
+}
+
+// Under many secrets, number_noise keeps every value of a CHECKed column
+// inside the range, zero stays zero, and boundary values move inward.
+func TestNumberNoiseKeepsCheckRange(t *testing.T) {
+	cases := []struct {
+		c      *Column
+		values []string
+	}{
+		{rangedColumn(t, CatNumeric, "numeric", "c BETWEEN 6.50 AND 200.00", 6, 2), []string{"6.50", "6.51", "200.00", "199.99", "100.00"}},
+		{rangedColumn(t, CatNumeric, "numeric", "(c >= (0)::numeric)", 10, 2), []string{"0.00", "0.01", "0.10", "1.00", "12.34"}},
+		{rangedColumn(t, CatNumeric, "numeric", "((c > (0)::numeric) AND (c < (1)::numeric))"), []string{"0.5", "0.99", "0.001", "0.999999"}},
+		{rangedColumn(t, CatInt, "int4", "((c > 0) AND (c <= 10))"), []string{"1", "2", "10", "9", "5"}},
+		{rangedColumn(t, CatFloat, "float8", "((c >= (0)::double precision) AND (c < (1)::double precision))"), []string{"0", "0.5", "0.9999999", "1e-300"}},
+		{rangedColumn(t, CatFloat, "float4", "(c > '-1.5'::real)"), []string{"-1.4999", "-1", "3.5"}},
+	}
+	for ci, cs := range cases {
+		if cs.values == nil {
+			continue
+		}
+		for i := range 50 {
+			m := mustBuild(t, &Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.5}}, cs.c, testOptions(fmt.Sprint("secret-", i)))
+			for _, v := range cs.values {
+				out, _ := maskString(t, m, cs.c, v)
+				if err := fits(cs.c, out); err != nil {
+					t.Fatalf("case %d: %q became %q: %v", ci, v, out, err)
+				}
+				if out == v && !isZero([]byte(v)) {
+					t.Fatalf("case %d: %q echoed", ci, v)
+				}
+			}
+		}
+	}
+}
+
+// A range that allows only the input keeps it (the documented exemption).
+func TestNumberNoiseSingleValueRange(t *testing.T) {
+	c := rangedColumn(t, CatInt, "int4", "((c >= 7) AND (c <= 7))")
+	m := mustBuild(t, &Spec{Name: "number_noise"}, c, testOptions("s"))
+	if out, _ := maskString(t, m, c, "7"); out != "7" {
+		t.Fatalf("got %q", out)
 	}
 }

@@ -35,10 +35,14 @@ type phoneLayout struct {
 	trunk       bool // national number starting with a trunk "0"
 	guard       int  // position that must not become '0', or -1 (see maskPhoneShape)
 	digitsAfter int  // digits at or after from
+	// nanp holds the positions of a North American number's area code
+	// and exchange, which must start with 2-9; [0] is 0 (unset) or -1
+	// when the number is not one.
+	nanp [2]int
 }
 
 func parsePhone(v []byte) phoneLayout {
-	l := phoneLayout{sig: len(v), guard: -1}
+	l := phoneLayout{sig: len(v), guard: -1, nanp: [2]int{-1, -1}}
 	for i, c := range v {
 		if r, _ := charClass(c); r != 0 || c == '+' {
 			l.sig = i
@@ -63,15 +67,48 @@ func parsePhone(v []byte) phoneLayout {
 		}
 	case ascii.IsDigit(v[i]):
 		l.from, l.guard = i, i
+		if v[i] == '1' && countDigits(v[i:]) == 11 {
+			// 1 415 555 0134: the North American "1" is kept like a
+			// calling code.
+			l.from, l.guard = i+1, -1
+		}
 	default:
 		l.from = i
 	}
-	for _, c := range v[l.from:] {
-		if ascii.IsDigit(c) {
-			l.digitsAfter++
+	l.digitsAfter = countDigits(v[l.from:])
+	// A North American number's area code and exchange start with 2-9;
+	// when the original's do, the masked number's must too.
+	if l.digitsAfter == 10 && (l.intl && l.code == 1 || !l.intl && !l.trunk) {
+		k := 0
+		l.nanp = [2]int{-1, -1}
+		for j := l.from; j < len(v); j++ {
+			if !ascii.IsDigit(v[j]) {
+				continue
+			}
+			if k == 0 || k == 3 {
+				if v[j] < '2' {
+					l.nanp = [2]int{-1, -1}
+					break
+				}
+				l.nanp[k/3] = j
+			}
+			k++
+		}
+		if l.nanp[0] >= 0 {
+			l.guard = -1
 		}
 	}
 	return l
+}
+
+func countDigits(v []byte) int {
+	n := 0
+	for _, c := range v {
+		if ascii.IsDigit(c) {
+			n++
+		}
+	}
+	return n
 }
 
 // readCallingCode reads the calling code at v[j:] (after optional spaces)
@@ -126,19 +163,25 @@ func callingCodeLen(d1, d2 byte) int {
 // number starting with 1-9 must not come out starting with 0, nor may the
 // digit after a trunk "0" become 0: the output would then read as a trunk
 // or international prefix, and two numbers of different layouts could meet.
-// Cycle-walking (permuting again until the guard digit is not 0) keeps the
-// map a bijection within each layout, so it stays one overall.
+// A North American number keeps a valid area code and exchange (NXX, never
+// 0XX or 1XX). Cycle-walking (permuting again until the guarded digits are
+// right) keeps the map a bijection within each layout, so it stays one
+// overall; the permutation has no fixed points (DerangeShape), so a
+// number only comes back as itself when cycle-walking leads there.
 func maskPhoneShape(k *Key, dst, value []byte, l phoneLayout) []byte {
 	start := len(dst)
-	dst = k.PermuteShape(dst, value, l.from)
-	if l.guard < 0 || dst[start+l.guard] != '0' {
-		return dst
+	dst = k.DerangeShape(dst, value, l.from)
+	bad := func(out []byte) bool {
+		if l.guard >= 0 && out[l.guard] == '0' {
+			return true
+		}
+		return l.nanp[0] >= 0 && (out[l.nanp[0]] < '2' || out[l.nanp[1]] < '2')
 	}
 	var buf [64]byte
 	tmp := buf[:0]
-	for dst[start+l.guard] == '0' {
+	for bad(dst[start:]) {
 		tmp = append(tmp[:0], dst[start:]...)
-		dst = k.PermuteShape(dst[:start], tmp, l.from)
+		dst = k.DerangeShape(dst[:start], tmp, l.from)
 	}
 	return dst
 }
@@ -224,7 +267,7 @@ func fictionFor(v []byte, l phoneLayout) (fiction, int) {
 		return fictionAU, l.from
 	case l.trunk:
 		return fictionUK, l.from
-	case v[l.sig] == '1' && n == 11:
+	case v[l.sig] == '1' && l.from == l.sig+1 && n == 10:
 		return fictionNANP, l.sig + 1
 	case v[l.sig] >= '2' && n == 10:
 		return fictionNANP, l.sig

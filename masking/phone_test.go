@@ -220,7 +220,14 @@ func TestParsePhone(t *testing.T) {
 		{" - 12", phoneLayout{sig: 3, from: 3, guard: 3, digitsAfter: 2}},
 		{"abc1", phoneLayout{sig: 0, from: 0, guard: -1, digitsAfter: 1}},
 		{"-()", phoneLayout{sig: 3, from: 3, guard: -1}},
+		{"+1 415 867 5309", phoneLayout{sig: 0, from: 2, code: 1, intl: true, plus: true, guard: -1, digitsAfter: 10, nanp: [2]int{3, 7}}},
+		{"1-415-867-5309", phoneLayout{sig: 0, from: 1, guard: -1, digitsAfter: 10, nanp: [2]int{2, 6}}},
+		{"(415) 867-5309", phoneLayout{sig: 1, from: 1, guard: -1, digitsAfter: 10, nanp: [2]int{1, 6}}},
+		{"(115) 867-5309", phoneLayout{sig: 1, from: 1, guard: 1, digitsAfter: 10}},
 	} {
+		if tc.want.nanp == [2]int{} {
+			tc.want.nanp = [2]int{-1, -1}
+		}
 		if got := parsePhone([]byte(tc.in)); got != tc.want {
 			t.Errorf("parsePhone(%q) = %+v, want %+v", tc.in, got, tc.want)
 		}
@@ -288,6 +295,28 @@ func TestPhoneFictionalFormats(t *testing.T) {
 		out, err := m.Mask(NewScratch(), []byte("dst:"), []byte(tc.in))
 		if err != nil || !strings.HasPrefix(string(out), "dst:") || !regexp.MustCompile(tc.want).MatchString(string(out[4:])) {
 			t.Errorf("%q in %d characters -> %q, %v; want %s", tc.in, tc.max, out, err, tc.want)
+		}
+	}
+}
+
+// North American numbers keep valid area codes and exchanges (NXX, never
+// 0XX or 1XX) under the shape mask, in every layout.
+func TestPhoneNANPCodes(t *testing.T) {
+	c := col(CatText, "text")
+	for i := range 300 {
+		m := mustBuild(t, &Spec{Name: "phone"}, c, testOptions(fmt.Sprint("nanp-", i)))
+		for _, v := range []string{"+1 415 867 5309", "1-212-555-0134", "(646) 201-9999", "2125550134"} {
+			out, _ := maskString(t, m, c, v)
+			digits := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, out)
+			nsn := digits[len(digits)-10:]
+			if nsn[0] < '2' || nsn[3] < '2' || out == v || len(out) != len(v) {
+				t.Fatalf("%q -> %q: not a valid North American number", v, out)
+			}
 		}
 	}
 }

@@ -41,3 +41,41 @@ func TestPostcodeIsBijective(t *testing.T) {
 		seen[out] = in
 	}
 }
+
+// DerangeShape is a permutation of each shape's strings with no fixed
+// point, on the tiniest domains too.
+func TestDerangeShapeTinyDomains(t *testing.T) {
+	for _, secret := range []string{"a", "b", "c", "d"} {
+		k := NewSecret([]byte(secret)).Key("derange")
+		for _, shape := range []string{"7", "L", "7L", "a-1", "99", "ZZ"} {
+			var all []string
+			var walk func(prefix string, i int)
+			walk = func(prefix string, i int) {
+				if i == len(shape) {
+					all = append(all, prefix)
+					return
+				}
+				r, base := charClass(shape[i])
+				if r == 0 {
+					walk(prefix+shape[i:i+1], i+1)
+					return
+				}
+				for d := byte(0); d < r; d++ {
+					walk(prefix+string(rune(base+d)), i+1)
+				}
+			}
+			walk("", 0)
+			seen := map[string]bool{}
+			for _, v := range all {
+				out := string(k.DerangeShape(nil, []byte(v), 0))
+				if out == v {
+					t.Fatalf("%s: %q maps to itself", secret, v)
+				}
+				if seen[out] {
+					t.Fatalf("%s: %q: two inputs give %q", secret, v, out)
+				}
+				seen[out] = true
+			}
+		}
+	}
+}

@@ -44,13 +44,13 @@ func init() {
 			{Name: "pattern", Kind: ParamString, Required: true, Doc: "Go RE2 regular expression, e.g. '[0-9]'"},
 			{Name: "replacement", Kind: ParamString, Required: true, Doc: "text for each match; $1 or ${name} insert a group, $$ a dollar sign"},
 		},
-		Accepts: acceptText,
-		New: func(cfg *Config) (Masker, error) {
+		Accepts: acceptTextOrXML,
+		New: onXML(func(cfg *Config) (Masker, error) {
 			re, err := regexp.Compile(cfg.String("pattern", ""))
 			if err != nil {
 				return nil, fmt.Errorf("pattern is not a valid Go (RE2) regular expression: %v", err)
 			}
 			return regexReplace{re: re, repl: []byte(cfg.String("replacement", "")), max: cfg.Column.MaxChars}, nil
-		},
+		}),
 	})
 }

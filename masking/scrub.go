@@ -317,8 +317,8 @@ func init() {
 	register(&Def{
 		Name:    "scrub",
 		Doc:     "replaces email addresses, phone numbers and card numbers inside free text with the same fakes their own maskers give",
-		Accepts: acceptText,
-		New: func(cfg *Config) (Masker, error) {
+		Accepts: acceptTextOrXML,
+		New: onXML(func(cfg *Config) (Masker, error) {
 			text := schema.Type{Schema: "pg_catalog", Name: "text"}
 			sub := &Column{Table: cfg.Column.Table, Name: cfg.Column.Name, Type: text, Base: text, Category: CatText}
 			m := scrub{max: cfg.Column.MaxChars}
@@ -332,6 +332,6 @@ func init() {
 				}
 			}
 			return m, nil
-		},
+		}),
 	})
 }

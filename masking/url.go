@@ -131,12 +131,12 @@ func (m urlMasker) appendMasked(dst, s []byte) []byte {
 			i++
 			continue
 		}
-		dst = m.key.PermuteShape(dst, s[run:i], 0)
+		dst = m.key.DerangeShape(dst, s[run:i], 0)
 		dst = append(dst, s[i:i+n]...)
 		i += n
 		run = i
 	}
-	return m.key.PermuteShape(dst, s[run:], 0)
+	return m.key.DerangeShape(dst, s[run:], 0)
 }
 
 func init() {

@@ -118,7 +118,9 @@ type rowMasker struct {
 	// rowValue is rm.value, bound once: a method value made per row would
 	// allocate on the hot path.
 	rowValue func(column string) ([]byte, bool)
-	rowErr   error
+	// rowOriginal is rm.originalValue, bound once likewise.
+	rowOriginal func(column string) ([]byte, bool)
+	rowErr      error
 }
 
 // fingerprintSeeds are shared by every goroutine of a process, so that
@@ -128,6 +130,7 @@ var fingerprintSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 func newRowMasker() *rowMasker {
 	rm := &rowMasker{scratch: masking.NewScratch()}
 	rm.rowValue = rm.value
+	rm.rowOriginal = rm.originalValue
 	return rm
 }
 
@@ -322,13 +325,22 @@ func parseInt(b []byte) (int64, bool) {
 	return n, true
 }
 
-// maskRowFields runs the row maskers (template) over the row's masked values.
+// maskRowFields runs the row maskers over the row's masked values (template)
+// or its original ones (date_shift by:).
 func (rm *rowMasker) maskRowFields() error {
 	b := rm.block
 	for _, i := range b.rows {
 		rm.rowErr = nil
 		cp := b.cols[i]
-		out, err := cp.Row.MaskRow(rm.scratch, rm.out[i][:0], rm.rowValue)
+		read := rm.rowValue
+		if or, ok := cp.Row.(masking.OriginalReader); ok {
+			if _, null := rm.originalValue(or.Self()); null && rm.rowErr == nil {
+				rm.out[i], rm.outNull[i] = rm.out[i][:0], true
+				continue
+			}
+			read = rm.rowOriginal
+		}
+		out, err := cp.Row.MaskRow(rm.scratch, rm.out[i][:0], read)
 		if err == nil {
 			err = rm.rowErr
 		}
@@ -347,13 +359,19 @@ func (rm *rowMasker) maskRowFields() error {
 // value is what a row masker sees of the current row: masked values where
 // the column is masked, original ones elsewhere. A decoding error is kept in
 // rm.rowErr, since the row masker's callback cannot return one.
-func (rm *rowMasker) value(column string) ([]byte, bool) {
+func (rm *rowMasker) value(column string) ([]byte, bool) { return rm.read(column, true) }
+
+// originalValue is what a row masker reading originals (date_shift by:)
+// sees: every column as it came in.
+func (rm *rowMasker) originalValue(column string) ([]byte, bool) { return rm.read(column, false) }
+
+func (rm *rowMasker) read(column string, masked bool) ([]byte, bool) {
 	b := rm.block
 	j, ok := b.index[column]
 	if !ok || j >= len(b.names) || rm.vals == nil && j >= len(rm.fields) {
 		return nil, true
 	}
-	if b.cols[j] != nil && b.cols[j].Row == nil {
+	if masked && b.cols[j] != nil && b.cols[j].Row == nil {
 		return rm.out[j], rm.outNull[j]
 	}
 	if rm.vals != nil {

@@ -451,6 +451,12 @@ func (p *parser) param(v *yaml.Node, prm *masking.Param, what string) (any, bool
 			return bad("true or false")
 		}
 		return b, true
+	case masking.ParamRule:
+		spec, good := p.rule(v, what+" "+prm.Name)
+		if good && spec == nil {
+			spec = &masking.Spec{Name: "keep", Where: fmt.Sprintf("%s:%d", p.file, v.Line)}
+		}
+		return spec, good
 	case masking.ParamRules:
 		out := map[string]*masking.Spec{}
 		ok := true

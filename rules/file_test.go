@@ -145,7 +145,9 @@ func TestShopRulesUseEveryMasker(t *testing.T) {
 		}
 	}
 	for _, name := range masking.Names() {
-		if !used[name] {
+		// The shop has no xml column; masking/xml_test.go and the cli's
+		// xml round trip through PostgreSQL cover the xml masker.
+		if !used[name] && name != "xml" {
 			t.Errorf("rules/shop.yaml does not use masker %s", name)
 		}
 	}

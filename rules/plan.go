@@ -23,6 +23,10 @@ type Plan struct {
 	// ("schema.table: constraint (columns)"), sorted: masked values may
 	// violate them, and Understudy cannot check them.
 	Unchecked []string
+	// Warnings are about masked columns whose CHECKs Understudy cannot keep
+	// (a numeric CHECK that is not a range), naming the column and the
+	// constraint: the load may fail on them.
+	Warnings []string
 }
 
 // TablePlan is the plan for one table's rows.
@@ -588,12 +592,21 @@ func (p *planner) build() *Plan {
 		if e.from != nil {
 			cp.Origin = "follows " + e.from.String()
 		}
+		if e.spec.Name != "null" {
+			for _, ch := range own.Unclear {
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("column %s: CHECK constraint %s is not a range Understudy can keep (comparisons with constants joined by AND, BETWEEN): masked values may violate it", k, ch))
+			}
+		}
 		cp.Cell = masking.Wrap(m, own)
 		if rm, ok := m.(masking.RowMasker); ok {
 			cp.Row = rm
 			for _, in := range rm.Inputs() {
 				if t.Column(in) == nil {
-					p.errorf(e.line, "column %s: the template reads column %s, which %s does not have", k, in, k.t)
+					what := "template"
+					if e.spec.Name != "template" {
+						what = e.spec.Name + " rule"
+					}
+					p.errorf(e.line, "column %s: the %s reads column %s, which %s does not have", k, what, in, k.t)
 				}
 			}
 		}

@@ -27,9 +27,18 @@ type Crowded struct {
 }
 
 func (c *Crowded) String() string {
-	return fmt.Sprintf("unique column %s.%s (%d rows) is masked with %s, which writes about %.3g distinct values: about %.2g colliding pairs are expected, and a collision stops the run; use hash_id, a bijection that keeps the value's shape (or hash, email or username for text)",
-		c.Table, schema.QuoteIdent(c.Column), c.Rows, c.Masker, c.Space, pairs(c.Rows, c.Space))
+	return fmt.Sprintf("unique column %s.%s (%d rows) is masked with %s, %s", c.Table, schema.QuoteIdent(c.Column), c.Rows, c.Masker, c.Reason())
 }
+
+// Reason says why the column is crowded and what to use instead.
+func (c *Crowded) Reason() string {
+	return fmt.Sprintf("which writes about %.3g distinct values: about %.2g colliding pairs are expected, and a collision stops the run; use hash_id, a bijection that keeps the value's shape (or hash, email or username for text)",
+		c.Space, pairs(c.Rows, c.Space))
+}
+
+// Crowds reports whether rows values drawn from a space of about space
+// distinct values are likely to collide.
+func Crowds(rows int64, space float64) bool { return rows > 1 && pairs(rows, space) > crowdedAt }
 
 // pairs is the expected number of colliding pairs among n values drawn
 // from a space of size space.
@@ -65,7 +74,7 @@ func (p *Plan) Crowded(rows map[schema.QName]int64) []*Crowded {
 	}
 	var out []*Crowded
 	for _, c := range byGuard {
-		if c.Rows > 1 && pairs(c.Rows, c.Space) > crowdedAt {
+		if Crowds(c.Rows, c.Space) {
 			out = append(out, c)
 		}
 	}

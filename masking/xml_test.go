@@ -1,0 +1,196 @@
+package masking
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+func init() {
+	xcol := col(CatXML, "xml")
+	paths := func(m map[string]*Spec) map[string]any { return map[string]any{"paths": m} }
+	conformanceCases = append(conformanceCases,
+		conformanceCase{spec: Spec{Name: "xml", Params: map[string]any{
+			"paths": map[string]*Spec{"//Name.First": {Name: "first_name"}, "//EMail": {Name: "email"}, "//Person/@id": {Name: "hash_id"}},
+			"text":  &Spec{Name: "lorem"},
+		}}, col: xcol, values: []string{xmlSample, `<a>x</a><b>y</b>`, `plain text`, `<p>Hi <b>there</b> you</p>`}},
+		conformanceCase{spec: Spec{Name: "xml", Params: paths(map[string]*Spec{"//Born": {Name: "date_shift"}, "//Age": {Name: "number_noise"}})},
+			col: xcol, values: []string{`<P><Born>1966-04-08Z</Born><Age>57</Age></P>`, `<P><Born>2020-01-02T03:04:05+02:00</Born><Age> 12.5 </Age></P>`}},
+		conformanceCase{spec: Spec{Name: "scrub"}, col: xcol, values: []string{`<m>mail me at jane.doe@corp.com</m>`, `<m a="call +1 415 555 0134">x</m>`}},
+		conformanceCase{spec: Spec{Name: "lorem"}, col: xcol, values: []string{xmlSample}},
+		conformanceCase{spec: Spec{Name: "regex_replace", Params: map[string]any{"pattern": "[a-z]", "replacement": "<&>"}}, col: xcol, values: []string{xmlSample}, exempt: []string{"secret"}},
+		conformanceCase{spec: Spec{Name: "hash"}, col: xcol, values: []string{xmlSample}},
+	)
+}
+
+const xmlSample = `<?xml version="1.0" encoding="UTF-8"?>
+<!-- customer export -->
+<c:Customers xmlns:c="urn:example:customers" xmlns="urn:example:default">
+  <c:Person id="p-17" xml:lang="en" note='said "hi"'>
+    <Name.First>Jane</Name.First>
+    <c:EMail>jane@corp.example</c:EMail>
+    <Bio>Likes <b>tea</b> &amp; <i>cake</i>.<![CDATA[raw <stuff> & more]]></Bio>
+    <?audit checked?>
+    <Empty/>
+  </c:Person>
+</c:Customers>`
+
+// xmlSkeleton lists a document's elements and attribute names with their
+// resolved namespaces, and its comments and processing instructions: what
+// masking must keep.
+func xmlSkeleton(t testing.TB, v string) string {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(v))
+	var b strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return b.String()
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v in %q", err, v)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			fmt.Fprintf(&b, "<%s %s", tok.Name.Space, tok.Name.Local)
+			for _, a := range tok.Attr {
+				fmt.Fprintf(&b, " %s:%s", a.Name.Space, a.Name.Local)
+				if a.Name.Space == "xmlns" || a.Name.Local == "xmlns" {
+					fmt.Fprintf(&b, "=%s", a.Value)
+				}
+			}
+			b.WriteString(">")
+		case xml.EndElement:
+			fmt.Fprintf(&b, "</%s>", tok.Name.Local)
+		case xml.Comment:
+			fmt.Fprintf(&b, "<!--%s-->", tok)
+		case xml.ProcInst:
+			fmt.Fprintf(&b, "<?%s %s?>", tok.Target, tok.Inst)
+		}
+	}
+}
+
+// xmlTexts maps each element's local name to its text (all its text nodes).
+func xmlTexts(t testing.TB, v string) map[string]string {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(v))
+	out := map[string]string{}
+	var stack []string
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, tok.Name.Local)
+			for _, a := range tok.Attr {
+				out["@"+a.Name.Local] = a.Value
+			}
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) > 0 && len(bytes.TrimSpace(tok)) > 0 {
+				out[stack[len(stack)-1]] += string(tok)
+			}
+		}
+	}
+}
+
+func TestXMLPathsAndText(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{
+		"paths": map[string]*Spec{"//Name.First": {Name: "first_name"}, "//EMail": {Name: "email"}, "//Person/@id": {Name: "hash_id"}},
+		"text":  &Spec{Name: "lorem"},
+	}}, c, testOptions("xml"))
+	out, _ := maskString(t, m, c, xmlSample)
+	if a, b := xmlSkeleton(t, xmlSample), xmlSkeleton(t, out); a != b {
+		t.Fatalf("skeleton changed:\n%s\n%s\n%s", a, b, out)
+	}
+	in, got := xmlTexts(t, xmlSample), xmlTexts(t, out)
+	for _, k := range []string{"Name.First", "EMail", "b", "i", "Bio", "@id", "@note"} {
+		if in[k] == got[k] {
+			t.Errorf("%s kept: %q", k, got[k])
+		}
+	}
+	if got["@lang"] != "en" {
+		t.Errorf("xml:lang changed to %q", got["@lang"])
+	}
+	if !strings.Contains(got["EMail"], "@") || strings.ContainsAny(got["Name.First"], " <") {
+		t.Errorf("sub-rules not applied: %q %q", got["EMail"], got["Name.First"])
+	}
+	for _, keep := range []string{`<?xml version="1.0" encoding="UTF-8"?>`, "<!-- customer export -->", `xmlns:c="urn:example:customers"`, "<c:EMail>", "<![CDATA[", "<?audit checked?>", "<Empty/>", `note='`} {
+		if !strings.Contains(out, keep) {
+			t.Errorf("output lost %s:\n%s", keep, out)
+		}
+	}
+}
+
+func TestXMLPathsOnly(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"/Customers/Person/Name.First": {Name: "const", Params: map[string]any{"value": "A & <B>"}}}}}, c, testOptions("xml"))
+	out, _ := maskString(t, m, c, xmlSample)
+	want := strings.Replace(xmlSample, "<Name.First>Jane</Name.First>", "<Name.First>A &amp; &lt;B&gt;</Name.First>", 1)
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+func TestXMLErrors(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
+	for _, bad := range []string{"<a>", "<a></b>", "</a>", "<a>&nbsp;</a>", "<a x=1/>", "<a>x</a></a>"} {
+		if _, err := m.Mask(NewScratch(), nil, []byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		} else if strings.Contains(err.Error(), bad) {
+			t.Errorf("error quotes the value: %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{}, "xml needs paths, text, or both"},
+		{map[string]any{"paths": map[string]*Spec{"Name": {Name: "lorem"}}}, "must start with"},
+		{map[string]any{"paths": map[string]*Spec{"//p:Name": {Name: "lorem"}}}, "not a local name"},
+		{map[string]any{"paths": map[string]*Spec{"//@id/x": {Name: "lorem"}}}, "must be the last step"},
+		{map[string]any{"paths": map[string]*Spec{"//a": {Name: "template", Params: map[string]any{"template": "{{.x}}"}}}}, "cannot apply inside a document"},
+		{map[string]any{"paths": map[string]*Spec{"//a": {Name: "lorem"}, "//a/": {Name: "lorem"}}}, ""},
+	} {
+		_, err := Build(&Spec{Name: "xml", Params: tc.params}, c, testOptions("xml"))
+		if tc.want == "" {
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want %q", tc.params, err, tc.want)
+		}
+	}
+	if _, err := Build(&Spec{Name: "const", Params: map[string]any{"value": "<a>"}}, c, testOptions("x")); err == nil {
+		t.Error("const accepted malformed XML for an xml column")
+	}
+	if _, err := Build(&Spec{Name: "const", Params: map[string]any{"value": "<a>ok</a> text"}}, c, testOptions("x")); err != nil {
+		t.Errorf("const rejected XML content: %v", err)
+	}
+}
+
+// Masked text that holds ]]> stays inside its CDATA section, and
+// characters XML forbids never reach the output.
+func TestXMLCDATAAndEscapes(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "regex_replace", Params: map[string]any{"pattern": "x", "replacement": "]]>\x01\"'\r"}}, c, testOptions("x"))
+	for _, v := range []string{`<a><![CDATA[x]]></a>`, `<a b="x" c='x'>x</a>`} {
+		out, _ := maskString(t, m, c, v)
+		if a, b := xmlSkeleton(t, v), xmlSkeleton(t, out); a != b {
+			t.Errorf("%q → %q: skeleton changed", v, out)
+		}
+		if strings.ContainsRune(out, 1) {
+			t.Errorf("%q → %q holds a control character", v, out)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package rules
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// A numeric CHECK that is not a range is named in a warning for the masked
+// column; ranges (on the column or its domain) are kept silently.
+func TestPlanWarnsOfUnclearNumericChecks(t *testing.T) {
+	cat := catalogOf(t,
+		"CREATE DOMAIN public.pct AS numeric(5,2) CHECK (VALUE BETWEEN 0 AND 100)",
+		"CREATE TABLE public.pay (id integer PRIMARY KEY, bonus numeric(8,2) CONSTRAINT bonus_pos CHECK (bonus >= 0), steps integer CONSTRAINT steps_5 CHECK (steps % 5 = 0), rate public.pct, kept integer CONSTRAINT kept_nz CHECK (kept <> 0))",
+	)
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  pay:", "    id: keep", "    bonus: number_noise", "    steps: number_noise", "    rate: number_noise", "    kept: keep")
+	want := []string{`column public.pay.steps: CHECK constraint steps_5 is not a range Understudy can keep (comparisons with constants joined by AND, BETWEEN): masked values may violate it`}
+	if !reflect.DeepEqual(p.Warnings, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", p.Warnings, want)
+	}
+	if r := col(t, p, "pay", "rate").Cell.Column().Range; r == nil || r.Lo.Sign() != 0 || r.Hi.FloatString(0) != "100" {
+		t.Errorf("rate range %+v, want the domain's [0, 100]", r)
+	}
+}
+
+// date_shift by: a column the table lacks is a located rules error; one it
+// has plans a row masker.
+func TestPlanDateShiftBy(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.orders (id integer PRIMARY KEY, user_id integer, created_at timestamptz)")
+	msg := planError(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    created_at: {use: date_shift, by: owner_id}")
+	if want := "r.yaml:6: column public.orders.created_at: the date_shift rule reads column owner_id, which public.orders does not have"; msg != want {
+		t.Errorf("got  %s\nwant %s", msg, want)
+	}
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    created_at: {use: date_shift, by: user_id}")
+	if cp := col(t, p, "orders", "created_at"); cp.Row == nil {
+		t.Error("no row masker for date_shift by:")
+	}
+}
+
+// The xml masker's text: takes one rule (keep included); paths a map.
+func TestPlanXMLRule(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.docs (id integer PRIMARY KEY, body xml, note xml)")
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  docs:", "    id: keep",
+		`    body: {use: xml, paths: {"//Name.First": first_name, "//EMail": email}, text: lorem}`,
+		"    note: {use: xml, paths: {//Secret: {use: const, value: x}}, text: keep}")
+	if got := apply(t, col(t, p, "docs", "body"), "<a><Name.First>Jane</Name.First> hello</a>"); got == "<a><Name.First>Jane</Name.First> hello</a>" {
+		t.Errorf("body kept: %s", got)
+	}
+	if got := apply(t, col(t, p, "docs", "note"), "<a><Secret>s</Secret>hello</a>"); got != "<a><Secret>x</Secret>hello</a>" {
+		t.Errorf("note: %s", got)
+	}
+	_, err := Parse("r.yaml", []byte(yamlOf("version: 1", "tables:", "  docs:", "    id: keep", "    body: {use: xml, text: {a: lorem}}", "    note: scrub")))
+	if err == nil || !strings.Contains(err.Error(), "r.yaml:5: column public.docs.body text: a rule written as a mapping needs `use: MASKER`") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,30 @@
+package schema
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestCheckBounds(t *testing.T) {
+	cases := []struct{ expr, col, want string }{
+		{"((price >= 6.50) AND (price <= 200.00))", "price", "[{>= 6.50} {<= 200.00}]"},
+		{"(price >= (0)::numeric)", "price", "[{>= 0}]"},
+		{"price BETWEEN 6.50 AND 200.00", "price", "[{>= 6.50} {<= 200.00}]"},
+		{"((VALUE > '-5'::integer) AND (100 > VALUE))", "VALUE", "[{> -5} {< 100}]"},
+		{"((x IS NOT NULL) AND (x < (- 3.5)))", "x", "[{< -3.5}]"},
+		{"(x <> 0)", "x", "unclear"},
+		{"((x % 5) = 0)", "x", "unclear"},
+		{"((x > 0) OR (x < -10))", "x", "unclear"},
+		{"(y > 0)", "x", "unclear"},
+	}
+	for _, c := range cases {
+		bs, ok := (&Check{Expr: c.expr}).Bounds(c.col)
+		got := fmt.Sprint(bs)
+		if !ok {
+			got = "unclear"
+		}
+		if got != c.want {
+			t.Errorf("%s: got %s, want %s", c.expr, got, c.want)
+		}
+	}
+}
