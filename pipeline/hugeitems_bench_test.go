@@ -29,24 +29,9 @@ import (
 // into the temporary directory. $UNDERSTUDY_BENCH_ANONYMIZE names a binary
 // to measure instead of building one (to compare with another version).
 func BenchmarkHugeItems(b *testing.B) {
-	rowMB := 100
-	if s := os.Getenv("UNDERSTUDY_BENCH_ROW_MB"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("UNDERSTUDY_BENCH_ROW_MB=%q", s)
-		}
-		rowMB = n
-	}
+	rowMB := benchEnvInt(b, "UNDERSTUDY_BENCH_ROW_MB", 100)
 	dir := b.TempDir()
-	bin := os.Getenv("UNDERSTUDY_BENCH_ANONYMIZE")
-	if bin == "" {
-		bin = filepath.Join(dir, "anonymize")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/anonymize")
-		build.Dir = ".."
-		if out, err := build.CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	bin := benchBinary(b, dir)
 	for _, c := range hugeCases {
 		size := rowMB << 20
 		if c.kind != "copy" {
@@ -110,6 +95,35 @@ func runPeakRSS(b *testing.B, bin, rulesPath, dump, dir string) int64 {
 }
 
 // peakRSS is the peak RSS of a finished child, in bytes.
+// benchEnvInt is the positive integer in the environment variable name, or
+// def when it is unset.
+func benchEnvInt(b *testing.B, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q", name, s)
+	}
+	return n
+}
+
+// benchBinary is the anonymize binary to measure: $UNDERSTUDY_BENCH_ANONYMIZE,
+// or one built from ./cmd/anonymize into dir.
+func benchBinary(b *testing.B, dir string) string {
+	if bin := os.Getenv("UNDERSTUDY_BENCH_ANONYMIZE"); bin != "" {
+		return bin
+	}
+	bin := filepath.Join(dir, "anonymize")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/anonymize")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 func peakRSS(b *testing.B, cmd *exec.Cmd) int64 {
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -27,24 +26,9 @@ import (
 // scripts/bench-unique.sh runs it alone. $UNDERSTUDY_BENCH_ANONYMIZE names a
 // binary to measure instead of building one.
 func BenchmarkUniqueKeys(b *testing.B) {
-	rows := 1_000_000
-	if s := os.Getenv("UNDERSTUDY_BENCH_UNIQUE_ROWS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			b.Fatalf("UNDERSTUDY_BENCH_UNIQUE_ROWS=%q", s)
-		}
-		rows = n
-	}
+	rows := benchEnvInt(b, "UNDERSTUDY_BENCH_UNIQUE_ROWS", 1_000_000)
 	dir := b.TempDir()
-	bin := os.Getenv("UNDERSTUDY_BENCH_ANONYMIZE")
-	if bin == "" {
-		bin = filepath.Join(dir, "anonymize")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/anonymize")
-		build.Dir = ".."
-		if out, err := build.CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	bin := benchBinary(b, dir)
 	rulesPath := filepath.Join(dir, "rules.yaml")
 	if err := os.WriteFile(rulesPath, []byte("version: 1\ntables:\n  users:\n    id: keep\n    email: email\n"), 0o600); err != nil {
 		b.Fatal(err)
