@@ -41,6 +41,17 @@ func anonymizeTo(t *testing.T, env map[string]string, rulesPath, in string) stri
 
 // tableCounts returns the row count of every ordinary table and partition.
 func tableCounts(t *testing.T, url string) map[string]int64 {
+	return tableQuery[int64](t, url, "SELECT count(*) FROM %s")
+}
+
+// tableDigests maps every table to a digest of its rows.
+func tableDigests(t *testing.T, url string) map[string]string {
+	return tableQuery[string](t, url, "SELECT coalesce(md5(string_agg(r::text, E'\\n' ORDER BY r::text)), '') FROM %s r")
+}
+
+// tableQuery maps every table to the result of query (a format with one
+// %s, the table).
+func tableQuery[T any](t *testing.T, url, query string) map[string]T {
 	t.Helper()
 	conn := pgtest.Connect(t, url)
 	ctx := context.Background()
@@ -56,10 +67,10 @@ func tableCounts(t *testing.T, url string) map[string]int64 {
 		names = append(names, n)
 	}
 	rows.Close()
-	out := map[string]int64{}
+	out := map[string]T{}
 	for _, n := range names {
-		var c int64
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+n).Scan(&c); err != nil {
+		var c T
+		if err := conn.QueryRow(ctx, fmt.Sprintf(query, n)).Scan(&c); err != nil {
 			t.Fatal(err)
 		}
 		out[n] = c

@@ -359,3 +359,87 @@ func TestShopArchives(t *testing.T) {
 		})
 	}
 }
+
+// An archive made from a hand-written plain dump restores with pg_restore,
+// serial and -j: northwind sets no search_path (its names resolve in the
+// database's default one) and heads its foreign keys "Type: Constraint",
+// yet every foreign key waits for every key and index. Its INSERTs are
+// stored as COPY rows holding the plain output's values.
+func TestHandWrittenPlainToArchive(t *testing.T) {
+	pgRestore := pgtest.Bin(t, "pg_restore")
+	in := corpus.Path(t, "northwind/northwind.sql")
+	plain := filepath.Join(t.TempDir(), "out.sql")
+	if r := run(t, secretEnv, "", "--quiet", "--rules", "testdata/rules/northwind.yaml", "--in", in, "--out", plain); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	ref := pgtest.NewDatabase(t)
+	pgtest.Psql(t, ref, plain)
+	want := tableDigests(t, ref)
+	for _, format := range []string{"custom", "directory"} {
+		t.Run(format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			if r := run(t, secretEnv, "", "--quiet", "--rules", "testdata/rules/northwind.yaml", "--in", in, "--out", out, "--format", format); r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			foreignKeysWait(t, pgRestore, out)
+			for _, args := range [][]string{{"--exit-on-error"}, {"-j", "4", "--exit-on-error"}} {
+				url := pgtest.NewDatabase(t)
+				if b, err := exec.Command(pgRestore, append(args, "-d", url, out)...).CombinedOutput(); err != nil {
+					t.Fatalf("pg_restore %v: %v\n%s", args, err, b)
+				}
+				if got := tableDigests(t, url); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("pg_restore %v: rows differ from the plain output's:\n%v\n%v", args, got, want)
+				}
+			}
+		})
+	}
+}
+
+// foreignKeysWait checks, in pg_restore's listing of the archive at path,
+// that every foreign key depends (through one entry) on every key and index.
+func foreignKeysWait(t *testing.T, pgRestore, path string) {
+	t.Helper()
+	list, err := exec.Command(pgRestore, "-l", "-v", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, deps := map[string]string{}, map[string][]string{}
+	var last string
+	for _, line := range strings.Split(string(list), "\n") {
+		if d, ok := strings.CutPrefix(line, ";\tdepends on:"); ok {
+			deps[last] = strings.Fields(d)
+			continue
+		}
+		if f := strings.Fields(line); len(f) > 3 && strings.HasSuffix(f[0], ";") {
+			last = strings.TrimSuffix(f[0], ";")
+			rest := strings.Join(f[3:], " ")
+			for _, d := range []string{"FK CONSTRAINT", "CONSTRAINT", "INDEX"} {
+				if strings.HasPrefix(rest, d+" ") {
+					desc[last] = d
+					break
+				}
+			}
+		}
+	}
+	fks := 0
+	for id, d := range desc {
+		if d != "FK CONSTRAINT" {
+			continue
+		}
+		fks++
+		waits := map[string]bool{}
+		for _, dep := range deps[id] {
+			for _, dd := range deps[dep] {
+				waits[dd] = true
+			}
+		}
+		for k, kd := range desc {
+			if (kd == "CONSTRAINT" || kd == "INDEX") && !waits[k] {
+				t.Errorf("foreign key %s does not wait for %s %s", id, kd, k)
+			}
+		}
+	}
+	if fks != 13 {
+		t.Errorf("%d foreign keys, want northwind's 13\n%s", fks, list)
+	}
+}

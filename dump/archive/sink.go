@@ -11,10 +11,13 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/understudy-db/understudy/copytext"
 	"github.com/understudy-db/understudy/dump"
+	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/schema"
 )
 
@@ -177,6 +180,7 @@ func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) 
 			return discard{}, nil // metadata: its TOC entry is all there is
 		}
 	}
+	sql := e.Desc == dump.TableData && e.Format == dump.SQL
 	if e.Desc == dump.TableData && te.copyStmt.s == "" {
 		te.copyStmt = some(copyStatement(e))
 	}
@@ -187,6 +191,9 @@ func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) 
 	}
 	if e.Desc == dump.Blobs {
 		return &blobsWriter{w: w}, nil
+	}
+	if sql {
+		return newInsertWriter(w, e.Pos), nil
 	}
 	return &tableWriter{w: w}, nil
 }
@@ -211,6 +218,95 @@ func (t *tableWriter) Close() error {
 
 // CloseWithError abandons the entry.
 func (t *tableWriter) CloseWithError(err error) error { return t.w.abandon() }
+
+// insertWriter turns a table's data given as INSERT statements (a plain
+// dump's, masked) into COPY rows, so that the archive holds what pg_dump
+// writes by default and this tool reads back.
+type insertWriter struct {
+	w    *member
+	pw   *io.PipeWriter
+	done chan error
+}
+
+func newInsertWriter(w *member, pos dump.Pos) *insertWriter {
+	pr, pw := io.Pipe()
+	iw := &insertWriter{w: w, pw: pw, done: make(chan error, 1)}
+	go func() {
+		err := insertsToCopy(w, pr, pos)
+		pr.CloseWithError(err) // unblocks a writer after a failure
+		iw.done <- err
+	}()
+	return iw
+}
+
+// insertsToCopy writes the rows of the INSERT statements read from r to w
+// as COPY text, then the terminator. Errors never quote a value.
+func insertsToCopy(w io.Writer, r io.Reader, pos dump.Pos) error {
+	rd, err := dump.ReadFragment(r, pos.File)
+	if err != nil {
+		return err
+	}
+	var row []byte
+	for {
+		it, err := rd.Next()
+		if err == io.EOF {
+			_, err = io.WriteString(w, copyEnd+afterData)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if it.Kind == plaindump.Tail {
+			continue // comments
+		}
+		at := pos
+		at.Line += it.Line - 1
+		if it.Kind != plaindump.Insert || it.Insert.Opaque != "" {
+			return fmt.Errorf("%s: archive sink: only INSERT … VALUES statements can be written as a table's data", at)
+		}
+		iv := it.Insert
+		for _, tuple := range iv.Tuples {
+			row = row[:0]
+			for i, v := range tuple {
+				if i > 0 {
+					row = append(row, '\t')
+				}
+				if v.Kind == plaindump.ValNull {
+					row = append(row, `\N`...)
+					continue
+				}
+				if v.Kind == plaindump.ValWord && bytes.EqualFold(it.Raw[v.Start:v.End], []byte("DEFAULT")) {
+					return fmt.Errorf("%s: archive sink: value %d of a row is DEFAULT, which COPY cannot write: give the value", at, i+1)
+				}
+				text, err := iv.AppendText(nil, it.Raw, v)
+				if err != nil {
+					return fmt.Errorf("%s: archive sink: value %d of a row: %w", at, i+1, err)
+				}
+				row = copytext.Encode(row, text)
+			}
+			if _, err := w.Write(append(row, '\n')); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (iw *insertWriter) Write(p []byte) (int, error) { return iw.pw.Write(p) }
+
+func (iw *insertWriter) Close() error {
+	iw.pw.Close()
+	if err := <-iw.done; err != nil {
+		return err
+	}
+	return iw.w.Close()
+}
+
+// CloseWithError abandons the entry.
+func (iw *insertWriter) CloseWithError(err error) error {
+	iw.pw.CloseWithError(err)
+	<-iw.done
+	return iw.w.abandon()
+}
 
 // blobsWriter copies large objects from an archive source's reader.
 type blobsWriter struct{ w *member }
@@ -265,7 +361,7 @@ func copyStatement(e *dump.Entry) string {
 }
 
 // tocComment is the comment pg_dump writes before an entry's statements.
-var tocComment = regexp.MustCompile(`(?m)^-- (?:Data for )?Name: (.*); Type: ([A-Z][A-Z ]*); Schema: (.*); Owner: (.*?)(?:; Tablespace: .*)?$`)
+var tocComment = regexp.MustCompile(`(?mi)^-- (?:Data for )?Name: (.*); Type: ([A-Z][A-Z ]*); Schema: (.*); Owner: (.*?)(?:; Tablespace: .*)?$`)
 
 // madeTOCEntry makes a TOC entry for an entry of a source other than an
 // archive: its name, type, schema and owner from pg_dump's comment, its
@@ -276,7 +372,7 @@ func madeTOCEntry(e *dump.Entry, id int) *tocEntry {
 	if m := tocComment.FindStringSubmatch(string(e.Defn)); m != nil {
 		te.tag = some(m[1])
 		if te.desc.s == "" {
-			te.desc = some(m[2])
+			te.desc = some(strings.ToUpper(m[2]))
 		}
 		if m[3] != "-" {
 			te.namespace = some(m[3])
@@ -527,7 +623,10 @@ func encodeInt(v int64, size int) []byte {
 // Commit writes the header and the table of contents — with the data
 // offsets of a custom archive — and moves the archive into place.
 func (s *Sink) Commit(ctx context.Context) error {
-	h, toc := s.finalTOC()
+	h, toc, err := s.finalTOC()
+	if err != nil {
+		return err
+	}
 	e := &encoder{intSize: h.intSize, offSize: h.offSize}
 	if s.opts.Format == Directory {
 		e.header(h)
@@ -565,7 +664,7 @@ func (s *Sink) Commit(ctx context.Context) error {
 }
 
 // finalTOC is the header and the entries to write, in TOC order.
-func (s *Sink) finalTOC() (*header, []*tocEntry) {
+func (s *Sink) finalTOC() (*header, []*tocEntry, error) {
 	var h header
 	var toc []*tocEntry
 	if s.meta != nil {
@@ -584,7 +683,10 @@ func (s *Sink) finalTOC() (*header, []*tocEntry) {
 		h = header{version: V1_14, intSize: 4, offSize: 8}
 		now := time.Now()
 		h.created = [7]int64{int64(now.Second()), int64(now.Minute()), int64(now.Hour()), int64(now.Day()), int64(now.Month()) - 1, int64(now.Year()) - 1900, 0}
-		toc = s.madeTOC()
+		var err error
+		if toc, err = s.madeTOC(); err != nil {
+			return nil, nil, err
+		}
 	}
 	h.format = codeCustom
 	if s.opts.Format == Directory {
@@ -608,14 +710,14 @@ func (s *Sink) finalTOC() (*header, []*tocEntry) {
 			te.filename = some("") // pg_dump's "no data file"
 		}
 	}
-	return &h, toc
+	return &h, toc, nil
 }
 
 // madeTOC orders the entries made from another source as that source did,
 // and adds what pg_restore needs: the session settings pg_dump records, and
 // a dependency of every post-data entry on all the data, since these
 // entries carry no dependencies of their own.
-func (s *Sink) madeTOC() []*tocEntry {
+func (s *Sink) madeTOC() ([]*tocEntry, error) {
 	slices.SortStableFunc(s.made, func(a, b madeEntry) int { return a.order - b.order })
 	next := len(s.made) + 1
 	special := func(desc, defn string) *tocEntry {
@@ -627,7 +729,13 @@ func (s *Sink) madeTOC() []*tocEntry {
 	toc := []*tocEntry{
 		special("ENCODING", "SET client_encoding = 'UTF8';\n"),
 		special("STDSTRINGS", "SET standard_conforming_strings = 'on';\n"),
-		special("SEARCHPATH", "SELECT pg_catalog.set_config('search_path', '', false);\n"),
+	}
+	path, err := s.searchPaths()
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		toc = append(toc, special("SEARCHPATH", path+"\n"))
 	}
 	barrier := special("DATA LOADED", "")
 	barrier.section = sectionData
@@ -639,20 +747,73 @@ func (s *Sink) madeTOC() []*tocEntry {
 	}
 	barrier.deps = data
 	loaded := some(strconv.Itoa(barrier.dumpID))
+	// Foreign keys wait for every key and index before them: pg_restore -j
+	// would otherwise build one before the key it references.
+	keys := special("KEYS BUILT", "")
+	keys.section = sectionPostData
 	for _, m := range s.made {
-		if m.te.section == sectionPostData {
-			m.te.deps = append(m.te.deps, loaded)
+		if m.te.section != sectionPostData {
+			continue
 		}
+		m.te.deps = append(m.te.deps, loaded)
+		switch m.te.desc.s {
+		case "INDEX", "CONSTRAINT":
+			keys.deps = append(keys.deps, some(strconv.Itoa(m.te.dumpID)))
+		case "FK CONSTRAINT":
+			m.te.deps = append(m.te.deps, some(strconv.Itoa(keys.dumpID)))
+		}
+	}
+	for _, m := range s.made {
 		if m.te.section == sectionPostData && barrier != nil {
 			toc = append(toc, barrier)
 			barrier = nil
+		}
+		if m.te.desc.s == "FK CONSTRAINT" && keys != nil {
+			toc = append(toc, keys)
+			keys = nil
 		}
 		toc = append(toc, m.te)
 	}
 	if barrier != nil {
 		toc = append(toc, barrier)
 	}
-	return toc
+	return toc, nil
+}
+
+// searchPaths follows the search_path the source's statements set, as
+// psql running them in one session would. pg_restore starts every session
+// with the SEARCHPATH entry's and runs data and post-data entries on
+// sessions of their own (-j), so the search_path in force when the schema
+// is done becomes the SEARCHPATH entry ("" when the source never sets one:
+// the database's default stays), and an entry under another one starts by
+// setting it.
+func (s *Sink) searchPaths() (string, error) {
+	st := dump.NoSettings
+	before := make([]string, len(s.made))
+	base, done := "", false
+	for i, m := range s.made {
+		before[i] = st.Statement("search_path")
+		if m.te.section != sectionPreData && !done {
+			base, done = before[i], true
+		}
+		var err error
+		if st, err = st.After([]byte(m.te.defn.s)); err != nil {
+			return "", fmt.Errorf("archive sink: entry %d: %w", m.order, err)
+		}
+	}
+	if !done {
+		base = st.Statement("search_path")
+	}
+	for i, m := range s.made {
+		switch {
+		case before[i] == base || m.te.defn.s == "": // a COPY names its table in full
+		case before[i] == "":
+			m.te.defn = some("RESET search_path;\n\n" + m.te.defn.s)
+		default:
+			m.te.defn = some(before[i] + "\n\n" + m.te.defn.s)
+		}
+	}
+	return base, nil
 }
 
 // Abort removes what the sink wrote.

@@ -57,7 +57,7 @@ type Sink struct {
 	slots chan struct{} // one per pooled session that may be busy
 	idle  chan *session
 
-	state *settings // after the last entry given to Entry
+	state *dump.Settings // after the last entry given to Entry
 	batch []*pending
 	fk    bool // the batch holds FK constraints
 
@@ -76,14 +76,14 @@ type Sink struct {
 // session is a connection to the target with the dump's settings it has.
 type session struct {
 	conn  *pgx.Conn
-	state *settings
+	state *dump.Settings
 }
 
 // pending is a post-data entry waiting for its batch to run, with the
 // settings before and after it.
 type pending struct {
 	e             *dump.Entry
-	before, after *settings
+	before, after *dump.Settings
 }
 
 // NotEmptyError is a target database that already holds objects, refused
@@ -138,7 +138,7 @@ func Create(ctx context.Context, connString string, opts SinkOptions) (*Sink, er
 		s.Abort(ctx)
 		return nil, err
 	}
-	s.main = &session{conn: conn, state: noSettings}
+	s.main = &session{conn: conn, state: dump.NoSettings}
 	return s, nil
 }
 
@@ -152,7 +152,7 @@ func sinkFor(connString string, opts SinkOptions) (*Sink, error) {
 		opts.MaintenanceWorkMem = DefaultMaintenanceWorkMem
 	}
 	s := &Sink{ci: ci, opts: opts, slots: make(chan struct{}, opts.Jobs), idle: make(chan *session, opts.Jobs),
-		state: noSettings, loaded: map[schema.QName]bool{}}
+		state: dump.NoSettings, loaded: map[schema.QName]bool{}}
 	s.stop, s.abort = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -318,7 +318,7 @@ func (s *Sink) acquire(ctx context.Context) (*session, error) {
 		<-s.slots
 		return nil, err
 	}
-	return &session{conn: conn, state: noSettings}, nil
+	return &session{conn: conn, state: dump.NoSettings}, nil
 }
 
 // release gives a session back, or drops it if its connection broke or
@@ -333,7 +333,7 @@ func (s *Sink) release(sess *session) {
 }
 
 // run runs an entry's statements on sess in the settings before it.
-func (s *Sink) run(ctx context.Context, sess *session, e *dump.Entry, before, after *settings) error {
+func (s *Sink) run(ctx context.Context, sess *session, e *dump.Entry, before, after *dump.Settings) error {
 	if err := s.sync(ctx, sess, before); err != nil {
 		return err
 	}
@@ -352,11 +352,11 @@ func describe(e *dump.Entry) string {
 }
 
 // sync gives sess the settings st.
-func (s *Sink) sync(ctx context.Context, sess *session, st *settings) error {
+func (s *Sink) sync(ctx context.Context, sess *session, st *dump.Settings) error {
 	if sess.state == st {
 		return nil
 	}
-	if err := execSQL(ctx, sess.conn, st.sql()); err != nil {
+	if err := execSQL(ctx, sess.conn, st.SQL()); err != nil {
 		return s.ci.wrap("apply the dump's session settings", err)
 	}
 	sess.state = st
@@ -393,7 +393,7 @@ func (s *Sink) Entry(ctx context.Context, e *dump.Entry) error {
 	}
 	s.mu.Lock() // Data reads the settings from other goroutines
 	before := s.state
-	after, err := before.after(e.Defn)
+	after, err := before.After(e.Defn)
 	if err == nil {
 		s.state = after
 	}
@@ -513,7 +513,7 @@ func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) 
 	return w, nil
 }
 
-func (s *Sink) load(ctx context.Context, sess *session, e *dump.Entry, st *settings, first bool, r io.Reader) error {
+func (s *Sink) load(ctx context.Context, sess *session, e *dump.Entry, st *dump.Settings, first bool, r io.Reader) error {
 	if err := s.sync(ctx, sess, st); err != nil {
 		return err
 	}
@@ -568,7 +568,7 @@ const execBatch = 4 << 20
 
 // exec runs a data entry written as SQL (INSERT statements, large objects'
 // lo_create/lowrite) in one transaction, in batches of whole statements.
-func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *settings, r io.Reader) error {
+func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *dump.Settings, r io.Reader) error {
 	if err := s.sync(ctx, sess, st); err != nil {
 		return err
 	}
@@ -586,7 +586,7 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 	if err := execSQL(ctx, sess.conn, "BEGIN"); err != nil {
 		return fail(e.Pos, err)
 	}
-	rd, err := readFragment(r, e.Pos.File)
+	rd, err := dump.ReadFragment(r, e.Pos.File)
 	if err != nil {
 		return fail(e.Pos, err)
 	}
@@ -638,18 +638,6 @@ func (s *Sink) exec(ctx context.Context, sess *session, e *dump.Entry, st *setti
 		return fail(e.Pos, err)
 	}
 	return nil
-}
-
-// fragmentEnd is pg_dump's trailer comment. The plain reader refuses a
-// dump whose header comment ("-- PostgreSQL database dump") has no
-// trailer, as cut short; a piece of a dump (an entry's text, a data
-// entry's SQL) may hold the header, as the first SET entry of a dump
-// without \restrict does, but never the trailer, which comes last.
-const fragmentEnd = "\n-- PostgreSQL database dump complete\n"
-
-// readFragment reads the statements of a piece of a plain dump.
-func readFragment(r io.Reader, name string) (*plaindump.Reader, error) {
-	return plaindump.NewReader(io.MultiReader(r, strings.NewReader(fragmentEnd)), name)
 }
 
 // rollback ends a failed load's transaction, or drops the session when

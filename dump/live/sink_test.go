@@ -223,27 +223,6 @@ func TestNoCreateDB(t *testing.T) {
 	}
 }
 
-// TestSettingsFollowTheDump: pooled sessions get the settings of their
-// point in the dump; a SET inside a function body is not one.
-func TestSettingsFollowTheDump(t *testing.T) {
-	st, err := noSettings.after([]byte("SET client_encoding = 'UTF8';\nSELECT pg_catalog.set_config('search_path', '', false);\n" +
-		"CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$\nSET search_path = evil;\n$$;\nSET default_tablespace = '';\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "SET client_encoding = 'UTF8';\nSELECT pg_catalog.set_config('search_path', '', false);\nSET default_tablespace = '';"
-	if st.sql() != want {
-		t.Fatalf("settings %q", st.sql())
-	}
-	next, _ := st.after([]byte("SET default_tablespace = fast;\nSET LOCAL work_mem = '1GB';\n"))
-	if !strings.HasSuffix(next.sql(), "SET default_tablespace = fast;") || strings.Count(next.sql(), "default_tablespace") != 1 || st.sql() != want {
-		t.Fatalf("after a change: %q (before: %q)", next.sql(), st.sql())
-	}
-	if same, _ := st.after([]byte("CREATE INDEX i ON t (a);\n")); same != st {
-		t.Fatal("a statement without settings made new settings")
-	}
-}
-
 // TestCancelMidCopy: cancelling the context during a table's COPY stops
 // both ends within seconds, and Abort leaves no database behind.
 func TestCancelMidCopy(t *testing.T) {

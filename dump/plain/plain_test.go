@@ -117,7 +117,10 @@ func TestEntries(t *testing.T) {
 		"INSERT INTO t VALUES (3, 'c');\nINSERT INTO t VALUES (4, 'd');\nINSERT INTO app.t VALUES (5, 'e');\n" +
 		"SELECT pg_catalog.lo_create('1');\nSELECT pg_catalog.lowrite(0, '\\x00');\n" +
 		"SELECT pg_catalog.setval('app.t_id_seq', 5, true);\n" +
-		"--\n-- Name: t t_pkey; Type: CONSTRAINT; Schema: app; Owner: -\n--\n\nALTER TABLE ONLY app.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n\\unrestrict k\n"
+		"--\n-- Name: t t_pkey; Type: CONSTRAINT; Schema: app; Owner: -\n--\n\nALTER TABLE ONLY app.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n" +
+		// Hand-edited headers (northwind's): the statement decides a foreign key.
+		"--\n-- Name: t_t; Type: Constraint; Schema: -; Owner: -\n--\n\nALTER TABLE ONLY t ADD CONSTRAINT t_t FOREIGN KEY (id) REFERENCES t;\n" +
+		"ALTER TABLE t ADD FOREIGN KEY (id) REFERENCES t;\n\\unrestrict k\n"
 	path := filepath.Join(t.TempDir(), "e.sql")
 	os.WriteFile(path, []byte(script), 0o644)
 	src, err := Open(context.Background(), path, nil, 0)
@@ -148,7 +151,9 @@ func TestEntries(t *testing.T) {
 		{dump.Blobs, dump.Data, "", dump.SQL, 0, 19},
 		{dump.SequenceSet, dump.Data, "app.t_id_seq", 0, 0, 21},
 		{"CONSTRAINT", dump.PostData, "", 0, 0, 26},
-		{dump.Meta, dump.PostData, "", 0, 0, 27},
+		{"FK CONSTRAINT", dump.PostData, "", 0, 0, 31},
+		{"FK CONSTRAINT", dump.PostData, "", 0, 0, 32},
+		{dump.Meta, dump.PostData, "", 0, 0, 33},
 	}
 	if len(inv.Entries) != len(wants) {
 		for _, e := range inv.Entries {

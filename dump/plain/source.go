@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"unsafe"
 
 	"github.com/understudy-db/understudy/dump"
@@ -75,7 +76,15 @@ func (s *Source) Rewind() error {
 
 // tocComment is the comment pg_dump writes before each entry of its table
 // of contents: "-- Name: users_pkey; Type: CONSTRAINT; Schema: public; …".
-var tocComment = regexp.MustCompile(`(?m)^-- (?:Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: `)
+// Hand-edited scripts spell the type in any case ("Type: Constraint").
+var tocComment = regexp.MustCompile(`(?mi)^-- (?:Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: `)
+
+// foreignKey is a statement adding a foreign key. Its entry type comes
+// from the statement, not the comment: a database target builds keys in
+// parallel and foreign keys after them, so a foreign key filed as a
+// "CONSTRAINT" (or glued to the key before it) could run before the key it
+// references exists.
+var foreignKey = regexp.MustCompile(`(?is)^ALTER\s+TABLE\b.*\bFOREIGN\s+KEY\b`)
 
 // postData are the pg_dump entry types built after the data.
 var postData = map[string]bool{
@@ -266,7 +275,10 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect, owned []byte)
 	pos := dump.Pos{File: b.inv.Name, Line: textLine(it)}
 	desc := ""
 	if m := tocComment.FindSubmatch(it.Raw[:len(it.Raw)-len(it.Text)]); m != nil {
-		desc = string(m[1])
+		desc = strings.ToUpper(string(m[1]))
+	}
+	if foreignKey.Match(it.Text) {
+		desc = "FK CONSTRAINT"
 	}
 	switch desc {
 	case dump.TableData, dump.SequenceSet, dump.Blobs, dump.Statistics:
