@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/understudy-db/understudy/detect"
@@ -512,6 +513,14 @@ func yamlKey(s string) string {
 		if plainKey.MatchString(s) {
 			return s
 		}
+	}
+	// Single quotes cannot hold a line break or other control character
+	// (YAML folds or rejects them), so those names go double-quoted with
+	// escapes; strconv's escapes for valid UTF-8 are a subset of YAML's.
+	if strings.IndexFunc(s, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff
+	}) >= 0 {
+		return strconv.Quote(s)
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

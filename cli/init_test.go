@@ -275,3 +275,32 @@ func TestCheckJSON(t *testing.T) {
 	got := strings.NewReplacer(rulesPath, "RULES", in, "DUMP").Replace(r.stdout)
 	golden(t, "testdata/check-report.json", got)
 }
+
+// TestInitAwkwardNames runs init, check and anonymize on identifiers that
+// YAML reads as something else unless quoted (booleans, nulls, numbers,
+// indicators, a line break), and wants the generated file to work as is.
+func TestInitAwkwardNames(t *testing.T) {
+	cols := []string{"on", "null", "yes", "No", "~", "<<", "?", "!tag", "&a", "*b", "@c", "`d", "%e", "|", ">",
+		"{x}", "[y]", " lead", "trail ", "123", "0x1F", "1e3", ".inf", "a:b", "c #d", "it's", `dq"x`, `\`,
+		"x\ty", "line\nbreak", "bell\a", "sep\u2028x", "Émail", "MixedCase"}
+	var defs, names, vals []string
+	for i, c := range cols {
+		q := schema.QuoteIdent(c)
+		defs = append(defs, "    "+q+" text")
+		names = append(names, q)
+		vals = append(vals, "v"+strings.Repeat("x", i))
+	}
+	dump := "CREATE SCHEMA \"s:#\";\nCREATE TABLE \"s:#\".\"t\nx\" (\n" + strings.Join(defs, ",\n") + "\n);\n" +
+		"COPY \"s:#\".\"t\nx\" (" + strings.Join(names, ", ") + ") FROM stdin;\n" + strings.Join(vals, "\t") + "\n\\.\n"
+	dir := t.TempDir()
+	in := writeFile(t, dir, "weird.sql", dump)
+	rulesPath := initRules(t, in)
+	r := run(t, nil, "", "check", "--rules", rulesPath, "--in", in)
+	if r.code != ExitOK {
+		t.Fatalf("check: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, secretEnvInit, "", "--rules", rulesPath, "--in", in, "--out", filepath.Join(dir, "out.sql"))
+	if r.code != ExitOK {
+		t.Fatalf("anonymize: exit %d\n%s", r.code, r.stderr)
+	}
+}
