@@ -11,6 +11,7 @@ import (
 	"github.com/understudy-db/understudy/detect"
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/outfile"
 	"github.com/understudy-db/understudy/pipeline"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
@@ -149,7 +150,8 @@ func (e *env) check(args []string) int {
 	if n < 1 {
 		return e.fail(usagef("--sample must be at least 1"))
 	}
-	if fix != "" && (fix == f.rules || fix == f.in) {
+	// By file as well as by name: ./rules.yaml or a link to it is the rules.
+	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil) {
 		return e.fail(usagef("--fix %s would overwrite an input: name a new file", fix))
 	}
 	f.quiet, f.jobs, f.maxRowSize = true, 1, plaindump.DefaultMaxItem>>20
@@ -253,7 +255,7 @@ func (e *env) check(args []string) int {
 		rep.ExitCode = ExitFailure
 	}
 	if fix != "" {
-		if err := writeFileAtomic(fix, g.patch(rep)); err != nil {
+		if err := e.writeOutput(fix, g.patch(rep)); err != nil {
 			return e.fail(err)
 		}
 	}

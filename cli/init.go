@@ -12,6 +12,7 @@ import (
 	"github.com/understudy-db/understudy/detect"
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/outfile"
 	"github.com/understudy-db/understudy/pipeline"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
@@ -67,11 +68,14 @@ func (e *env) initRules(args []string) int {
 		return e.fail(usagef("--sample must be at least 1"))
 	}
 	if f.out != "-" && !force {
-		if _, err := os.Stat(f.out); err == nil {
+		// Only a regular file can be someone's edited rules; a FIFO or
+		// /dev/stdout is where the caller wants the file to go.
+		if st, err := os.Stat(f.out); err == nil && st.Mode().IsRegular() {
 			return e.fail(usagef("--out %s exists: init does not overwrite a rules file someone may have edited (add --force)", f.out))
 		}
 	}
-	if f.out != "-" && f.out == f.in {
+	// By file, not by name: ./dump.sql or a link to the dump is the dump.
+	if err := outfile.Conflicts(f.out, f.in); err != nil || f.out != "-" && f.out == f.in {
 		return e.fail(usagef("--out and --in name the same file"))
 	}
 	f.jobs, f.maxRowSize = 1, plaindump.DefaultMaxItem>>20
@@ -93,12 +97,7 @@ func (e *env) initRules(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if f.out == "-" {
-		_, err = e.stdout.Write(text)
-	} else {
-		err = writeFileAtomic(f.out, text)
-	}
-	if err != nil {
+	if err := e.writeOutput(f.out, text); err != nil {
 		return e.fail(err)
 	}
 	dest := f.out
@@ -110,12 +109,19 @@ func (e *env) initRules(args []string) int {
 	return ExitOK
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+// writeOutput writes a generated file through outfile: a regular file (or
+// a link to one) is replaced atomically, while a FIFO or /dev/stdout is
+// written in place rather than renamed over.
+func (e *env) writeOutput(path string, data []byte) error {
+	out, err := outfile.Create(e.ctx, path, e.stdout)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	defer out.Fail(nil)
+	if _, err := out.Write(data); err != nil {
+		return err
+	}
+	return out.Commit()
 }
 
 // generator writes the starter rules for one inventory.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/understudy-db/understudy/internal/corpus"
@@ -302,5 +303,71 @@ func TestInitAwkwardNames(t *testing.T) {
 	r = run(t, secretEnvInit, "", "--rules", rulesPath, "--in", in, "--out", filepath.Join(dir, "out.sql"))
 	if r.code != ExitOK {
 		t.Fatalf("anonymize: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestGeneratedOutputIsNotAnInput spells the input differently (./name, a
+// symbolic link, a hard link): init --force and check --fix must refuse
+// rather than replace the dump or the rules file.
+func TestGeneratedOutputIsNotAnInput(t *testing.T) {
+	dir := t.TempDir()
+	shop, err := os.ReadFile("../rules/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesPath := writeFile(t, dir, "rules.yaml", string(shop))
+	in := writeFile(t, dir, "in.sql", "CREATE TABLE public.t (id integer);\n")
+	for _, p := range []string{"sym.sql", "hard.sql", "sym.yaml", "hard.yaml"} {
+		target := in
+		if strings.HasSuffix(p, ".yaml") {
+			target = rulesPath
+		}
+		link := os.Symlink
+		if strings.HasPrefix(p, "hard") {
+			link = os.Link
+		}
+		if err := link(target, filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	for _, out := range []string{"./in.sql", "sym.sql", "hard.sql"} {
+		if r := run(t, nil, "", "init", "--in", "in.sql", "--out", out, "--force"); r.code != ExitUsage {
+			t.Errorf("init --out %s: exit %d, want %d\n%s", out, r.code, ExitUsage, r.stderr)
+		}
+	}
+	for _, fix := range []string{"./rules.yaml", "sym.yaml", "hard.yaml", "./in.sql"} {
+		if r := run(t, nil, "", "check", "--rules", "rules.yaml", "--in", "in.sql", "--fix", fix); r.code != ExitUsage {
+			t.Errorf("check --fix %s: exit %d, want %d\n%s", fix, r.code, ExitUsage, r.stderr)
+		}
+	}
+	if b, _ := os.ReadFile(rulesPath); string(b) != string(shop) {
+		t.Error("the rules file was overwritten")
+	}
+	if b, _ := os.ReadFile(in); !strings.HasPrefix(string(b), "CREATE TABLE") {
+		t.Error("the dump was overwritten")
+	}
+}
+
+// TestInitOutFIFO writes the rules into a FIFO without --force (it is not
+// an edited file) and leaves the FIFO a FIFO, not renamed over.
+func TestInitOutFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "rules.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	if r := run(t, nil, "", "init", "--in", fixture, "--out", fifo); r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s", r.code, r.stderr)
+	}
+	if b := <-got; !strings.Contains(string(b), "strict: true") {
+		t.Fatalf("the reader got %d bytes, not the rules", len(b))
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v %v", st.Mode(), err)
 	}
 }
