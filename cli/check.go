@@ -184,11 +184,24 @@ func (e *env) check(args []string) int {
 	plan, planErr := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
 	var ce *rules.CoverageError
 	var uncovered []string
+	var driftErr error
+	planned := rf // the rules the report's plan comes from
+	if planErr != nil && !errors.As(planErr, &ce) && len(rep.Stale)+len(rep.TypeChanged) > 0 {
+		// Drift stops a run, but the report goes on without the drifted
+		// rules, so that one CI round also lists the new columns and kept
+		// personal data instead of revealing them one fix at a time.
+		pruned := withoutDrift(rf, rep.Stale, rep.TypeChanged)
+		if p, err := pruned.Plan(inv.Catalog, pipeline.DataColumns(inv), opts); err == nil || errors.As(err, new(*rules.CoverageError)) {
+			driftErr, planErr = planErr, err
+			plan, planned = p, pruned
+			ce = nil
+		}
+	}
 	switch {
 	case errors.As(planErr, &ce):
 		uncovered = ce.Columns
 		// The rest of the report needs a plan: the same rules, not strict.
-		loose := *rf
+		loose := *planned
 		loose.Strict = false
 		plan, err = loose.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
 		if err != nil {
@@ -235,10 +248,30 @@ func (e *env) check(args []string) int {
 		return e.fail(err)
 	}
 	g := newGenerator(inv, smp)
+	rep.KeptPersonal = g.keptPersonal(planned, plan, uncovered)
+	if driftErr != nil {
+		// A column whose rule no longer fits is reported as type_changed,
+		// not a second time as uncovered (pruning its rule uncovered it).
+		uncovered = slices.DeleteFunc(uncovered, func(u string) bool {
+			name, _, _ := strings.Cut(u, " (")
+			return slices.ContainsFunc(rep.TypeChanged, func(tc CheckType) bool {
+				q, _ := schema.ParseQName(tc.Table)
+				return name == q.String()+"."+schema.QuoteIdent(tc.Column)
+			})
+		})
+		if ce != nil {
+			ce.Columns = uncovered
+		}
+		var errs rules.Errors
+		if errors.As(driftErr, &errs) {
+			for _, x := range errs {
+				rep.Errors = append(rep.Errors, CheckError{Line: x.Line, Message: x.Msg})
+			}
+		}
+	}
 	for _, u := range uncovered {
 		rep.Uncovered = append(rep.Uncovered, g.uncoveredColumn(u))
 	}
-	rep.KeptPersonal = g.keptPersonal(rf, plan, uncovered)
 	for _, c := range plan.Crowded(inv.Rows) {
 		rep.UniqueRisk = append(rep.UniqueRisk, CheckUnique{Table: c.Table.String(), Column: c.Column, Masker: c.Masker, Rows: c.Rows, Space: c.Space, Reason: c.Reason()})
 	}
@@ -251,7 +284,7 @@ func (e *env) check(args []string) int {
 		rep.Stale = []CheckStale{}
 	}
 	switch {
-	case rf.Strict && len(uncovered) > 0, slices.ContainsFunc(rep.KeptPersonal, func(p CheckPersonal) bool { return p.Confidence == detect.High.String() }):
+	case driftErr != nil, rf.Strict && len(uncovered) > 0, slices.ContainsFunc(rep.KeptPersonal, func(p CheckPersonal) bool { return p.Confidence == detect.High.String() }):
 		rep.ExitCode = ExitFailure
 	}
 	if fix != "" {
@@ -261,6 +294,9 @@ func (e *env) check(args []string) int {
 	}
 	if asJSON {
 		return e.writeReport(rep, false)
+	}
+	if driftErr != nil {
+		e.fail(driftErr)
 	}
 	if rf.Strict && len(uncovered) > 0 {
 		fmt.Fprintln(e.stderr, ce)
@@ -326,6 +362,32 @@ func (e *env) writeReport(rep *CheckReport, failed bool) int {
 
 // drift lists the rules naming what the dump does not have, and the
 // column rules whose masker no longer fits the column's type.
+// withoutDrift copies rf without the rules that name what the source no
+// longer has or that no longer fit a column's type.
+func withoutDrift(rf *rules.File, stale []CheckStale, types []CheckType) *rules.File {
+	// By name, not line: a flow mapping puts a table and its columns on one.
+	type key struct{ t, c string }
+	drop := map[key]bool{}
+	for _, x := range stale {
+		drop[key{x.Table, x.Column}] = true
+	}
+	for _, x := range types {
+		drop[key{x.Table, x.Column}] = true
+	}
+	out := *rf
+	out.Tables = nil
+	for _, tr := range rf.Tables {
+		t := tr.Name.String()
+		if drop[key{t, ""}] {
+			continue
+		}
+		cp := *tr
+		cp.Columns = slices.DeleteFunc(slices.Clone(tr.Columns), func(cr *rules.ColumnRule) bool { return drop[key{t, cr.Name}] })
+		out.Tables = append(out.Tables, &cp)
+	}
+	return &out
+}
+
 func drift(rf *rules.File, inv *dump.Inventory) ([]CheckStale, []CheckType) {
 	var stale []CheckStale
 	var types []CheckType

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -369,5 +370,33 @@ func TestInitOutFIFO(t *testing.T) {
 	}
 	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
 		t.Fatalf("the FIFO was replaced: %v %v", st.Mode(), err)
+	}
+}
+
+// TestCheckDriftDoesNotHideTheRest drops a table, changes a masked
+// column's type and adds a column at once: check must report all three in
+// one run (not the added column only after the rules are fixed), exit 1.
+func TestCheckDriftDoesNotHideTheRest(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := writeFile(t, dir, "rules.yaml", "version: 1\nstrict: true\ntables:\n  users: {id: keep, email: email, age: keep}\n  gone: keep\n")
+	in := writeFile(t, dir, "in.sql", "CREATE TABLE public.users (id integer NOT NULL, email integer, age integer, phone text);\n"+
+		"COPY public.users (id, email, age, phone) FROM stdin;\n1\t5\t30\t+44 20 7946 0958\n\\.\n")
+	r := run(t, nil, "", "check", "--rules", rulesPath, "--in", in)
+	for _, want := range []string{"unknown table public.gone", "masker email cannot fill a column of type integer", "public.users.phone (text)"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("no %q in:\n%s", want, r.stderr)
+		}
+	}
+	if r.code != ExitFailure {
+		t.Errorf("exit %d, want %d", r.code, ExitFailure)
+	}
+	r = run(t, nil, "", "check", "--rules", rulesPath, "--in", in, "--json")
+	var rep CheckReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stderr)
+	}
+	if r.code != ExitFailure || rep.ExitCode != ExitFailure || len(rep.Stale) != 1 || len(rep.TypeChanged) != 1 || len(rep.Errors) != 2 ||
+		len(rep.Uncovered) != 1 || rep.Uncovered[0].Column != "phone" {
+		t.Errorf("exit %d, report %+v", r.code, rep)
 	}
 }
