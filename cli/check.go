@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/understudy-db/understudy/detect"
@@ -90,6 +91,9 @@ type CheckType struct {
 	Masker string `json:"masker"`
 	Type   string `json:"type"`
 	Reason string `json:"reason"`
+	// pattern: the masker comes from a columns: pattern, not a rule of
+	// the column's own.
+	pattern bool
 }
 
 // CheckPersonal is a column kept as it is that looks personal.
@@ -186,6 +190,7 @@ func (e *env) check(args []string) int {
 	var uncovered []string
 	var driftErr error
 	planned := rf // the rules the report's plan comes from
+	rep.TypeChanged = append(rep.TypeChanged, patternMisfits(rf, inv, planErr)...)
 	if planErr != nil && !errors.As(planErr, &ce) && len(rep.Stale)+len(rep.TypeChanged) > 0 {
 		// Drift stops a run, but the report goes on without the drifted
 		// rules, so that one CI round also lists the new columns and kept
@@ -376,6 +381,7 @@ func withoutDrift(rf *rules.File, stale []CheckStale, types []CheckType) *rules.
 	}
 	out := *rf
 	out.Tables = nil
+	byName := map[string]*rules.TableRule{}
 	for _, tr := range rf.Tables {
 		t := tr.Name.String()
 		if drop[key{t, ""}] {
@@ -384,8 +390,64 @@ func withoutDrift(rf *rules.File, stale []CheckStale, types []CheckType) *rules.
 		cp := *tr
 		cp.Columns = slices.DeleteFunc(slices.Clone(tr.Columns), func(cr *rules.ColumnRule) bool { return drop[key{t, cr.Name}] })
 		out.Tables = append(out.Tables, &cp)
+		byName[t] = &cp
+	}
+	// A pattern that cannot fill a column is kept off it by an exact keep,
+	// which wins over patterns; the column is reported as type_changed.
+	for _, x := range types {
+		if !x.pattern {
+			continue
+		}
+		tr := byName[x.Table]
+		if tr == nil {
+			q, err := schema.ParseQName(x.Table)
+			if err != nil {
+				continue
+			}
+			tr = &rules.TableRule{Name: q, Line: x.Line}
+			out.Tables = append(out.Tables, tr)
+			byName[x.Table] = tr
+		}
+		tr.Columns = append(tr.Columns, &rules.ColumnRule{Name: x.Column, Line: x.Line})
 	}
 	return &out
+}
+
+// patternMisfits finds the columns a columns: pattern matches but whose
+// type its masker cannot fill, which planning reported as errors at the
+// pattern's line. A new email_verified boolean under "*.*.*email*" is drift
+// in the dump (exit 1), not a mistake in the rules file (exit 2).
+func patternMisfits(rf *rules.File, inv *dump.Inventory, planErr error) []CheckType {
+	var errs rules.Errors
+	if len(rf.Patterns) == 0 || !errors.As(planErr, &errs) {
+		return nil
+	}
+	tables := map[schema.QName]*rules.TableRule{}
+	for _, tr := range rf.Tables {
+		tables[tr.Name] = tr
+	}
+	var out []CheckType
+	for _, t := range inv.Catalog.Tables {
+		tr := tables[t.Name]
+		for _, c := range t.Columns {
+			if tr != nil && (tr.Mode != rules.ByColumn || slices.ContainsFunc(tr.Columns, func(cr *rules.ColumnRule) bool { return cr.Name == c.Name })) {
+				continue
+			}
+			p := rf.PatternFor(t.Name, c.Name)
+			if p == nil || p.Spec == nil || c.Generated {
+				continue
+			}
+			col := masking.NewColumn(inv.Catalog, t, c)
+			ok, reason := masking.Lookup(p.Spec.Name).Accepts(col)
+			prefix := "column " + t.Name.String() + "." + schema.QuoteIdent(c.Name) + ": masker "
+			if ok || !slices.ContainsFunc(errs, func(x *rules.Error) bool { return x.Line == p.Line && strings.HasPrefix(x.Msg, prefix) }) {
+				continue
+			}
+			out = append(out, CheckType{Line: p.Line, Table: t.Name.String(), Column: c.Name, Masker: p.Spec.Name, Type: col.TypeName(),
+				Reason: reason + " (pattern " + strconv.Quote(p.Pattern) + ")", pattern: true})
+		}
+	}
+	return out
 }
 
 func drift(rf *rules.File, inv *dump.Inventory) ([]CheckStale, []CheckType) {

@@ -400,3 +400,27 @@ func TestCheckDriftDoesNotHideTheRest(t *testing.T) {
 		t.Errorf("exit %d, report %+v", r.code, rep)
 	}
 }
+
+// TestCheckPatternMisfitIsDrift adds email_verified boolean under the
+// pattern "*.*.*email*": the dump changed, not the rules, so check reports
+// it as type_changed and exits 1 (it used to exit 2, a broken rules file).
+func TestCheckPatternMisfitIsDrift(t *testing.T) {
+	dir := t.TempDir()
+	rulesPath := writeFile(t, dir, "rules.yaml", "version: 1\nstrict: true\ncolumns:\n  \"*.*.*email*\": email\ntables:\n  users: {id: keep}\n")
+	in := writeFile(t, dir, "in.sql", "CREATE TABLE public.users (id integer NOT NULL, email text, email_verified boolean, phone text);\n"+
+		"COPY public.users (id, email, email_verified, phone) FROM stdin;\n1\ta@b.example\tt\t+44 20 7946 0958\n\\.\n")
+	r := run(t, nil, "", "check", "--rules", rulesPath, "--in", in, "--json")
+	var rep CheckReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stderr)
+	}
+	if r.code != ExitFailure || len(rep.TypeChanged) != 1 || rep.TypeChanged[0].Column != "email_verified" || rep.TypeChanged[0].Line != 4 ||
+		len(rep.Uncovered) != 1 || rep.Uncovered[0].Column != "phone" {
+		t.Errorf("exit %d, want %d; report %+v\n%s", r.code, ExitFailure, rep, r.stderr)
+	}
+	// A rule of its own for the column makes the pattern's misfit go away.
+	rulesPath = writeFile(t, dir, "rules.yaml", "version: 1\nstrict: true\ncolumns:\n  \"*.*.*email*\": email\ntables:\n  users: {id: keep, email_verified: keep, phone: phone}\n")
+	if r := run(t, nil, "", "check", "--rules", rulesPath, "--in", in); r.code != ExitOK {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
