@@ -315,7 +315,7 @@ func (g *generator) generate() ([]byte, map[int]colRef) {
 			switch {
 			case ch.rule == "":
 				g.stats.follow++
-				w("    # %s: %s\n", commentSafe(c.Name), ch.comment)
+				w("    # %s: %s\n", commentSafe(c.Name), commentSafe(ch.comment))
 				continue
 			case ch.masked:
 				g.stats.masked++

@@ -424,3 +424,24 @@ func TestCheckPatternMisfitIsDrift(t *testing.T) {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestInitFollowCommentOneLine has a foreign key to a masked column whose
+// name holds a line break: the referencing column's "follows" comment must
+// stay on its line, or the rest of the name lands in the YAML.
+func TestInitFollowCommentOneLine(t *testing.T) {
+	p, e := schema.QuoteIdent("p\nq"), schema.QuoteIdent("e\nmail")
+	in := writeFile(t, t.TempDir(), "fk.sql", "CREATE TABLE public."+p+" ("+e+" text NOT NULL);\n"+
+		"CREATE TABLE public.c (id integer, ref text);\n"+
+		"ALTER TABLE ONLY public."+p+" ADD CONSTRAINT pk PRIMARY KEY ("+e+");\n"+
+		"ALTER TABLE ONLY public.c ADD CONSTRAINT fk FOREIGN KEY (ref) REFERENCES public."+p+"("+e+");\n"+
+		"COPY public."+p+" ("+e+") FROM stdin;\na@b.example\nc@d.example\n\\.\n"+
+		"COPY public.c (id, ref) FROM stdin;\n1\ta@b.example\n\\.\n")
+	rulesPath := initRules(t, in)
+	b, err := os.ReadFile(rulesPath)
+	if err != nil || !strings.Contains(string(b), "# ref: follows") {
+		t.Fatalf("%v: no follow comment in:\n%s", err, b)
+	}
+	if r := run(t, nil, "", "check", "--rules", rulesPath, "--in", in); r.code != ExitOK {
+		t.Fatalf("check: exit %d\n%s", r.code, r.stderr)
+	}
+}
