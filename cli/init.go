@@ -113,6 +113,10 @@ func (e *env) initRules(args []string) int {
 // a link to one) is replaced atomically, while a FIFO or /dev/stdout is
 // written in place rather than renamed over.
 func (e *env) writeOutput(path string, data []byte) error {
+	if strings.HasSuffix(path, ".gz") {
+		// outfile would compress it, and rules files are read as plain text.
+		return usagef("%s: a rules file is YAML text, not gzip: name it without .gz", path)
+	}
 	out, err := outfile.Create(e.ctx, path, e.stdout)
 	if err != nil {
 		return err

@@ -445,3 +445,15 @@ func TestInitFollowCommentOneLine(t *testing.T) {
 		t.Fatalf("check: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestInitOutGz: outfile compresses a .gz path, and a rules file is read
+// as text, so init refuses the name rather than write an unreadable file.
+func TestInitOutGz(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rules.yaml.gz")
+	if r := run(t, nil, "", "init", "--in", fixture, "--out", out); r.code != ExitUsage || !strings.Contains(r.stderr, "not gzip") {
+		t.Fatalf("exit %d, want %d\n%s", r.code, ExitUsage, r.stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a rules.yaml.gz was written")
+	}
+}
