@@ -39,7 +39,8 @@ included).
 Flags:
   --json        the report as JSON (documented in docs/check-json.md)
   --fix FILE    write suggested rules for what is uncovered or kept but
-                personal, for a human to review and merge
+                personal, for a human to review and merge ("-": stdout,
+                not with --json)
   --sample N    rows sampled per table (default 1000)
 
 Examples:
@@ -153,6 +154,9 @@ func (e *env) check(args []string) int {
 	}
 	if n < 1 {
 		return e.fail(usagef("--sample must be at least 1"))
+	}
+	if fix == "-" && asJSON {
+		return e.fail(usagef("--fix - and --json would both write to stdout: give --fix a file"))
 	}
 	// By file as well as by name: ./rules.yaml or a link to it is the rules.
 	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil) {
@@ -321,7 +325,11 @@ func (e *env) check(args []string) int {
 		fmt.Fprintf(e.stderr, "anonymize: warning: %s\n", w)
 	}
 	if fix != "" {
-		fmt.Fprintf(e.stderr, "anonymize: suggested rules for %d column(s) written to %s: review them before merging\n", len(rep.Uncovered)+len(rep.KeptPersonal), fix)
+		dest := fix
+		if dest == "-" {
+			dest = "stdout"
+		}
+		fmt.Fprintf(e.stderr, "anonymize: suggested rules for %d column(s) written to %s: review them before merging\n", len(rep.Uncovered)+len(rep.KeptPersonal), dest)
 	}
 	if rep.ExitCode == ExitOK {
 		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, inv.Name, rep.Summary.Tables, rep.Summary.MaskedColumns)

@@ -457,3 +457,17 @@ func TestInitOutGz(t *testing.T) {
 		t.Fatal("a rules.yaml.gz was written")
 	}
 }
+
+// TestCheckFixStdout: --fix - prints the patch, but not into --json's
+// report, which a CI job parses.
+func TestCheckFixStdout(t *testing.T) {
+	in := shopWithColumn(t)
+	r := run(t, nil, "", "check", "--rules", "../rules/shop.yaml", "--in", in, "--fix", "-")
+	if r.code != ExitFailure || !strings.Contains(r.stdout, "backup_email: email") {
+		t.Errorf("--fix -: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, nil, "", "check", "--rules", "../rules/shop.yaml", "--in", in, "--fix", "-", "--json")
+	if r.code != ExitUsage || r.stdout != "" {
+		t.Errorf("--fix - --json: exit %d, want %d\n%s%s", r.code, ExitUsage, r.stdout, r.stderr)
+	}
+}
