@@ -159,7 +159,7 @@ func (e *env) check(args []string) int {
 		return e.fail(usagef("--fix - and --json would both write to stdout: give --fix a file"))
 	}
 	// By file as well as by name: ./rules.yaml or a link to it is the rules.
-	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil) {
+	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil || inDir(f.in, fix)) {
 		return e.fail(usagef("--fix %s would overwrite an input: name a new file", fix))
 	}
 	f.quiet, f.jobs, f.maxRowSize = true, 1, plaindump.DefaultMaxItem>>20

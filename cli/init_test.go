@@ -342,6 +342,21 @@ func TestGeneratedOutputIsNotAnInput(t *testing.T) {
 			t.Errorf("check --fix %s: exit %d, want %d\n%s", fix, r.code, ExitUsage, r.stderr)
 		}
 	}
+	// A file inside a directory-format archive being read is part of it.
+	archive := filepath.Join(dir, "arch")
+	if err := os.Mkdir(archive, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, archive, "toc.dat", "PGDMP")
+	if r := run(t, nil, "", "init", "--in", "arch", "--out", "arch/toc.dat", "--force"); r.code != ExitUsage {
+		t.Errorf("init --out arch/toc.dat: exit %d, want %d\n%s", r.code, ExitUsage, r.stderr)
+	}
+	if r := run(t, nil, "", "check", "--rules", "rules.yaml", "--in", "arch", "--fix", "arch/fix.yaml"); r.code != ExitUsage {
+		t.Errorf("check --fix arch/fix.yaml: exit %d, want %d\n%s", r.code, ExitUsage, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(archive, "toc.dat")); string(b) != "PGDMP" {
+		t.Error("the archive's toc.dat was overwritten")
+	}
 	if b, _ := os.ReadFile(rulesPath); string(b) != string(shop) {
 		t.Error("the rules file was overwritten")
 	}
