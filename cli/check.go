@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/understudy-db/understudy/detect"
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/outfile"
 	"github.com/understudy-db/understudy/pipeline"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
@@ -37,7 +39,8 @@ included).
 Flags:
   --json        the report as JSON (documented in docs/check-json.md)
   --fix FILE    write suggested rules for what is uncovered or kept but
-                personal, for a human to review and merge
+                personal, for a human to review and merge ("-": stdout,
+                not with --json)
   --sample N    rows sampled per table (default 1000)
 
 Examples:
@@ -89,6 +92,9 @@ type CheckType struct {
 	Masker string `json:"masker"`
 	Type   string `json:"type"`
 	Reason string `json:"reason"`
+	// pattern: the masker comes from a columns: pattern, not a rule of
+	// the column's own.
+	pattern bool
 }
 
 // CheckPersonal is a column kept as it is that looks personal.
@@ -149,7 +155,11 @@ func (e *env) check(args []string) int {
 	if n < 1 {
 		return e.fail(usagef("--sample must be at least 1"))
 	}
-	if fix != "" && (fix == f.rules || fix == f.in) {
+	if fix == "-" && asJSON {
+		return e.fail(usagef("--fix - and --json would both write to stdout: give --fix a file"))
+	}
+	// By file as well as by name: ./rules.yaml or a link to it is the rules.
+	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil || inDir(f.in, fix)) {
 		return e.fail(usagef("--fix %s would overwrite an input: name a new file", fix))
 	}
 	f.quiet, f.jobs, f.maxRowSize = true, 1, plaindump.DefaultMaxItem>>20
@@ -182,11 +192,25 @@ func (e *env) check(args []string) int {
 	plan, planErr := rf.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
 	var ce *rules.CoverageError
 	var uncovered []string
+	var driftErr error
+	planned := rf // the rules the report's plan comes from
+	rep.TypeChanged = append(rep.TypeChanged, patternMisfits(rf, inv, planErr)...)
+	if planErr != nil && !errors.As(planErr, &ce) && len(rep.Stale)+len(rep.TypeChanged) > 0 {
+		// Drift stops a run, but the report goes on without the drifted
+		// rules, so that one CI round also lists the new columns and kept
+		// personal data instead of revealing them one fix at a time.
+		pruned := withoutDrift(rf, rep.Stale, rep.TypeChanged)
+		if p, err := pruned.Plan(inv.Catalog, pipeline.DataColumns(inv), opts); err == nil || errors.As(err, new(*rules.CoverageError)) {
+			driftErr, planErr = planErr, err
+			plan, planned = p, pruned
+			ce = nil
+		}
+	}
 	switch {
 	case errors.As(planErr, &ce):
 		uncovered = ce.Columns
 		// The rest of the report needs a plan: the same rules, not strict.
-		loose := *rf
+		loose := *planned
 		loose.Strict = false
 		plan, err = loose.Plan(inv.Catalog, pipeline.DataColumns(inv), opts)
 		if err != nil {
@@ -222,7 +246,8 @@ func (e *env) check(args []string) int {
 		return e.fail(fmt.Errorf("%s holds %d large objects, which Understudy does not copy from a live database yet: use `large_objects: drop`, or anonymize a plain pg_dump of it", inv.Name, inv.LargeObjects))
 	}
 	// As every run says: not silenced, they are about what reaches the output.
-	if k := len(plan.Uncovered); !rf.Strict && k > 0 {
+	// Not with drift: no run would start, and the drift is what to fix.
+	if k := len(plan.Uncovered); !rf.Strict && k > 0 && driftErr == nil {
 		fmt.Fprintf(e.stderr, "anonymize: warning: strict: false: %d column(s) have no rule and pass through unmasked (anonymize check with strict: true lists them)\n", k)
 	}
 	for _, ex := range plan.Unchecked {
@@ -233,10 +258,30 @@ func (e *env) check(args []string) int {
 		return e.fail(err)
 	}
 	g := newGenerator(inv, smp)
+	rep.KeptPersonal = g.keptPersonal(planned, plan, uncovered)
+	if driftErr != nil {
+		// A column whose rule no longer fits is reported as type_changed,
+		// not a second time as uncovered (pruning its rule uncovered it).
+		uncovered = slices.DeleteFunc(uncovered, func(u string) bool {
+			name, _, _ := strings.Cut(u, " (")
+			return slices.ContainsFunc(rep.TypeChanged, func(tc CheckType) bool {
+				q, _ := schema.ParseQName(tc.Table)
+				return name == q.String()+"."+schema.QuoteIdent(tc.Column)
+			})
+		})
+		if ce != nil {
+			ce.Columns = uncovered
+		}
+		var errs rules.Errors
+		if errors.As(driftErr, &errs) {
+			for _, x := range errs {
+				rep.Errors = append(rep.Errors, CheckError{Line: x.Line, Message: x.Msg})
+			}
+		}
+	}
 	for _, u := range uncovered {
 		rep.Uncovered = append(rep.Uncovered, g.uncoveredColumn(u))
 	}
-	rep.KeptPersonal = g.keptPersonal(rf, plan, uncovered)
 	for _, c := range plan.Crowded(inv.Rows) {
 		rep.UniqueRisk = append(rep.UniqueRisk, CheckUnique{Table: c.Table.String(), Column: c.Column, Masker: c.Masker, Rows: c.Rows, Space: c.Space, Reason: c.Reason()})
 	}
@@ -249,16 +294,19 @@ func (e *env) check(args []string) int {
 		rep.Stale = []CheckStale{}
 	}
 	switch {
-	case rf.Strict && len(uncovered) > 0, slices.ContainsFunc(rep.KeptPersonal, func(p CheckPersonal) bool { return p.Confidence == detect.High.String() }):
+	case driftErr != nil, rf.Strict && len(uncovered) > 0, slices.ContainsFunc(rep.KeptPersonal, func(p CheckPersonal) bool { return p.Confidence == detect.High.String() }):
 		rep.ExitCode = ExitFailure
 	}
 	if fix != "" {
-		if err := writeFileAtomic(fix, g.patch(rep)); err != nil {
+		if err := e.writeOutput(fix, g.patch(rep)); err != nil {
 			return e.fail(err)
 		}
 	}
 	if asJSON {
 		return e.writeReport(rep, false)
+	}
+	if driftErr != nil {
+		e.fail(driftErr)
 	}
 	if rf.Strict && len(uncovered) > 0 {
 		fmt.Fprintln(e.stderr, ce)
@@ -277,7 +325,11 @@ func (e *env) check(args []string) int {
 		fmt.Fprintf(e.stderr, "anonymize: warning: %s\n", w)
 	}
 	if fix != "" {
-		fmt.Fprintf(e.stderr, "anonymize: suggested rules for %d column(s) written to %s: review them before merging\n", len(rep.Uncovered)+len(rep.KeptPersonal), fix)
+		dest := fix
+		if dest == "-" {
+			dest = "stdout"
+		}
+		fmt.Fprintf(e.stderr, "anonymize: suggested rules for %d column(s) written to %s: review them before merging\n", len(rep.Uncovered)+len(rep.KeptPersonal), dest)
 	}
 	if rep.ExitCode == ExitOK {
 		fmt.Fprintf(e.stdout, "%s: OK against %s: %d tables, %d masked columns", f.rules, inv.Name, rep.Summary.Tables, rep.Summary.MaskedColumns)
@@ -324,6 +376,89 @@ func (e *env) writeReport(rep *CheckReport, failed bool) int {
 
 // drift lists the rules naming what the dump does not have, and the
 // column rules whose masker no longer fits the column's type.
+// withoutDrift copies rf without the rules that name what the source no
+// longer has or that no longer fit a column's type.
+func withoutDrift(rf *rules.File, stale []CheckStale, types []CheckType) *rules.File {
+	// By name, not line: a flow mapping puts a table and its columns on one.
+	type key struct{ t, c string }
+	drop := map[key]bool{}
+	for _, x := range stale {
+		drop[key{x.Table, x.Column}] = true
+	}
+	for _, x := range types {
+		drop[key{x.Table, x.Column}] = true
+	}
+	out := *rf
+	out.Tables = nil
+	byName := map[string]*rules.TableRule{}
+	for _, tr := range rf.Tables {
+		t := tr.Name.String()
+		if drop[key{t, ""}] {
+			continue
+		}
+		cp := *tr
+		cp.Columns = slices.DeleteFunc(slices.Clone(tr.Columns), func(cr *rules.ColumnRule) bool { return drop[key{t, cr.Name}] })
+		out.Tables = append(out.Tables, &cp)
+		byName[t] = &cp
+	}
+	// A pattern that cannot fill a column is kept off it by an exact keep,
+	// which wins over patterns; the column is reported as type_changed.
+	for _, x := range types {
+		if !x.pattern {
+			continue
+		}
+		tr := byName[x.Table]
+		if tr == nil {
+			q, err := schema.ParseQName(x.Table)
+			if err != nil {
+				continue
+			}
+			tr = &rules.TableRule{Name: q, Line: x.Line}
+			out.Tables = append(out.Tables, tr)
+			byName[x.Table] = tr
+		}
+		tr.Columns = append(tr.Columns, &rules.ColumnRule{Name: x.Column, Line: x.Line})
+	}
+	return &out
+}
+
+// patternMisfits finds the columns a columns: pattern matches but whose
+// type its masker cannot fill, which planning reported as errors at the
+// pattern's line. A new email_verified boolean under "*.*.*email*" is drift
+// in the dump (exit 1), not a mistake in the rules file (exit 2).
+func patternMisfits(rf *rules.File, inv *dump.Inventory, planErr error) []CheckType {
+	var errs rules.Errors
+	if len(rf.Patterns) == 0 || !errors.As(planErr, &errs) {
+		return nil
+	}
+	tables := map[schema.QName]*rules.TableRule{}
+	for _, tr := range rf.Tables {
+		tables[tr.Name] = tr
+	}
+	var out []CheckType
+	for _, t := range inv.Catalog.Tables {
+		tr := tables[t.Name]
+		for _, c := range t.Columns {
+			if tr != nil && (tr.Mode != rules.ByColumn || slices.ContainsFunc(tr.Columns, func(cr *rules.ColumnRule) bool { return cr.Name == c.Name })) {
+				continue
+			}
+			p := rf.PatternFor(t.Name, c.Name)
+			if p == nil || p.Spec == nil || c.Generated {
+				continue
+			}
+			col := masking.NewColumn(inv.Catalog, t, c)
+			ok, reason := masking.Lookup(p.Spec.Name).Accepts(col)
+			prefix := "column " + t.Name.String() + "." + schema.QuoteIdent(c.Name) + ": masker "
+			if ok || !slices.ContainsFunc(errs, func(x *rules.Error) bool { return x.Line == p.Line && strings.HasPrefix(x.Msg, prefix) }) {
+				continue
+			}
+			out = append(out, CheckType{Line: p.Line, Table: t.Name.String(), Column: c.Name, Masker: p.Spec.Name, Type: col.TypeName(),
+				Reason: reason + " (pattern " + strconv.Quote(p.Pattern) + ")", pattern: true})
+		}
+	}
+	return out
+}
+
 func drift(rf *rules.File, inv *dump.Inventory) ([]CheckStale, []CheckType) {
 	var stale []CheckStale
 	var types []CheckType

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/understudy-db/understudy/detect"
 	"github.com/understudy-db/understudy/dump"
 	"github.com/understudy-db/understudy/masking"
+	"github.com/understudy-db/understudy/outfile"
 	"github.com/understudy-db/understudy/pipeline"
 	"github.com/understudy-db/understudy/plaindump"
 	"github.com/understudy-db/understudy/rules"
@@ -66,12 +69,15 @@ func (e *env) initRules(args []string) int {
 		return e.fail(usagef("--sample must be at least 1"))
 	}
 	if f.out != "-" && !force {
-		if _, err := os.Stat(f.out); err == nil {
+		// Only a regular file can be someone's edited rules; a FIFO or
+		// /dev/stdout is where the caller wants the file to go.
+		if st, err := os.Stat(f.out); err == nil && st.Mode().IsRegular() {
 			return e.fail(usagef("--out %s exists: init does not overwrite a rules file someone may have edited (add --force)", f.out))
 		}
 	}
-	if f.out != "-" && f.out == f.in {
-		return e.fail(usagef("--out and --in name the same file"))
+	// By file, not by name: ./dump.sql or a link to the dump is the dump.
+	if err := outfile.Conflicts(f.out, f.in); err != nil || f.out != "-" && f.out == f.in || inDir(f.in, f.out) {
+		return e.fail(usagef("--out %s is the input dump, or a file inside it: name a new file", f.out))
 	}
 	f.jobs, f.maxRowSize = 1, plaindump.DefaultMaxItem>>20
 	src, err := e.openSource(&f)
@@ -92,12 +98,7 @@ func (e *env) initRules(args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if f.out == "-" {
-		_, err = e.stdout.Write(text)
-	} else {
-		err = writeFileAtomic(f.out, text)
-	}
-	if err != nil {
+	if err := e.writeOutput(f.out, text); err != nil {
 		return e.fail(err)
 	}
 	dest := f.out
@@ -109,12 +110,43 @@ func (e *env) initRules(args []string) int {
 	return ExitOK
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+// inDir reports whether path lies inside dir, a directory-format archive
+// being read: writing there would replace one of its files (toc.dat).
+func inDir(dir, path string) bool {
+	if path == "-" || dir == "" || dir == "-" {
+		return false
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return false
+	}
+	d, err1 := filepath.EvalSymlinks(dir)
+	p, err2 := filepath.EvalSymlinks(filepath.Dir(path))
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	d, err1 = filepath.Abs(d)
+	p, err2 = filepath.Abs(p)
+	rel, err := filepath.Rel(d, p)
+	return err1 == nil && err2 == nil && err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// writeOutput writes a generated file through outfile: a regular file (or
+// a link to one) is replaced atomically, while a FIFO or /dev/stdout is
+// written in place rather than renamed over.
+func (e *env) writeOutput(path string, data []byte) error {
+	if strings.HasSuffix(path, ".gz") {
+		// outfile would compress it, and rules files are read as plain text.
+		return usagef("%s: a rules file is YAML text, not gzip: name it without .gz", path)
+	}
+	out, err := outfile.Create(e.ctx, path, e.stdout)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	defer out.Fail(nil)
+	if _, err := out.Write(data); err != nil {
+		return err
+	}
+	return out.Commit()
 }
 
 // generator writes the starter rules for one inventory.
@@ -308,7 +340,7 @@ func (g *generator) generate() ([]byte, map[int]colRef) {
 			switch {
 			case ch.rule == "":
 				g.stats.follow++
-				w("    # %s: %s\n", commentSafe(c.Name), ch.comment)
+				w("    # %s: %s\n", commentSafe(c.Name), commentSafe(ch.comment))
 				continue
 			case ch.masked:
 				g.stats.masked++
@@ -512,6 +544,14 @@ func yamlKey(s string) string {
 		if plainKey.MatchString(s) {
 			return s
 		}
+	}
+	// Single quotes cannot hold a line break or other control character
+	// (YAML folds or rejects them), so those names go double-quoted with
+	// escapes; strconv's escapes for valid UTF-8 are a subset of YAML's.
+	if strings.IndexFunc(s, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff
+	}) >= 0 {
+		return strconv.Quote(s)
 	}
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }

@@ -141,7 +141,7 @@ func Parse(path string, data []byte) (*File, error) {
 	p := &parser{file: path}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, p.yamlError(err)
+		return nil, p.yamlError(err, data)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &Error{File: path, Msg: "the rules file is empty (it needs at least `version: 1` and `tables:`)"}
@@ -167,7 +167,7 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
 }
 
 // yamlError turns a yaml.v3 syntax error ("yaml: line 3: …") into an Error.
-func (p *parser) yamlError(err error) error {
+func (p *parser) yamlError(err error, data []byte) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -177,7 +177,16 @@ func (p *parser) yamlError(err error) error {
 			}
 		}
 	}
-	return Errors{{File: p.file, Line: line, Msg: "invalid YAML: " + msg}}
+	msg = "invalid YAML: " + msg
+	if line > 0 {
+		// A bare * starts a YAML alias, so an unquoted pattern such as
+		// *.*.email fails with a message that does not say why.
+		lines := strings.Split(string(data), "\n")
+		if l := strings.TrimSpace(lines[min(line, len(lines))-1]); strings.HasPrefix(l, "*") || strings.Contains(l, "{*") || strings.Contains(l, ", *") {
+			msg += ` (a pattern starting with * must be quoted: "*.*.email")`
+		}
+	}
+	return Errors{{File: p.file, Line: line, Msg: msg}}
 }
 
 // mapping iterates a mapping node's key/value pairs, rejecting duplicates.

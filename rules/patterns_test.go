@@ -126,3 +126,17 @@ func TestPatternParse(t *testing.T) {
 		}
 	}
 }
+
+// An unquoted pattern is a YAML alias to yaml.v3, whose message does not
+// say so: the error adds the quoting hint, in block and flow style.
+func TestUnquotedPatternHint(t *testing.T) {
+	for _, doc := range []string{
+		"version: 1\ncolumns:\n  \"*.*.x\": keep\n  *.*.email: email\n",
+		"version: 1\ncolumns: {*.*.email: email}\n",
+	} {
+		_, err := Parse("r.yaml", []byte(doc))
+		if err == nil || !strings.Contains(err.Error(), `a pattern starting with * must be quoted`) {
+			t.Errorf("%q: %v", doc, err)
+		}
+	}
+}
