@@ -132,7 +132,19 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 			if dst, err = w.charData(dst, t, raw); err != nil {
 				return dst, err
 			}
-		case xml.Comment, xml.ProcInst, xml.Directive:
+		case xml.Directive:
+			// A DOCTYPE may declare entities that the text then uses: the
+			// decoder must know them to accept the (well-formed) value.
+			if ents := dtdEntities(t); len(ents) > 0 {
+				if d.Entity == nil {
+					d.Entity = map[string]string{}
+				}
+				for k, v := range ents {
+					d.Entity[k] = v
+				}
+			}
+			dst = append(dst, raw...)
+		case xml.Comment, xml.ProcInst:
 			dst = append(dst, raw...)
 		}
 	}
@@ -140,6 +152,45 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 		return dst, errNotXML
 	}
 	return dst, nil
+}
+
+// dtdEntities reads the general entities a DOCTYPE's internal subset
+// declares: an internal one's replacement text as written, an external one
+// (SYSTEM, PUBLIC) as empty text, since it is never loaded.
+func dtdEntities(dir []byte) map[string]string {
+	if !bytes.HasPrefix(dir, []byte("DOCTYPE")) {
+		return nil
+	}
+	var ents map[string]string
+	for {
+		i := bytes.Index(dir, []byte("<!ENTITY"))
+		if i < 0 {
+			return ents
+		}
+		dir = bytes.TrimLeft(dir[i+len("<!ENTITY"):], " \t\r\n")
+		if len(dir) > 0 && dir[0] == '%' {
+			continue // a parameter entity: only the DTD itself uses it
+		}
+		n := bytes.IndexAny(dir, " \t\r\n")
+		if n <= 0 {
+			return ents
+		}
+		name := string(dir[:n])
+		dir = bytes.TrimLeft(dir[n:], " \t\r\n")
+		val := ""
+		if len(dir) > 0 && (dir[0] == '"' || dir[0] == '\'') {
+			if j := bytes.IndexByte(dir[1:], dir[0]); j >= 0 {
+				val = string(dir[1 : 1+j])
+				dir = dir[2+j:]
+			}
+		}
+		if ents == nil {
+			ents = map[string]string{}
+		}
+		if _, dup := ents[name]; !dup { // the first declaration binds
+			ents[name] = val
+		}
+	}
 }
 
 // endName is the name in an end tag's text: </p:name >.
