@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,8 @@ type Bound struct {
 // 0 < c AND c < 100, with casts on either side and IS NOT NULL allowed
 // alongside. ok is false when the check says anything else (c <> 0,
 // c % 5 = 0, an OR), which callers cannot keep by bounding values.
+// Conjuncts that do not mention column are skipped: in a table's
+// CHECK (a > 0 AND b > 0), each column reads its own side.
 func (c *Check) Bounds(column string) (bs []Bound, ok bool) {
 	tree, err := pg_query.Parse("SELECT " + c.Expr)
 	if err != nil || len(tree.Stmts) != 1 {
@@ -57,6 +60,11 @@ func (b *boundReader) read(n *pg_query.Node) bool {
 				return false
 			}
 		}
+		return true
+	}
+	if !slices.Contains(columnRefs(n), b.column) {
+		// A conjunct of a CHECK over several columns that bounds another
+		// one says nothing about this column (that column reads it).
 		return true
 	}
 	if t := n.GetNullTest(); t != nil {

@@ -15,7 +15,13 @@ func TestCheckBounds(t *testing.T) {
 		{"(x <> 0)", "x", "unclear"},
 		{"((x % 5) = 0)", "x", "unclear"},
 		{"((x > 0) OR (x < -10))", "x", "unclear"},
-		{"(y > 0)", "x", "unclear"},
+		{"(y > 0)", "x", "[]"},
+		// A table CHECK over several columns: each reads its own side.
+		{"((a > 0) AND (b >= (0)::numeric))", "a", "[{> 0}]"},
+		{"((a > 0) AND (b >= (0)::numeric))", "b", "[{>= 0}]"},
+		{"(lo <= hi)", "lo", "unclear"},
+		{"((a > 0) AND (a < b))", "a", "unclear"},
+		{"((a > 0) OR (b > 0))", "b", "unclear"},
 	}
 	for _, c := range cases {
 		bs, ok := (&Check{Expr: c.expr}).Bounds(c.col)
