@@ -260,6 +260,9 @@ func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c ==
 
 // attrs copies a start tag, masking the attribute values a rule applies to.
 func (w *xmlWalker) attrs(dst []byte, t xml.StartElement, raw []byte, lv *xmlLevel) ([]byte, error) {
+	if dupAttr(t.Attr) {
+		return dst, errNotXML // not well-formed: the output must not be either
+	}
 	i := 1 + len(lv.raw)
 	for _, a := range t.Attr {
 		// The raw text holds the attributes in order: name, =, quoted value.
@@ -289,6 +292,22 @@ func (w *xmlWalker) attrs(dst []byte, t xml.StartElement, raw []byte, lv *xmlLev
 		i = 1
 	}
 	return append(dst, raw...), nil
+}
+
+// dupAttr reports whether a start tag names one attribute twice, which
+// the decoder lets through.
+func dupAttr(as []xml.Attr) bool {
+	if len(as) < 2 {
+		return false
+	}
+	seen := make(map[xml.Name]bool, len(as))
+	for _, a := range as {
+		if seen[a.Name] {
+			return true
+		}
+		seen[a.Name] = true
+	}
+	return false
 }
 
 // attrRule is the rule for an attribute, or nil to keep it.

@@ -145,7 +145,7 @@ func TestXMLPathsOnly(t *testing.T) {
 func TestXMLErrors(t *testing.T) {
 	c := col(CatXML, "xml")
 	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
-	for _, bad := range []string{"<a>", "<a></b>", "</a>", "<a>&nbsp;</a>", "<a x=1/>", "<a>x</a></a>"} {
+	for _, bad := range []string{"<a>", "<a></b>", "</a>", "<a>&nbsp;</a>", "<a x=1/>", "<a>x</a></a>", `<a b="1" b="2"/>`, `<p:a p:b="1" p:b="2"/>`} {
 		if _, err := m.Mask(NewScratch(), nil, []byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		} else if strings.Contains(err.Error(), bad) {
