@@ -37,6 +37,23 @@ func TestPlanDateShiftBy(t *testing.T) {
 	}
 }
 
+// Dates of one entity shifted by: one owner but with different max_days
+// draw different offsets: a warning names them; one max_days is silent.
+func TestPlanDateShiftByMaxDaysDiffer(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.orders (id integer PRIMARY KEY, user_id integer, created_at timestamptz, updated_at timestamptz, shipped_at date, CHECK (created_at <= updated_at))")
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: hash_id",
+		"    created_at: {use: date_shift, by: user_id}", "    updated_at: {use: date_shift, by: user_id, max_days: 365}", "    shipped_at: {use: date_shift, by: user_id, max_days: 30}")
+	want := []string{"table public.orders: date_shift by: user_id with different max_days on created_at, shipped_at (max_days 30) and updated_at (max_days 365): each max_days draws its own offset, so these dates do not move alike (intervals and CHECKs ordering them break); give them one max_days"}
+	if !reflect.DeepEqual(p.Warnings, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", p.Warnings, want)
+	}
+	p = mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: hash_id",
+		"    created_at: {use: date_shift, by: user_id, max_days: 30}", "    updated_at: {use: date_shift, by: user_id}", "    shipped_at: {use: date_shift, by: id, max_days: 9}")
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings: %q", p.Warnings)
+	}
+}
+
 // The xml masker's text: takes one rule (keep included); paths a map.
 func TestPlanXMLRule(t *testing.T) {
 	cat := catalogOf(t, "CREATE TABLE public.docs (id integer PRIMARY KEY, body xml, note xml)")

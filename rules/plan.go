@@ -637,6 +637,7 @@ func (p *planner) build() *Plan {
 			}
 		}
 	}
+	plan.Warnings = append(plan.Warnings, p.shiftWarnings(plan)...)
 	p.guards(plan)
 	return plan
 }
@@ -881,4 +882,46 @@ func (p *planner) uncovered() []string {
 	}
 	sort.Strings(missing)
 	return missing
+}
+
+// shiftWarnings names the columns of one table that date_shift by: the
+// same owner with different max_days: the offset depends on max_days, so
+// their dates move apart and CHECKs ordering them may fail on load.
+func (p *planner) shiftWarnings(plan *Plan) []string {
+	var out []string
+	for q, tp := range plan.Tables {
+		byOwner := map[string]map[int64][]string{}
+		for name, cp := range tp.Columns {
+			e := p.eff[colKey{q, name}]
+			if cp.Masker != "date_shift" || e == nil || e.from != nil || e.spec == nil {
+				continue
+			}
+			by, _ := e.spec.Params["by"].(string)
+			if by == "" {
+				continue
+			}
+			days, ok := e.spec.Params["max_days"].(int64)
+			if !ok {
+				days = 30
+			}
+			if byOwner[by] == nil {
+				byOwner[by] = map[int64][]string{}
+			}
+			byOwner[by][days] = append(byOwner[by][days], name)
+		}
+		for by, groups := range byOwner {
+			if len(groups) < 2 {
+				continue
+			}
+			var parts []string
+			for days, cols := range groups {
+				slices.Sort(cols)
+				parts = append(parts, fmt.Sprintf("%s (max_days %d)", strings.Join(cols, ", "), days))
+			}
+			slices.Sort(parts)
+			out = append(out, fmt.Sprintf("table %s: date_shift by: %s with different max_days on %s: each max_days draws its own offset, so these dates do not move alike (intervals and CHECKs ordering them break); give them one max_days", q, by, strings.Join(parts, " and ")))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
