@@ -638,6 +638,7 @@ func (p *planner) build() *Plan {
 		}
 	}
 	plan.Warnings = append(plan.Warnings, p.shiftWarnings(plan)...)
+	plan.Warnings = append(plan.Warnings, p.relationWarnings(plan)...)
 	p.guards(plan)
 	return plan
 }
@@ -920,6 +921,70 @@ func (p *planner) shiftWarnings(plan *Plan) []string {
 			}
 			slices.Sort(parts)
 			out = append(out, fmt.Sprintf("table %s: date_shift by: %s with different max_days on %s: each max_days draws its own offset, so these dates do not move alike (intervals and CHECKs ordering them break); give them one max_days", q, by, strings.Join(parts, " and ")))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// relationWarnings names the table CHECKs relating columns (created_at <=
+// updated_at) that are not numeric and of which some are masked: each value
+// is masked on its own, so the relation may not hold on load. Numeric
+// columns are warned about with their ranges; dates that all shift by: one
+// owner with one max_days keep their order.
+func (p *planner) relationWarnings(plan *Plan) []string {
+	var out []string
+	for q, tp := range plan.Tables {
+		t := p.cat.Table(q)
+		if t == nil || tp.Skip {
+			continue
+		}
+		for _, ch := range t.Checks {
+			refs := ch.References()
+			if len(refs) < 2 {
+				continue
+			}
+			var masked []string
+			together := true // every non-numeric column shifts by one owner and max_days
+			shift := ""
+			for _, name := range refs {
+				col := t.Column(name)
+				if col == nil {
+					continue
+				}
+				switch masking.NewColumn(p.cat, t, col).Category {
+				case masking.CatInt, masking.CatNumeric, masking.CatFloat:
+					continue
+				}
+				cp := tp.Columns[name]
+				if cp == nil || cp.Masker == "null" { // kept, or NULL: passes a CHECK
+					together = false
+					continue
+				}
+				masked = append(masked, name)
+				e := p.eff[colKey{q, name}]
+				by := ""
+				if cp.Masker == "date_shift" && e != nil && e.spec != nil {
+					by, _ = e.spec.Params["by"].(string)
+				}
+				days, ok := int64(0), false
+				if e != nil && e.spec != nil {
+					days, ok = e.spec.Params["max_days"].(int64)
+				}
+				if !ok {
+					days = 30
+				}
+				key := fmt.Sprintf("%s/%d", by, days)
+				if by == "" || shift != "" && shift != key {
+					together = false
+				}
+				shift = key
+			}
+			if len(masked) == 0 || together {
+				continue
+			}
+			out = append(out, fmt.Sprintf("table %s: CHECK constraint %s relates columns %s, which are not masked alike (masked: %s): masked rows may violate it (dates of one entity keep their order when all shift by: one owner column with one max_days)",
+				q, ch.Name, strings.Join(refs, ", "), strings.Join(masked, ", ")))
 		}
 	}
 	slices.Sort(out)
