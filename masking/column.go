@@ -167,7 +167,8 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 		// lo <= hi) binds it too: read its side, or report it unclear.
 		checks := slices.Clone(col.Checks)
 		for _, ch := range t.Checks {
-			if refs := ch.References(); len(refs) > 1 && slices.Contains(refs, col.Name) {
+			// Only where it reads values: one that tests NULLs holds anyway.
+			if len(ch.References()) > 1 && slices.Contains(ch.ValueRefs(), col.Name) {
 				checks = append(checks, ch)
 			}
 		}

@@ -480,7 +480,7 @@ func TestNumberNoiseSingleValueRange(t *testing.T) {
 func TestNumberNoiseMultiColumnCheck(t *testing.T) {
 	b := schema.NewBuilder()
 	if err := b.Add(`CREATE TABLE public.m (a integer, b numeric(6,2), lo integer, hi integer,
-		CONSTRAINT m_check CHECK (((a > 0) AND (b > (0)::numeric))), CONSTRAINT m_order CHECK ((lo <= hi)));`); err != nil {
+		CONSTRAINT m_check CHECK (((a > 0) AND (b > (0)::numeric))), CONSTRAINT m_order CHECK ((lo <= hi)), CONSTRAINT m_any CHECK (((a IS NOT NULL) OR (lo IS NOT NULL))));`); err != nil {
 		t.Fatal(err)
 	}
 	cat := b.Catalog()

@@ -940,10 +940,10 @@ func (p *planner) relationWarnings(plan *Plan) []string {
 			continue
 		}
 		for _, ch := range t.Checks {
-			refs := ch.References()
-			if len(refs) < 2 {
+			if len(ch.References()) < 2 {
 				continue
 			}
+			refs := ch.ValueRefs()
 			var masked []string
 			together := true // every non-numeric column shifts by one owner and max_days
 			shift := ""

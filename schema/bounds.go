@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Bound is one side of a range a CHECK states for a column: column Op Value,
@@ -166,4 +167,48 @@ func constant(n *pg_query.Node) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// ValueRefs lists the columns whose values the check reads: those it
+// references other than only through IS [NOT] NULL, num_nulls or
+// num_nonnulls. Masking keeps NULLs, so a check such as CHECK (email IS NOT
+// NULL OR phone IS NOT NULL) holds whatever masks those columns. nil when
+// the expression does not parse.
+func (c *Check) ValueRefs() []string {
+	tree, err := pg_query.Parse("SELECT " + c.Expr)
+	if err != nil || len(tree.Stmts) != 1 {
+		return slices.Clone(c.refs)
+	}
+	var out []string
+	var visit func(m protoreflect.Message)
+	visit = func(m protoreflect.Message) {
+		switch n := m.Interface().(type) {
+		case *pg_query.NullTest:
+			return
+		case *pg_query.FuncCall:
+			if f := strs(n.Funcname); len(f) > 0 && (f[len(f)-1] == "num_nulls" || f[len(f)-1] == "num_nonnulls") {
+				return
+			}
+		case *pg_query.ColumnRef:
+			if f := strs(n.Fields); len(f) > 0 && !slices.Contains(out, f[len(f)-1]) {
+				out = append(out, f[len(f)-1])
+			}
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.Message() == nil || fd.IsMap():
+			case fd.IsList():
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					visit(l.Get(i).Message())
+				}
+			default:
+				visit(v.Message())
+			}
+			return true
+		})
+	}
+	visit(tree.Stmts[0].Stmt.ProtoReflect())
+	return out
 }

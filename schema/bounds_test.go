@@ -34,3 +34,16 @@ func TestCheckBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckValueRefs(t *testing.T) {
+	for expr, want := range map[string]string{
+		"((email IS NOT NULL) OR (phone IS NOT NULL))":         "[]",
+		"(num_nonnulls(a, b) = 1)":                             "[]",
+		"((created_at <= updated_at) OR (updated_at IS NULL))": "[created_at updated_at]",
+		"(lower(code) <> name)":                                "[code name]",
+	} {
+		if got := fmt.Sprint((&Check{Expr: expr}).ValueRefs()); got != want {
+			t.Errorf("%s: got %s, want %s", expr, got, want)
+		}
+	}
+}
