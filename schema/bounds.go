@@ -52,7 +52,21 @@ type boundReader struct {
 }
 
 func (b *boundReader) read(n *pg_query.Node) bool {
+	if !slices.Contains(columnRefs(n), b.column) {
+		// A conjunct of a CHECK over several columns that bounds another
+		// one says nothing about this column (that column reads it).
+		return true
+	}
 	if e := n.GetBoolExpr(); e != nil {
+		if e.Boolop == pg_query.BoolExprType_OR_EXPR && len(e.Args) == 2 {
+			// c > 0 OR c IS NULL: masking keeps NULLs, so a value is
+			// bound by the other side.
+			for i, a := range e.Args {
+				if t := a.GetNullTest(); t != nil && t.Nulltesttype == pg_query.NullTestType_IS_NULL && b.isColumn(t.Arg) {
+					return b.read(e.Args[1-i])
+				}
+			}
+		}
 		if e.Boolop != pg_query.BoolExprType_AND_EXPR {
 			return false
 		}
@@ -61,11 +75,6 @@ func (b *boundReader) read(n *pg_query.Node) bool {
 				return false
 			}
 		}
-		return true
-	}
-	if !slices.Contains(columnRefs(n), b.column) {
-		// A conjunct of a CHECK over several columns that bounds another
-		// one says nothing about this column (that column reads it).
 		return true
 	}
 	if t := n.GetNullTest(); t != nil {

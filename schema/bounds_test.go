@@ -20,6 +20,11 @@ func TestCheckBounds(t *testing.T) {
 		{"((a > 0) AND (b >= (0)::numeric))", "a", "[{> 0}]"},
 		{"((a > 0) AND (b >= (0)::numeric))", "b", "[{>= 0}]"},
 		{"(lo <= hi)", "lo", "unclear"},
+		{"((x > 0) OR (x IS NULL))", "x", "[{> 0}]"},
+		{"((x IS NULL) OR ((x >= 1) AND (x <= 9)))", "x", "[{>= 1} {<= 9}]"},
+		{"((x > 0) OR (y IS NULL))", "x", "unclear"},
+		{"((x > 0) OR (x IS NOT NULL))", "x", "unclear"},
+		{"((x > 0) AND ((y > 0) OR (y IS NULL)) AND ((y < 5) OR (z < 5)))", "x", "[{> 0}]"},
 		{"((a > 0) AND (a < b))", "a", "unclear"},
 		{"((a > 0) OR (b > 0))", "b", "unclear"},
 	}
