@@ -2,6 +2,7 @@ package masking
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/understudy-db/understudy/schema"
 )
@@ -162,7 +163,16 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 		for _, d := range domains {
 			dchecks = append(dchecks, d.Checks...)
 		}
-		c.Range, c.Unclear = columnRange(col.Name, dchecks, col.Checks)
+		// A table CHECK over this column and others (a > 0 AND b > 0,
+		// lo <= hi) binds it too: read its side, or report it unclear.
+		checks := slices.Clone(col.Checks)
+		for _, ch := range t.Checks {
+			// Only where it reads values: one that tests NULLs holds anyway.
+			if len(ch.References()) > 1 && slices.Contains(ch.ValueRefs(), col.Name) {
+				checks = append(checks, ch)
+			}
+		}
+		c.Range, c.Unclear = columnRange(col.Name, dchecks, checks)
 	}
 	c.Unique = isUnique(t, col.Name)
 	return c

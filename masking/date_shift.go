@@ -20,7 +20,12 @@ type dateShift struct {
 	key            *Key
 	maxDays        int64
 	minDay, maxDay int64 // the column type's range, as day numbers
+	iso            bool  // text: a date in years 1-9999 stays in them
 }
+
+// The days of 0001-01-01 and 9999-12-31: the years ISO 8601 writes in
+// four digits without a sign.
+var isoFirstDay, isoLastDay = daysFromCivil(1, 1, 1), daysFromCivil(9999, 12, 31)
 
 var (
 	errNotISODate = errors.New("value is not a date in ISO form (YYYY-MM-DD…)")
@@ -48,14 +53,21 @@ func (m dateShift) shift(dst, value, from []byte) ([]byte, error) {
 		y = 1 - y // astronomical numbering: 1 BC is year 0
 	}
 	day := daysFromCivil(y, mo, d)
+	lo, hi := m.minDay, m.maxDay
+	if m.iso && len(rest) == len(value[n:]) && day >= isoFirstDay && day <= isoLastDay {
+		// Text (and dates inside json and xml) is read as ISO 8601, which
+		// has no BC suffix nor 5-digit years: 0001-01-01 and 9999-12-31,
+		// common sentinels, must stay YYYY-MM-DD.
+		lo, hi = isoFirstDay, isoLastDay
+	}
 	sum := m.key.Sum(from)
 	off := int64(binary.LittleEndian.Uint64(sum[:8])%uint64(2*m.maxDays)) - m.maxDays
 	if off >= 0 {
 		off++ // [-max, -1] ∪ [1, max]: the date always moves
 	}
-	if day+off < m.minDay || day+off > m.maxDay {
+	if day+off < lo || day+off > hi {
 		off = -off // near the type's ends, move the other way
-		if day+off < m.minDay || day+off > m.maxDay {
+		if day+off < lo || day+off > hi {
 			return dst, errDateRange
 		}
 	}
@@ -245,6 +257,8 @@ func init() {
 			switch cfg.Column.Category {
 			case CatTimestamp, CatTimestampTZ:
 				m.minDay, m.maxDay = firstDay+1, lastTimestamp-1
+			case CatText:
+				m.iso = true
 			}
 			by := cfg.String("by", "")
 			if by == "" {

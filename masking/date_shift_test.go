@@ -429,3 +429,29 @@ func TestDateShiftBy(t *testing.T) {
 		t.Error("by: \"\" accepted")
 	}
 }
+
+// In text, json and xml a date is ISO 8601: the sentinels 0001-01-01 and
+// 9999-12-31 move inward instead of gaining a BC suffix or a fifth digit.
+func TestDateShiftTextStaysISO(t *testing.T) {
+	tc := col(CatText, "text")
+	xc := col(CatXML, "xml")
+	for i := range 50 {
+		opts := testOptions(fmt.Sprint("secret-", i))
+		m := mustBuild(t, &Spec{Name: "date_shift", Params: map[string]any{"max_days": int64(400)}}, tc, opts)
+		x := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//D": {Name: "date_shift"}}}}, xc, opts)
+		for _, v := range []string{"0001-01-01", "0001-01-01T00:00:00", "9999-12-31", "9999-12-31T23:59:59Z"} {
+			out, _ := maskString(t, m, tc, v)
+			xout, _ := maskString(t, x, xc, "<D>"+v+"</D>")
+			for _, o := range []string{out, strings.TrimSuffix(strings.TrimPrefix(xout, "<D>"), "</D>")} {
+				if len(o) != len(v) || strings.Contains(o, "BC") || o == v {
+					t.Fatalf("secret %d: %q became %q", i, v, o)
+				}
+			}
+		}
+	}
+	// A date column keeps PostgreSQL's range: 0001-01-01 may become BC.
+	dc := col(CatDate, "date")
+	if _, err := mustBuild(t, &Spec{Name: "date_shift"}, dc, testOptions("s")).Mask(NewScratch(), nil, []byte("0001-01-01 BC")); err != nil {
+		t.Errorf("date column refused a BC date: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -469,5 +470,36 @@ func TestNumberNoiseSingleValueRange(t *testing.T) {
 	m := mustBuild(t, &Spec{Name: "number_noise"}, c, testOptions("s"))
 	if out, _ := maskString(t, m, c, "7"); out != "7" {
 		t.Fatalf("got %q", out)
+	}
+}
+
+// A table CHECK over several columns binds each of them: its comparisons of
+// one column with constants are kept (pg_dump writes CHECK (a > 0 AND
+// b > 0) once, at table level), and what relates two columns is reported
+// unclear on both instead of being ignored.
+func TestNumberNoiseMultiColumnCheck(t *testing.T) {
+	b := schema.NewBuilder()
+	if err := b.Add(`CREATE TABLE public.m (a integer, b numeric(6,2), lo integer, hi integer,
+		CONSTRAINT m_check CHECK (((a > 0) AND (b > (0)::numeric))), CONSTRAINT m_order CHECK ((lo <= hi)), CONSTRAINT m_any CHECK (((a IS NOT NULL) OR (lo IS NOT NULL))));`); err != nil {
+		t.Fatal(err)
+	}
+	cat := b.Catalog()
+	tb := cat.Table(schema.QName{Schema: "public", Name: "m"})
+	for _, cs := range []struct{ col, v string }{{"a", "1"}, {"b", "0.01"}} {
+		c := NewColumn(cat, tb, tb.Column(cs.col))
+		if c.Range == nil || len(c.Unclear) > 0 {
+			t.Fatalf("%s: range %v, unclear %v", cs.col, c.Range, c.Unclear)
+		}
+		for i := range 50 {
+			m := mustBuild(t, &Spec{Name: "number_noise", Params: map[string]any{"ratio": 0.9}}, c, testOptions(fmt.Sprint("secret-", i)))
+			if out, _ := maskString(t, m, c, cs.v); !c.Range.containsText([]byte(out)) {
+				t.Fatalf("%s: %s became %s, outside %s", cs.col, cs.v, out, c.Range.Checks)
+			}
+		}
+	}
+	for _, name := range []string{"lo", "hi"} {
+		if c := NewColumn(cat, tb, tb.Column(name)); !slices.Equal(c.Unclear, []string{"m_order"}) {
+			t.Errorf("%s: unclear %v, want [m_order]", name, c.Unclear)
+		}
 	}
 }

@@ -132,7 +132,19 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 			if dst, err = w.charData(dst, t, raw); err != nil {
 				return dst, err
 			}
-		case xml.Comment, xml.ProcInst, xml.Directive:
+		case xml.Directive:
+			// A DOCTYPE may declare entities that the text then uses: the
+			// decoder must know them to accept the (well-formed) value.
+			if ents := dtdEntities(t); len(ents) > 0 {
+				if d.Entity == nil {
+					d.Entity = map[string]string{}
+				}
+				for k, v := range ents {
+					d.Entity[k] = v
+				}
+			}
+			dst = append(dst, raw...)
+		case xml.Comment, xml.ProcInst:
 			dst = append(dst, raw...)
 		}
 	}
@@ -140,6 +152,45 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 		return dst, errNotXML
 	}
 	return dst, nil
+}
+
+// dtdEntities reads the general entities a DOCTYPE's internal subset
+// declares: an internal one's replacement text as written, an external one
+// (SYSTEM, PUBLIC) as empty text, since it is never loaded.
+func dtdEntities(dir []byte) map[string]string {
+	if !bytes.HasPrefix(dir, []byte("DOCTYPE")) {
+		return nil
+	}
+	var ents map[string]string
+	for {
+		i := bytes.Index(dir, []byte("<!ENTITY"))
+		if i < 0 {
+			return ents
+		}
+		dir = bytes.TrimLeft(dir[i+len("<!ENTITY"):], " \t\r\n")
+		if len(dir) > 0 && dir[0] == '%' {
+			continue // a parameter entity: only the DTD itself uses it
+		}
+		n := bytes.IndexAny(dir, " \t\r\n")
+		if n <= 0 {
+			return ents
+		}
+		name := string(dir[:n])
+		dir = bytes.TrimLeft(dir[n:], " \t\r\n")
+		val := ""
+		if len(dir) > 0 && (dir[0] == '"' || dir[0] == '\'') {
+			if j := bytes.IndexByte(dir[1:], dir[0]); j >= 0 {
+				val = string(dir[1 : 1+j])
+				dir = dir[2+j:]
+			}
+		}
+		if ents == nil {
+			ents = map[string]string{}
+		}
+		if _, dup := ents[name]; !dup { // the first declaration binds
+			ents[name] = val
+		}
+	}
 }
 
 // endName is the name in an end tag's text: </p:name >.
@@ -209,6 +260,9 @@ func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c ==
 
 // attrs copies a start tag, masking the attribute values a rule applies to.
 func (w *xmlWalker) attrs(dst []byte, t xml.StartElement, raw []byte, lv *xmlLevel) ([]byte, error) {
+	if dupAttr(t.Attr) {
+		return dst, errNotXML // not well-formed: the output must not be either
+	}
 	i := 1 + len(lv.raw)
 	for _, a := range t.Attr {
 		// The raw text holds the attributes in order: name, =, quoted value.
@@ -238,6 +292,22 @@ func (w *xmlWalker) attrs(dst []byte, t xml.StartElement, raw []byte, lv *xmlLev
 		i = 1
 	}
 	return append(dst, raw...), nil
+}
+
+// dupAttr reports whether a start tag names one attribute twice, which
+// the decoder lets through.
+func dupAttr(as []xml.Attr) bool {
+	if len(as) < 2 {
+		return false
+	}
+	seen := make(map[xml.Name]bool, len(as))
+	for _, a := range as {
+		if seen[a.Name] {
+			return true
+		}
+		seen[a.Name] = true
+	}
+	return false
 }
 
 // attrRule is the rule for an attribute, or nil to keep it.

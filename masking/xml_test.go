@@ -145,7 +145,7 @@ func TestXMLPathsOnly(t *testing.T) {
 func TestXMLErrors(t *testing.T) {
 	c := col(CatXML, "xml")
 	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
-	for _, bad := range []string{"<a>", "<a></b>", "</a>", "<a>&nbsp;</a>", "<a x=1/>", "<a>x</a></a>"} {
+	for _, bad := range []string{"<a>", "<a></b>", "</a>", "<a>&nbsp;</a>", "<a x=1/>", "<a>x</a></a>", `<a b="1" b="2"/>`, `<p:a p:b="1" p:b="2"/>`} {
 		if _, err := m.Mask(NewScratch(), nil, []byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		} else if strings.Contains(err.Error(), bad) {
@@ -192,5 +192,33 @@ func TestXMLCDATAAndEscapes(t *testing.T) {
 		if strings.ContainsRune(out, 1) {
 			t.Errorf("%q → %q holds a control character", v, out)
 		}
+	}
+}
+
+// A DOCTYPE's internal subset may declare entities the text then uses:
+// such a value is well-formed (PostgreSQL stores it) and must be masked,
+// not refused; an entity it does not declare is still refused.
+func TestXMLDoctypeEntities(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}}, "text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
+	v := `<!DOCTYPE r [<!ENTITY % p "x"><!ENTITY e 'Jane Doe'><!ENTITY ext SYSTEM "x.dtd">]><r a="&e;"><Name>&e;</Name> &ext;</r>`
+	out, err := m.Mask(NewScratch(), nil, []byte(v))
+	if err != nil {
+		t.Fatalf("%q refused: %v", v, err)
+	}
+	if s := string(out); strings.Contains(s[strings.Index(s, "]>"):], "Jane") || !strings.HasPrefix(string(out), `<!DOCTYPE r [`) {
+		t.Errorf("got %q", out)
+	}
+	d := xml.NewDecoder(bytes.NewReader(out))
+	d.Entity = map[string]string{"e": "", "ext": ""}
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("%q: %v", out, err)
+		}
+	}
+	if _, err := m.Mask(NewScratch(), nil, []byte(`<!DOCTYPE r [<!ENTITY e "x">]><r>&f;</r>`)); err == nil {
+		t.Error("an undeclared entity was accepted")
 	}
 }

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -34,6 +36,49 @@ func TestPlanDateShiftBy(t *testing.T) {
 	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    created_at: {use: date_shift, by: user_id}")
 	if cp := col(t, p, "orders", "created_at"); cp.Row == nil {
 		t.Error("no row masker for date_shift by:")
+	}
+}
+
+// Dates of one entity shifted by: one owner but with different max_days
+// draw different offsets: a warning names them; one max_days is silent.
+func TestPlanDateShiftByMaxDaysDiffer(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.orders (id integer PRIMARY KEY, user_id integer, created_at timestamptz, updated_at timestamptz, shipped_at date, CONSTRAINT orders_check CHECK (created_at <= updated_at))")
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: hash_id",
+		"    created_at: {use: date_shift, by: user_id}", "    updated_at: {use: date_shift, by: user_id, max_days: 365}", "    shipped_at: {use: date_shift, by: user_id, max_days: 30}")
+	want := []string{"table public.orders: date_shift by: user_id with different max_days on created_at, shipped_at (max_days 30) and updated_at (max_days 365): each max_days draws its own offset, so these dates do not move alike (intervals and CHECKs ordering them break); give them one max_days",
+		"table public.orders: CHECK constraint orders_check relates columns created_at, updated_at, which are not masked alike (masked: created_at, updated_at): masked rows may violate it (dates of one entity keep their order when all shift by: one owner column with one max_days)"}
+	if !reflect.DeepEqual(p.Warnings, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", p.Warnings, want)
+	}
+	p = mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: hash_id",
+		"    created_at: {use: date_shift, by: user_id, max_days: 30}", "    updated_at: {use: date_shift, by: user_id}", "    shipped_at: {use: date_shift, by: id, max_days: 9}")
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings: %q", p.Warnings)
+	}
+}
+
+// A CHECK relating masked columns that are not numeric is named in a
+// warning unless they all shift by: one owner with one max_days; numeric
+// columns are warned about through their ranges, and a CHECK that only
+// tests NULLs holds under any masking (NULL stays NULL).
+func TestPlanWarnsOfCheckRelatingMaskedColumns(t *testing.T) {
+	cat := catalogOf(t, "CREATE TABLE public.orders (id integer PRIMARY KEY, user_id integer, created_at timestamptz, updated_at timestamptz, lo integer, hi integer, CONSTRAINT ordered CHECK (created_at <= updated_at), CONSTRAINT span CHECK (lo <= hi), CONSTRAINT dated CHECK (created_at IS NOT NULL OR num_nonnulls(updated_at, lo) > 0))")
+	const w = "table public.orders: CHECK constraint ordered relates columns created_at, updated_at, which are not masked alike (masked: %s): masked rows may violate it (dates of one entity keep their order when all shift by: one owner column with one max_days)"
+	for _, tc := range []struct {
+		created, updated string
+		want             []string
+	}{
+		{"date_shift", "date_shift", []string{fmt.Sprintf(w, "created_at, updated_at")}},
+		{"{use: date_shift, by: user_id}", "keep", []string{fmt.Sprintf(w, "created_at")}},
+		{"{use: date_shift, by: user_id}", "{use: date_shift, by: id}", []string{fmt.Sprintf(w, "created_at, updated_at")}},
+		{"{use: date_shift, by: user_id}", "{use: date_shift, by: user_id, max_days: 30}", nil},
+		{"keep", "null", nil},
+	} {
+		p := mustPlan(t, cat, nil, "version: 1", "tables:", "  orders:", "    id: keep", "    user_id: keep", "    lo: keep", "    hi: keep",
+			"    created_at: "+tc.created, "    updated_at: "+tc.updated)
+		if !slices.Equal(p.Warnings, tc.want) {
+			t.Errorf("%s, %s: warnings:\n%q\nwant\n%q", tc.created, tc.updated, p.Warnings, tc.want)
+		}
 	}
 }
 

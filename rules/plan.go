@@ -637,6 +637,8 @@ func (p *planner) build() *Plan {
 			}
 		}
 	}
+	plan.Warnings = append(plan.Warnings, p.shiftWarnings(plan)...)
+	plan.Warnings = append(plan.Warnings, p.relationWarnings(plan)...)
 	p.guards(plan)
 	return plan
 }
@@ -881,4 +883,110 @@ func (p *planner) uncovered() []string {
 	}
 	sort.Strings(missing)
 	return missing
+}
+
+// shiftWarnings names the columns of one table that date_shift by: the
+// same owner with different max_days: the offset depends on max_days, so
+// their dates move apart and CHECKs ordering them may fail on load.
+func (p *planner) shiftWarnings(plan *Plan) []string {
+	var out []string
+	for q, tp := range plan.Tables {
+		byOwner := map[string]map[int64][]string{}
+		for name, cp := range tp.Columns {
+			e := p.eff[colKey{q, name}]
+			if cp.Masker != "date_shift" || e == nil || e.from != nil || e.spec == nil {
+				continue
+			}
+			by, _ := e.spec.Params["by"].(string)
+			if by == "" {
+				continue
+			}
+			days, ok := e.spec.Params["max_days"].(int64)
+			if !ok {
+				days = 30
+			}
+			if byOwner[by] == nil {
+				byOwner[by] = map[int64][]string{}
+			}
+			byOwner[by][days] = append(byOwner[by][days], name)
+		}
+		for by, groups := range byOwner {
+			if len(groups) < 2 {
+				continue
+			}
+			var parts []string
+			for days, cols := range groups {
+				slices.Sort(cols)
+				parts = append(parts, fmt.Sprintf("%s (max_days %d)", strings.Join(cols, ", "), days))
+			}
+			slices.Sort(parts)
+			out = append(out, fmt.Sprintf("table %s: date_shift by: %s with different max_days on %s: each max_days draws its own offset, so these dates do not move alike (intervals and CHECKs ordering them break); give them one max_days", q, by, strings.Join(parts, " and ")))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// relationWarnings names the table CHECKs relating columns (created_at <=
+// updated_at) that are not numeric and of which some are masked: each value
+// is masked on its own, so the relation may not hold on load. Numeric
+// columns are warned about with their ranges; dates that all shift by: one
+// owner with one max_days keep their order.
+func (p *planner) relationWarnings(plan *Plan) []string {
+	var out []string
+	for q, tp := range plan.Tables {
+		t := p.cat.Table(q)
+		if t == nil || tp.Skip {
+			continue
+		}
+		for _, ch := range t.Checks {
+			if len(ch.References()) < 2 {
+				continue
+			}
+			refs := ch.ValueRefs()
+			var masked []string
+			together := true // every non-numeric column shifts by one owner and max_days
+			shift := ""
+			for _, name := range refs {
+				col := t.Column(name)
+				if col == nil {
+					continue
+				}
+				switch masking.NewColumn(p.cat, t, col).Category {
+				case masking.CatInt, masking.CatNumeric, masking.CatFloat:
+					continue
+				}
+				cp := tp.Columns[name]
+				if cp == nil || cp.Masker == "null" { // kept, or NULL: passes a CHECK
+					together = false
+					continue
+				}
+				masked = append(masked, name)
+				e := p.eff[colKey{q, name}]
+				by := ""
+				if cp.Masker == "date_shift" && e != nil && e.spec != nil {
+					by, _ = e.spec.Params["by"].(string)
+				}
+				days, ok := int64(0), false
+				if e != nil && e.spec != nil {
+					days, ok = e.spec.Params["max_days"].(int64)
+				}
+				if !ok {
+					days = 30
+				}
+				key := fmt.Sprintf("%s/%d", by, days)
+				if by == "" || shift != "" && shift != key {
+					together = false
+				}
+				shift = key
+			}
+			if len(masked) == 0 || together {
+				continue
+			}
+			out = append(out, fmt.Sprintf("table %s: CHECK constraint %s relates columns %s, which are not masked alike (masked: %s): masked rows may violate it (dates of one entity keep their order when all shift by: one owner column with one max_days)",
+				q, ch.Name, strings.Join(refs, ", "), strings.Join(masked, ", ")))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

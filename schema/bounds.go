@@ -1,10 +1,12 @@
 package schema
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v5"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Bound is one side of a range a CHECK states for a column: column Op Value,
@@ -19,6 +21,8 @@ type Bound struct {
 // 0 < c AND c < 100, with casts on either side and IS NOT NULL allowed
 // alongside. ok is false when the check says anything else (c <> 0,
 // c % 5 = 0, an OR), which callers cannot keep by bounding values.
+// Conjuncts that do not mention column are skipped: in a table's
+// CHECK (a > 0 AND b > 0), each column reads its own side.
 func (c *Check) Bounds(column string) (bs []Bound, ok bool) {
 	tree, err := pg_query.Parse("SELECT " + c.Expr)
 	if err != nil || len(tree.Stmts) != 1 {
@@ -48,7 +52,21 @@ type boundReader struct {
 }
 
 func (b *boundReader) read(n *pg_query.Node) bool {
+	if !slices.Contains(columnRefs(n), b.column) {
+		// A conjunct of a CHECK over several columns that bounds another
+		// one says nothing about this column (that column reads it).
+		return true
+	}
 	if e := n.GetBoolExpr(); e != nil {
+		if e.Boolop == pg_query.BoolExprType_OR_EXPR && len(e.Args) == 2 {
+			// c > 0 OR c IS NULL: masking keeps NULLs, so a value is
+			// bound by the other side.
+			for i, a := range e.Args {
+				if t := a.GetNullTest(); t != nil && t.Nulltesttype == pg_query.NullTestType_IS_NULL && b.isColumn(t.Arg) {
+					return b.read(e.Args[1-i])
+				}
+			}
+		}
 		if e.Boolop != pg_query.BoolExprType_AND_EXPR {
 			return false
 		}
@@ -158,4 +176,48 @@ func constant(n *pg_query.Node) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// ValueRefs lists the columns whose values the check reads: those it
+// references other than only through IS [NOT] NULL, num_nulls or
+// num_nonnulls. Masking keeps NULLs, so a check such as CHECK (email IS NOT
+// NULL OR phone IS NOT NULL) holds whatever masks those columns. nil when
+// the expression does not parse.
+func (c *Check) ValueRefs() []string {
+	tree, err := pg_query.Parse("SELECT " + c.Expr)
+	if err != nil || len(tree.Stmts) != 1 {
+		return slices.Clone(c.refs)
+	}
+	var out []string
+	var visit func(m protoreflect.Message)
+	visit = func(m protoreflect.Message) {
+		switch n := m.Interface().(type) {
+		case *pg_query.NullTest:
+			return
+		case *pg_query.FuncCall:
+			if f := strs(n.Funcname); len(f) > 0 && (f[len(f)-1] == "num_nulls" || f[len(f)-1] == "num_nonnulls") {
+				return
+			}
+		case *pg_query.ColumnRef:
+			if f := strs(n.Fields); len(f) > 0 && !slices.Contains(out, f[len(f)-1]) {
+				out = append(out, f[len(f)-1])
+			}
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.Message() == nil || fd.IsMap():
+			case fd.IsList():
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					visit(l.Get(i).Message())
+				}
+			default:
+				visit(v.Message())
+			}
+			return true
+		})
+	}
+	visit(tree.Stmts[0].Stmt.ProtoReflect())
+	return out
 }

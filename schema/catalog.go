@@ -1,5 +1,7 @@
 package schema
 
+import "slices"
+
 // Catalog is the schema model of one database.
 type Catalog struct {
 	Tables    []*Table // in definition order
@@ -118,6 +120,9 @@ type Check struct {
 	local     bool     // declared on the table itself, not only inherited
 	noInherit bool     // NO INHERIT: children do not get it
 }
+
+// References lists the distinct columns the check's expression references.
+func (c *Check) References() []string { return slices.Clone(c.refs) }
 
 // Enum is an enum type with its labels in sort order.
 type Enum struct {
