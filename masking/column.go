@@ -79,8 +79,9 @@ type Column struct {
 	// that masked values are verified against.
 	Checks []Check
 	// Range is what the numeric CHECKs of the column and its domains allow
-	// (nil: no bound); Unclear names those that state something else, which
-	// masked values may break.
+	// (nil: no bound). Unclear names the CHECKs masked values may break:
+	// on numbers those that state something other than a range, on other
+	// types those that are not a pattern verified by Checks.
 	Range   *Range
 	Unclear []string
 }
@@ -142,9 +143,11 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 			pat = "(?i)" + pat
 		}
 		// PostgreSQL's regex dialect is close to RE2 for the patterns used in
-		// CHECKs; one that does not compile is simply not verified.
+		// CHECKs; one that does not compile cannot be verified.
 		if re, err := regexp.Compile(pat); err == nil {
 			c.Checks = append(c.Checks, Check{Name: ch.Name, Re: re})
+		} else {
+			c.Unclear = append(c.Unclear, ch.Name)
 		}
 	}
 	for _, d := range domains {
@@ -159,10 +162,7 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 	}
 	switch c.Category {
 	case CatInt, CatNumeric, CatFloat:
-		var dchecks []*schema.Check
-		for _, d := range domains {
-			dchecks = append(dchecks, d.Checks...)
-		}
+		dchecks := domainChecks(domains)
 		// A table CHECK over this column and others (a > 0 AND b > 0,
 		// lo <= hi) binds it too: read its side, or report it unclear.
 		checks := slices.Clone(col.Checks)
@@ -172,10 +172,29 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 				checks = append(checks, ch)
 			}
 		}
-		c.Range, c.Unclear = columnRange(col.Name, dchecks, checks)
+		var unclear []string
+		c.Range, unclear = columnRange(col.Name, dchecks, checks)
+		c.Unclear = append(c.Unclear, unclear...)
+	default:
+		// Only patterns are verified on other types: any other CHECK that
+		// reads the value (x <> upper(x), d > '2000-01-01') may fail at load.
+		for _, ch := range slices.Concat(domainChecks(domains), col.Checks) {
+			if ch.Pattern == "" && len(ch.ValueRefs()) > 0 {
+				c.Unclear = append(c.Unclear, ch.Name)
+			}
+		}
 	}
 	c.Unique = isUnique(t, col.Name)
 	return c
+}
+
+// domainChecks are the CHECKs of a column's domains.
+func domainChecks(domains []*schema.Domain) []*schema.Check {
+	var out []*schema.Check
+	for _, d := range domains {
+		out = append(out, d.Checks...)
+	}
+	return out
 }
 
 func isUnique(t *schema.Table, col string) bool {

@@ -25,6 +25,28 @@ func TestPlanWarnsOfUnclearNumericChecks(t *testing.T) {
 	}
 }
 
+// On other types only pattern CHECKs are verified: any other CHECK that
+// reads a masked column's value is named in a warning; patterns, NULL tests
+// and kept columns are silent.
+func TestPlanWarnsOfUnverifiedChecks(t *testing.T) {
+	cat := catalogOf(t,
+		"CREATE DOMAIN public.upper_code AS text CHECK (VALUE = upper(VALUE))",
+		"CREATE TABLE public.acct (id integer PRIMARY KEY, code text CONSTRAINT code_upper CHECK (code = upper(code)), zip text CONSTRAINT zip_digits CHECK (zip ~ '^[0-9]{5}$'), "+
+			"email text CONSTRAINT email_set CHECK (email IS NOT NULL), born date CONSTRAINT born_after CHECK (born > '1900-01-01'), ref public.upper_code, kept text CONSTRAINT kept_nz CHECK (kept <> ''))",
+	)
+	p := mustPlan(t, cat, nil, "version: 1", "tables:", "  acct:", "    id: keep", "    code: lorem", "    zip: postcode", "    email: email", "    born: date_shift", "    ref: lorem", "    kept: keep")
+	pattern := "a pattern Understudy verifies (column ~ 'regex')"
+	want := []string{
+		"column public.acct.born: CHECK constraint born_after is not " + pattern + ": masked values may violate it",
+		"column public.acct.code: CHECK constraint code_upper is not " + pattern + ": masked values may violate it",
+		"column public.acct.ref: CHECK constraint upper_code_check is not " + pattern + ": masked values may violate it",
+	}
+	got := slices.Sorted(slices.Values(p.Warnings))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", got, want)
+	}
+}
+
 // date_shift by: a column the table lacks is a located rules error; one it
 // has plans a row masker.
 func TestPlanDateShiftBy(t *testing.T) {

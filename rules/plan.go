@@ -593,8 +593,13 @@ func (p *planner) build() *Plan {
 			cp.Origin = "follows " + e.from.String()
 		}
 		if e.spec.Name != "null" {
+			what := "a pattern Understudy verifies (column ~ 'regex')"
+			switch own.Category {
+			case masking.CatInt, masking.CatNumeric, masking.CatFloat:
+				what = "a range Understudy can keep (comparisons with constants joined by AND, BETWEEN)"
+			}
 			for _, ch := range own.Unclear {
-				plan.Warnings = append(plan.Warnings, fmt.Sprintf("column %s: CHECK constraint %s is not a range Understudy can keep (comparisons with constants joined by AND, BETWEEN): masked values may violate it", k, ch))
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("column %s: CHECK constraint %s is not %s: masked values may violate it", k, ch, what))
 			}
 		}
 		cp.Cell = masking.Wrap(m, own)
