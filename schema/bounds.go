@@ -189,35 +189,21 @@ func (c *Check) ValueRefs() []string {
 		return slices.Clone(c.refs)
 	}
 	var out []string
-	var visit func(m protoreflect.Message)
-	visit = func(m protoreflect.Message) {
+	prune(tree.Stmts[0].Stmt.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch n := m.Interface().(type) {
 		case *pg_query.NullTest:
-			return
+			return false
 		case *pg_query.FuncCall:
 			if f := strs(n.Funcname); len(f) > 0 && (f[len(f)-1] == "num_nulls" || f[len(f)-1] == "num_nonnulls") {
-				return
+				return false
 			}
 		case *pg_query.ColumnRef:
 			if f := strs(n.Fields); len(f) > 0 && !slices.Contains(out, f[len(f)-1]) {
 				out = append(out, f[len(f)-1])
 			}
-			return
+			return false
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.Message() == nil || fd.IsMap():
-			case fd.IsList():
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					visit(l.Get(i).Message())
-				}
-			default:
-				visit(v.Message())
-			}
-			return true
-		})
-	}
-	visit(tree.Stmts[0].Stmt.ProtoReflect())
+		return true
+	})
 	return out
 }

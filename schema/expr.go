@@ -98,17 +98,24 @@ func columnRefs(n *pg_query.Node) []string {
 // walk visits every message in a parse tree; reflection spares a switch over
 // the hundreds of node types an expression may contain.
 func walk(m protoreflect.Message, visit func(protoreflect.Message)) {
-	visit(m)
+	prune(m, func(m protoreflect.Message) bool { visit(m); return true })
+}
+
+// prune is walk where visit says whether to go below m.
+func prune(m protoreflect.Message, visit func(protoreflect.Message) bool) {
+	if !visit(m) {
+		return
+	}
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
 		case fd.Message() == nil || fd.IsMap():
 		case fd.IsList():
 			l := v.List()
 			for i := 0; i < l.Len(); i++ {
-				walk(l.Get(i).Message(), visit)
+				prune(l.Get(i).Message(), visit)
 			}
 		default:
-			walk(v.Message(), visit)
+			prune(v.Message(), visit)
 		}
 		return true
 	})
