@@ -190,7 +190,8 @@ func TestDateShiftByThroughPostgres(t *testing.T) {
 }
 
 // xmlShape is an XML value's skeleton: elements and attribute names with
-// their namespaces, comments and processing instructions.
+// their namespaces, comments (not their text, which text: masks) and
+// processing instructions.
 func xmlShape(t *testing.T, v string) string {
 	t.Helper()
 	d := xml.NewDecoder(strings.NewReader(v))
@@ -213,7 +214,7 @@ func xmlShape(t *testing.T, v string) string {
 		case xml.EndElement:
 			fmt.Fprintf(&b, "</%s>", tok.Name.Local)
 		case xml.Comment:
-			fmt.Fprintf(&b, "<!--%s-->", tok)
+			b.WriteString("<!---->")
 		case xml.ProcInst:
 			fmt.Fprintf(&b, "<?%s %s?>", tok.Target, tok.Inst)
 		case xml.CharData:

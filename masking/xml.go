@@ -17,7 +17,8 @@ import (
 // attribute values that local-name paths select in an xml (or text) column,
 // and the text: rule to every other text node and attribute value; every
 // other byte of the value is copied as it was: the XML declaration,
-// DOCTYPE, comments, processing instructions, namespace prefixes and
+// DOCTYPE, comments (masked by text: when it is not keep), processing
+// instructions, namespace prefixes and
 // declarations, attribute order and quoting, whitespace, entity references
 // in text that is not masked, and CDATA sections (masked text stays in its
 // CDATA section). So the output is well-formed XML with the original's
@@ -144,7 +145,9 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 				}
 			}
 			dst = append(dst, raw...)
-		case xml.Comment, xml.ProcInst:
+		case xml.Comment:
+			dst = w.comment(dst, t, raw)
+		case xml.ProcInst:
 			dst = append(dst, raw...)
 		}
 	}
@@ -152,6 +155,23 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 		return dst, errNotXML
 	}
 	return dst, nil
+}
+
+// comment masks a comment's text, which no path can address, with the
+// text: rule; a comment the rule cannot mask, or whose masked text a
+// comment cannot hold ("--", a trailing "-"), is emptied.
+func (w *xmlWalker) comment(dst []byte, t xml.Comment, raw []byte) []byte {
+	if w.m.text == nil || len(bytes.TrimSpace(t)) == 0 {
+		return append(dst, raw...)
+	}
+	dst = append(dst, "<!--"...)
+	from := len(dst)
+	out, err := w.maskText(dst, w.m.text, t)
+	if err != nil || bytes.Contains(out[from:], []byte("--")) || bytes.HasSuffix(out[from:], []byte("-")) {
+		out = out[:from]
+	}
+	out = sanitizeXMLChars(out, from)
+	return append(out, "-->"...)
 }
 
 // dtdEntities reads the general entities a DOCTYPE's internal subset
