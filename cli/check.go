@@ -159,7 +159,7 @@ func (e *env) check(args []string) int {
 		return e.fail(usagef("--fix - and --json would both write to stdout: give --fix a file"))
 	}
 	// By file as well as by name: ./rules.yaml or a link to it is the rules.
-	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil || inDir(f.in, fix)) {
+	if fix != "" && (fix == f.rules || fix == f.in || outfile.Conflicts(fix, f.rules, f.in, f.secretFile) != nil) {
 		return e.fail(usagef("--fix %s would overwrite an input: name a new file", fix))
 	}
 	f.quiet, f.jobs, f.maxRowSize = true, 1, plaindump.DefaultMaxItem>>20
@@ -374,8 +374,6 @@ func (e *env) writeReport(rep *CheckReport, failed bool) int {
 	return rep.ExitCode
 }
 
-// drift lists the rules naming what the dump does not have, and the
-// column rules whose masker no longer fits the column's type.
 // withoutDrift copies rf without the rules that name what the source no
 // longer has or that no longer fit a column's type.
 func withoutDrift(rf *rules.File, stale []CheckStale, types []CheckType) *rules.File {
@@ -459,6 +457,8 @@ func patternMisfits(rf *rules.File, inv *dump.Inventory, planErr error) []CheckT
 	return out
 }
 
+// drift lists the rules naming what the dump does not have, and the
+// column rules whose masker no longer fits the column's type.
 func drift(rf *rules.File, inv *dump.Inventory) ([]CheckStale, []CheckType) {
 	var stale []CheckStale
 	var types []CheckType

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -76,7 +75,7 @@ func (e *env) initRules(args []string) int {
 		}
 	}
 	// By file, not by name: ./dump.sql or a link to the dump is the dump.
-	if err := outfile.Conflicts(f.out, f.in); err != nil || f.out != "-" && f.out == f.in || inDir(f.in, f.out) {
+	if err := outfile.Conflicts(f.out, f.in); err != nil || f.out != "-" && f.out == f.in {
 		return e.fail(usagef("--out %s is the input dump, or a file inside it: name a new file", f.out))
 	}
 	f.jobs, f.maxRowSize = 1, plaindump.DefaultMaxItem>>20
@@ -108,26 +107,6 @@ func (e *env) initRules(args []string) int {
 	fmt.Fprintf(e.stderr, "anonymize: init: %s: %d tables, %d columns: %d masked (%d sure), %d follow foreign keys, %d kept (%d to review), %d contact endpoints flagged\n",
 		dest, g.stats.tables, g.stats.columns, g.stats.masked, g.stats.sure, g.stats.follow, g.stats.kept, g.stats.review, g.stats.endpoints)
 	return ExitOK
-}
-
-// inDir reports whether path lies inside dir, a directory-format archive
-// being read: writing there would replace one of its files (toc.dat).
-func inDir(dir, path string) bool {
-	if path == "-" || dir == "" || dir == "-" {
-		return false
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return false
-	}
-	d, err1 := filepath.EvalSymlinks(dir)
-	p, err2 := filepath.EvalSymlinks(filepath.Dir(path))
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	d, err1 = filepath.Abs(d)
-	p, err2 = filepath.Abs(p)
-	rel, err := filepath.Rel(d, p)
-	return err1 == nil && err2 == nil && err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // writeOutput writes a generated file through outfile: a regular file (or

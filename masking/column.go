@@ -36,6 +36,9 @@ var categoryNames = [...]string{CatOther: "other", CatText: "text", CatInt: "int
 
 func (c Category) String() string { return categoryNames[c] }
 
+// Numeric is set for integers, numerics and floating-point numbers.
+func (c Category) Numeric() bool { return c == CatInt || c == CatNumeric || c == CatFloat }
+
 var builtinCategory = map[string]Category{
 	"text": CatText, "varchar": CatText, "bpchar": CatText, "name": CatText, "citext": CatText, "char": CatText,
 	"int2": CatInt, "int4": CatInt, "int8": CatInt,
@@ -160,8 +163,8 @@ func NewColumn(cat *schema.Catalog, t *schema.Table, col *schema.Column) *Column
 			addCheck(ch)
 		}
 	}
-	switch c.Category {
-	case CatInt, CatNumeric, CatFloat:
+	switch {
+	case c.Category.Numeric():
 		dchecks := domainChecks(domains)
 		// A table CHECK over this column and others (a > 0 AND b > 0,
 		// lo <= hi) binds it too: read its side, or report it unclear.

@@ -27,6 +27,9 @@ type dateShift struct {
 // four digits without a sign.
 var isoFirstDay, isoLastDay = daysFromCivil(1, 1, 1), daysFromCivil(9999, 12, 31)
 
+// DefaultMaxDays is date_shift's max_days when a rule gives none.
+const DefaultMaxDays = 30
+
 var (
 	errNotISODate = errors.New("value is not a date in ISO form (YYYY-MM-DD…)")
 	errDateRange  = errors.New("date is outside the range of the column's type")
@@ -239,7 +242,7 @@ func init() {
 	register(&Def{
 		Name: "date_shift",
 		Doc:  "moves dates and timestamps by a keyed number of days, keeping the time of day",
-		Params: []Param{{Name: "max_days", Kind: ParamInt, Doc: "largest shift in days, either way (default 30)"},
+		Params: []Param{{Name: "max_days", Kind: ParamInt, Doc: fmt.Sprintf("largest shift in days, either way (default %d)", DefaultMaxDays)},
 			{Name: "by", Kind: ParamString, Doc: "a column of the table whose original value (the row's key, or an owner such as user_id) draws the shift, so all dates of one entity move alike"}},
 		Accepts: func(c *Column) (bool, string) {
 			switch c.Category {
@@ -249,7 +252,7 @@ func init() {
 			return false, "it shifts date, timestamp, timestamptz, or text holding ISO dates"
 		},
 		New: func(cfg *Config) (Masker, error) {
-			n := cfg.Int("max_days", 30)
+			n := cfg.Int("max_days", DefaultMaxDays)
 			if n < 1 || n > maxShiftDays {
 				return nil, fmt.Errorf("max_days must be between 1 and %d", maxShiftDays)
 			}

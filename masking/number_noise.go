@@ -463,8 +463,7 @@ func init() {
 			if c.Base.Name == "money" {
 				return false, "money's text form depends on lc_monetary; use const or keep"
 			}
-			switch c.Category {
-			case CatInt, CatNumeric, CatFloat:
+			if c.Category.Numeric() {
 				return true, ""
 			}
 			return false, "it changes integers, numerics and floating-point numbers"

@@ -47,25 +47,36 @@ const (
 // alive. A variable so that tests need not wait as long.
 var markerTimeout = 5 * time.Second
 
-// A ConflictError reports that the output names the same file as an input.
+// A ConflictError reports that the output names the same file as an
+// input, or lies inside an input directory.
 type ConflictError struct {
-	Out   string // the output path
-	Other string // the input path that names the same file
+	Out    string // the output path
+	Other  string // the input path that names the same file, or holds it
+	Inside bool   // Other is a directory (a directory-format archive) out is in
 }
 
 func (e *ConflictError) Error() string {
+	if e.Inside {
+		return fmt.Sprintf("output %s is inside %s, an input directory", e.Out, e.Other)
+	}
 	return fmt.Sprintf("output %s is the same file as %s", e.Out, e.Other)
 }
 
 // Conflicts returns a *ConflictError if out names the same regular file as
-// one of others (the run's inputs), following symbolic and hard links:
-// writing it would replace or, in place, corrupt an input. "-", a path that
-// does not exist and a non-regular out (a terminal is both stdin and
-// stdout) never conflict; "-" in others is skipped, so to check standard
-// input pass "/dev/stdin".
+// one of others (the run's inputs), following symbolic and hard links, or
+// lies inside one that is a directory (a directory-format archive, whose
+// toc.dat it would replace): writing it would replace or, in place,
+// corrupt an input. "-", and otherwise a path that does not exist or a
+// non-regular out (a terminal is both stdin and stdout), never conflict;
+// "-" in others is skipped, so to check standard input pass "/dev/stdin".
 func Conflicts(out string, others ...string) error {
 	if out == "-" {
 		return nil
+	}
+	for _, o := range others {
+		if o != "" && o != "-" && inside(o, out) {
+			return &ConflictError{Out: out, Other: o, Inside: true}
+		}
 	}
 	ost, err := os.Stat(out)
 	if err != nil || !ost.Mode().IsRegular() {
@@ -80,6 +91,22 @@ func Conflicts(out string, others ...string) error {
 		}
 	}
 	return nil
+}
+
+// inside reports whether path lies inside dir, an existing directory.
+func inside(dir, path string) bool {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return false
+	}
+	d, err1 := filepath.EvalSymlinks(dir)
+	p, err2 := filepath.EvalSymlinks(filepath.Dir(path))
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	d, err1 = filepath.Abs(d)
+	p, err2 = filepath.Abs(p)
+	rel, err := filepath.Rel(d, p)
+	return err1 == nil && err2 == nil && err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // File is an output being written. It must end with Commit or Fail; Fail

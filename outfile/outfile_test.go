@@ -789,6 +789,26 @@ func TestConflicts(t *testing.T) {
 	}
 }
 
+// An output inside an input directory (a directory-format archive), new or
+// not, conflicts with it; one beside it does not.
+func TestConflictsInsideDirectory(t *testing.T) {
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "db.Fd")
+	os.Mkdir(archive, 0o755)
+	os.WriteFile(filepath.Join(archive, "toc.dat"), []byte("x"), 0o644)
+	for out, inside := range map[string]bool{
+		filepath.Join(archive, "toc.dat"):    true,
+		filepath.Join(archive, "new.sql"):    true,
+		filepath.Join(dir, "db.Fd.sql"):      false,
+		filepath.Join(dir, "other", "x.sql"): false,
+	} {
+		var ce *ConflictError
+		if got := errors.As(Conflicts(out, archive), &ce) && ce.Inside; got != inside {
+			t.Errorf("Conflicts(%s, %s): inside %v, want %v", out, archive, got, inside)
+		}
+	}
+}
+
 // TestRelativeLinkIsAtomic: a link given by a relative path, in the
 // working directory, is followed like an absolute one.
 func TestRelativeLinkIsAtomic(t *testing.T) {

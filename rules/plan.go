@@ -594,8 +594,7 @@ func (p *planner) build() *Plan {
 		}
 		if e.spec.Name != "null" {
 			what := "a pattern Understudy verifies (column ~ 'regex')"
-			switch own.Category {
-			case masking.CatInt, masking.CatNumeric, masking.CatFloat:
+			if own.Category.Numeric() {
 				what = "a range Understudy can keep (comparisons with constants joined by AND, BETWEEN)"
 			}
 			for _, ch := range own.Unclear {
@@ -890,6 +889,18 @@ func (p *planner) uncovered() []string {
 	return missing
 }
 
+// shift is a date_shift rule's by: column ("" for none) and max_days.
+func (e *effective) shift() (by string, days int64) {
+	days = masking.DefaultMaxDays
+	if e.spec != nil {
+		by, _ = e.spec.Params["by"].(string)
+		if d, ok := e.spec.Params["max_days"].(int64); ok {
+			days = d
+		}
+	}
+	return by, days
+}
+
 // shiftWarnings names the columns of one table that date_shift by: the
 // same owner with different max_days: the offset depends on max_days, so
 // their dates move apart and CHECKs ordering them may fail on load.
@@ -899,16 +910,12 @@ func (p *planner) shiftWarnings(plan *Plan) []string {
 		byOwner := map[string]map[int64][]string{}
 		for name, cp := range tp.Columns {
 			e := p.eff[colKey{q, name}]
-			if cp.Masker != "date_shift" || e == nil || e.from != nil || e.spec == nil {
+			if cp.Masker != "date_shift" || e == nil || e.from != nil {
 				continue
 			}
-			by, _ := e.spec.Params["by"].(string)
+			by, days := e.shift()
 			if by == "" {
 				continue
-			}
-			days, ok := e.spec.Params["max_days"].(int64)
-			if !ok {
-				days = 30
 			}
 			if byOwner[by] == nil {
 				byOwner[by] = map[int64][]string{}
@@ -957,8 +964,7 @@ func (p *planner) relationWarnings(plan *Plan) []string {
 				if col == nil {
 					continue
 				}
-				switch masking.NewColumn(p.cat, t, col).Category {
-				case masking.CatInt, masking.CatNumeric, masking.CatFloat:
+				if masking.NewColumn(p.cat, t, col).Category.Numeric() {
 					continue
 				}
 				cp := tp.Columns[name]
@@ -967,17 +973,9 @@ func (p *planner) relationWarnings(plan *Plan) []string {
 					continue
 				}
 				masked = append(masked, name)
-				e := p.eff[colKey{q, name}]
-				by := ""
-				if cp.Masker == "date_shift" && e != nil && e.spec != nil {
-					by, _ = e.spec.Params["by"].(string)
-				}
-				days, ok := int64(0), false
-				if e != nil && e.spec != nil {
-					days, ok = e.spec.Params["max_days"].(int64)
-				}
-				if !ok {
-					days = 30
+				by, days := "", int64(masking.DefaultMaxDays)
+				if e := p.eff[colKey{q, name}]; cp.Masker == "date_shift" && e != nil {
+					by, days = e.shift()
 				}
 				key := fmt.Sprintf("%s/%d", by, days)
 				if by == "" || shift != "" && shift != key {

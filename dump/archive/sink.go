@@ -180,7 +180,6 @@ func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) 
 			return discard{}, nil // metadata: its TOC entry is all there is
 		}
 	}
-	sql := e.Desc == dump.TableData && e.Format == dump.SQL
 	if e.Desc == dump.TableData && te.copyStmt.s == "" {
 		te.copyStmt = some(copyStatement(e))
 	}
@@ -192,7 +191,7 @@ func (s *Sink) Data(ctx context.Context, e *dump.Entry) (io.WriteCloser, error) 
 	if e.Desc == dump.Blobs {
 		return &blobsWriter{w: w}, nil
 	}
-	if sql {
+	if e.Desc == dump.TableData && e.Format == dump.SQL {
 		return newInsertWriter(w, e.Pos), nil
 	}
 	return &tableWriter{w: w}, nil
@@ -246,7 +245,7 @@ func insertsToCopy(w io.Writer, r io.Reader, pos dump.Pos) error {
 	if err != nil {
 		return err
 	}
-	var row []byte
+	var row, text []byte
 	for {
 		it, err := rd.Next()
 		if err == io.EOF {
@@ -278,7 +277,7 @@ func insertsToCopy(w io.Writer, r io.Reader, pos dump.Pos) error {
 				if v.Kind == plaindump.ValWord && bytes.EqualFold(it.Raw[v.Start:v.End], []byte("DEFAULT")) {
 					return fmt.Errorf("%s: archive sink: value %d of a row is DEFAULT, which COPY cannot write: give the value", at, i+1)
 				}
-				text, err := iv.AppendText(nil, it.Raw, v)
+				text, err = iv.AppendText(text[:0], it.Raw, v)
 				if err != nil {
 					return fmt.Errorf("%s: archive sink: value %d of a row: %w", at, i+1, err)
 				}
