@@ -17,9 +17,7 @@ import (
 // attribute values that local-name paths select in an xml (or text) column,
 // and the text: rule to every other text node and attribute value; every
 // other byte of the value is copied as it was: the XML declaration,
-// DOCTYPE, comments (masked by text: when it is not keep), processing
-// instructions, namespace prefixes and
-// declarations, attribute order and quoting, whitespace, entity references
+// DOCTYPE's names and identifiers, namespace prefixes and declarations, attribute order and quoting, whitespace, entity references
 // in text that is not masked, and CDATA sections (masked text stays in its
 // CDATA section). So the output is well-formed XML with the original's
 // element and attribute skeleton. Documents and content fragments (several
@@ -35,6 +33,14 @@ import (
 // selecting one element the longer, then the alphabetically first.
 // Whitespace-only text is never masked, nor are namespace declarations
 // (xmlns, xmlns:p) or xml:* attributes.
+//
+// Text no path can address goes through the text: rule too, so that a
+// text: rule leaves no original text anywhere: comments, processing
+// instructions' data (not the XML declaration's), and in a DOCTYPE's
+// internal subset the values of general entities, attribute defaults,
+// comments and processing instructions. What such a place cannot hold
+// ("--" in a comment, "?>" in an instruction, markup in an entity value)
+// is left out.
 //
 // A sub-rule masks text as for a text column, or, when it takes only
 // numbers (number_noise), the text of a number. null empties the text.
@@ -144,11 +150,13 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 					d.Entity[k] = v
 				}
 			}
-			dst = append(dst, raw...)
+			if dst, err = w.doctype(dst, raw); err != nil {
+				return dst, err
+			}
 		case xml.Comment:
 			dst = w.comment(dst, t, raw)
 		case xml.ProcInst:
-			dst = append(dst, raw...)
+			dst = w.procInst(dst, t, raw)
 		}
 	}
 	if len(w.levels) > 0 {
@@ -164,53 +172,33 @@ func (w *xmlWalker) comment(dst []byte, t xml.Comment, raw []byte) []byte {
 	if w.m.text == nil || len(bytes.TrimSpace(t)) == 0 {
 		return append(dst, raw...)
 	}
-	dst = append(dst, "<!--"...)
+	return w.unaddressed(dst, "<!--", t, "-->", func(b []byte) bool {
+		return !bytes.Contains(b, []byte("--")) && !bytes.HasSuffix(b, []byte("-"))
+	})
+}
+
+// procInst masks a processing instruction's data with the text: rule,
+// keeping its target; the XML declaration (<?xml ...?>) is kept.
+func (w *xmlWalker) procInst(dst []byte, t xml.ProcInst, raw []byte) []byte {
+	if w.m.text == nil || t.Target == "xml" || len(bytes.TrimSpace(t.Inst)) == 0 {
+		return append(dst, raw...)
+	}
+	return w.unaddressed(dst, "<?"+t.Target+" ", t.Inst, "?>", func(b []byte) bool {
+		return !bytes.Contains(b, []byte("?>"))
+	})
+}
+
+// unaddressed appends open, text masked by the text: rule, and close; an
+// output the rule cannot give or that fits does not accept is left out.
+func (w *xmlWalker) unaddressed(dst []byte, open string, text []byte, close string, fits func([]byte) bool) []byte {
+	dst = append(dst, open...)
 	from := len(dst)
-	out, err := w.maskText(dst, w.m.text, t)
-	if err != nil || bytes.Contains(out[from:], []byte("--")) || bytes.HasSuffix(out[from:], []byte("-")) {
+	out, err := w.maskText(dst, w.m.text, text)
+	if err != nil || !fits(out[from:]) {
 		out = out[:from]
 	}
 	out = sanitizeXMLChars(out, from)
-	return append(out, "-->"...)
-}
-
-// dtdEntities reads the general entities a DOCTYPE's internal subset
-// declares: an internal one's replacement text as written, an external one
-// (SYSTEM, PUBLIC) as empty text, since it is never loaded.
-func dtdEntities(dir []byte) map[string]string {
-	if !bytes.HasPrefix(dir, []byte("DOCTYPE")) {
-		return nil
-	}
-	var ents map[string]string
-	for {
-		i := bytes.Index(dir, []byte("<!ENTITY"))
-		if i < 0 {
-			return ents
-		}
-		dir = bytes.TrimLeft(dir[i+len("<!ENTITY"):], " \t\r\n")
-		if len(dir) > 0 && dir[0] == '%' {
-			continue // a parameter entity: only the DTD itself uses it
-		}
-		n := bytes.IndexAny(dir, " \t\r\n")
-		if n <= 0 {
-			return ents
-		}
-		name := string(dir[:n])
-		dir = bytes.TrimLeft(dir[n:], " \t\r\n")
-		val := ""
-		if len(dir) > 0 && (dir[0] == '"' || dir[0] == '\'') {
-			if j := bytes.IndexByte(dir[1:], dir[0]); j >= 0 {
-				val = string(dir[1 : 1+j])
-				dir = dir[2+j:]
-			}
-		}
-		if ents == nil {
-			ents = map[string]string{}
-		}
-		if _, dup := ents[name]; !dup { // the first declaration binds
-			ents[name] = val
-		}
-	}
+	return append(out, close...)
 }
 
 // endName is the name in an end tag's text: </p:name >.

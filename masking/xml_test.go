@@ -68,7 +68,11 @@ func xmlSkeleton(t testing.TB, v string) string {
 		case xml.Comment:
 			b.WriteString("<!---->")
 		case xml.ProcInst:
-			fmt.Fprintf(&b, "<?%s %s?>", tok.Target, tok.Inst)
+			if tok.Target == "xml" {
+				fmt.Fprintf(&b, "<?%s %s?>", tok.Target, tok.Inst)
+			} else {
+				fmt.Fprintf(&b, "<?%s?>", tok.Target) // its data is masked
+			}
 		}
 	}
 }
@@ -125,10 +129,10 @@ func TestXMLPathsAndText(t *testing.T) {
 	if !strings.Contains(got["EMail"], "@") || strings.ContainsAny(got["Name.First"], " <") {
 		t.Errorf("sub-rules not applied: %q %q", got["EMail"], got["Name.First"])
 	}
-	if strings.Contains(out, "customer export") {
-		t.Errorf("a comment passed through text: lorem:\n%s", out)
+	if strings.Contains(out, "customer export") || strings.Contains(out, "checked") {
+		t.Errorf("a comment or processing instruction passed through text: lorem:\n%s", out)
 	}
-	for _, keep := range []string{`<?xml version="1.0" encoding="UTF-8"?>`, "<!--", `xmlns:c="urn:example:customers"`, "<c:EMail>", "<![CDATA[", "<?audit checked?>", "<Empty/>", `note='`} {
+	for _, keep := range []string{`<?xml version="1.0" encoding="UTF-8"?>`, "<!--", `xmlns:c="urn:example:customers"`, "<c:EMail>", "<![CDATA[", "<?audit ", "<Empty/>", `note='`} {
 		if !strings.Contains(out, keep) {
 			t.Errorf("output lost %s:\n%s", keep, out)
 		}
@@ -200,20 +204,36 @@ func TestXMLCDATAAndEscapes(t *testing.T) {
 
 // A DOCTYPE's internal subset may declare entities the text then uses:
 // such a value is well-formed (PostgreSQL stores it) and must be masked,
-// not refused; an entity it does not declare is still refused.
+// not refused; an entity it does not declare is still refused. With a
+// text: rule, nothing the subset holds as data survives: entity values,
+// attribute defaults, comments, processing instructions; names, content
+// models, parameter entities and external identifiers do.
 func TestXMLDoctypeEntities(t *testing.T) {
 	c := col(CatXML, "xml")
 	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}}, "text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
-	v := `<!DOCTYPE r [<!ENTITY % p "x"><!ENTITY e 'Jane Doe'><!ENTITY ext SYSTEM "x.dtd">]><r a="&e;"><Name>&e;</Name> &ext;</r>`
+	v := `<!DOCTYPE r SYSTEM "r.dtd" [` + "\n" +
+		`<!ENTITY % p "<!ELEMENT x ANY>"> %p;` + "\n" +
+		`<!ENTITY e 'Jane Doe'><!ENTITY ext SYSTEM "x.dtd"><!ENTITY   q "O'Hara &amp; Smith">` + "\n" +
+		`<!ELEMENT r ANY><!ATTLIST r tier CDATA "gold vip" kind (a|b) 'a' note CDATA #FIXED "jane@corp.example">` + "\n" +
+		`<!-- owner Jane Doe --><?audit by Jane Doe?><?empty?>` + "\n" +
+		`]><r a="&e;"><Name>&e;</Name> &ext; &q;</r>`
 	out, err := m.Mask(NewScratch(), nil, []byte(v))
 	if err != nil {
 		t.Fatalf("%q refused: %v", v, err)
 	}
-	if s := string(out); strings.Contains(s[strings.Index(s, "]>"):], "Jane") || !strings.HasPrefix(string(out), `<!DOCTYPE r [`) {
-		t.Errorf("got %q", out)
+	s := string(out)
+	for _, leak := range []string{"Jane", "Doe", "Hara", "Smith", "gold", "vip", "jane@", "owner", "audit by"} {
+		if strings.Contains(s, leak) {
+			t.Errorf("%q kept: %s", leak, s)
+		}
+	}
+	for _, kept := range []string{`<!DOCTYPE r SYSTEM "r.dtd" [`, `<!ENTITY % p "<!ELEMENT x ANY>"> %p;`, `<!ENTITY ext SYSTEM "x.dtd">`, `<!ELEMENT r ANY>`, `kind (a|b) '`, `#FIXED "`, "<!--", "<?audit ", "<?empty?>", "]><r a="} {
+		if !strings.Contains(s, kept) {
+			t.Errorf("%q lost: %s", kept, s)
+		}
 	}
 	d := xml.NewDecoder(bytes.NewReader(out))
-	d.Entity = map[string]string{"e": "", "ext": ""}
+	d.Entity = map[string]string{"e": "", "ext": "", "q": ""}
 	for {
 		if _, err := d.Token(); err == io.EOF {
 			break
@@ -221,8 +241,33 @@ func TestXMLDoctypeEntities(t *testing.T) {
 			t.Fatalf("%q: %v", out, err)
 		}
 	}
+	if again, _ := m.Mask(NewScratch(), nil, []byte(v)); !bytes.Equal(again, out) {
+		t.Errorf("not deterministic:\n%s\n%s", out, again)
+	}
 	if _, err := m.Mask(NewScratch(), nil, []byte(`<!DOCTYPE r [<!ENTITY e "x">]><r>&f;</r>`)); err == nil {
 		t.Error("an undeclared entity was accepted")
+	}
+	// text: keep copies the DOCTYPE as it is.
+	k := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}}, "text": &Spec{Name: "keep"}}}, c, testOptions("xml"))
+	if out, err := k.Mask(NewScratch(), nil, []byte(v)); err != nil || !strings.HasPrefix(string(out), v[:strings.Index(v, "]>")+2]) {
+		t.Errorf("text: keep changed the DOCTYPE: %q, %v", out, err)
+	}
+}
+
+// Processing instructions' data goes through the text: rule; the XML
+// declaration does not.
+func TestXMLProcessingInstructions(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
+	v := `<?xml version="1.0" encoding="UTF-8"?><?note call Jane on +44 20 7946 0018?><r><?x
+Jane?>t</r>`
+	out, err := m.Mask(NewScratch(), nil, []byte(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if !strings.HasPrefix(s, `<?xml version="1.0" encoding="UTF-8"?><?note `) || strings.Contains(s, "Jane") || strings.Contains(s, "7946") || !strings.Contains(s, "<?x ") {
+		t.Errorf("got %s", s)
 	}
 }
 
