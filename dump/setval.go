@@ -33,3 +33,23 @@ func ParseSetval(defn []byte) (regclass string, v SequenceValue, ok bool) {
 
 // IsSetval reports whether a statement sets a sequence, as pg_dump writes it.
 func IsSetval(text []byte) bool { return setvalStmt.Match(text) }
+
+// AppendSetval appends defn to dst with its last setval statement setting v:
+// the value and is_called arguments are rewritten, the rest is kept. It
+// reports false when defn holds no setval statement.
+func AppendSetval(dst, defn []byte, v SequenceValue) ([]byte, bool) {
+	all := setvalStmt.FindAllSubmatchIndex(defn, -1)
+	if all == nil {
+		return dst, false
+	}
+	m := all[len(all)-1] // the statement itself follows any comments
+	rest := m[5]         // after the value, or after is_called when given
+	if m[7] >= 0 {
+		rest = m[7]
+	}
+	dst = append(dst, defn[:m[4]]...)
+	dst = strconv.AppendInt(dst, v.Value, 10)
+	dst = append(dst, ", "...)
+	dst = strconv.AppendBool(dst, v.Called)
+	return append(dst, defn[rest:]...), true
+}

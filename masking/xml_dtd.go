@@ -100,36 +100,32 @@ func subsetStart(raw []byte) int {
 	if !bytes.HasPrefix(raw, []byte("<!DOCTYPE")) {
 		return -1
 	}
-	var q byte
-	for i, c := range raw {
-		switch {
-		case q != 0:
-			if c == q {
-				q = 0
-			}
-		case c == '"' || c == '\'':
-			q = c
-		case c == '[':
-			return i
-		}
-	}
-	return -1
+	return unquotedIndex(raw, '[')
 }
 
 // declEnd is the length of the markup declaration at the start of b, up to
 // its > outside quotes, or -1.
 func declEnd(b []byte) int {
+	if i := unquotedIndex(b, '>'); i >= 0 {
+		return i + 1
+	}
+	return -1
+}
+
+// unquotedIndex is the offset of the first c in b outside '…' and "…"
+// literals, or -1.
+func unquotedIndex(b []byte, c byte) int {
 	var q byte
-	for i, c := range b {
+	for i, x := range b {
 		switch {
 		case q != 0:
-			if c == q {
+			if x == q {
 				q = 0
 			}
-		case c == '"' || c == '\'':
-			q = c
-		case c == '>':
-			return i + 1
+		case x == '"' || x == '\'':
+			q = x
+		case x == c:
+			return i
 		}
 	}
 	return -1

@@ -148,17 +148,13 @@ func (s *Sink) Entry(ctx context.Context, e *dump.Entry) error {
 	return nil
 }
 
-// setvalArgs finds the value and is_called of pg_dump's setval statement.
-var setvalArgs = regexp.MustCompile(`(?is)(SELECT\s+(?:pg_catalog\.)?setval\(\s*'(?:[^']|'')+'\s*,\s*)(-?[0-9]+)(\s*,\s*(?:true|false))?(\s*\)\s*;)`)
-
 // setSequence rewrites a SEQUENCE SET entry's setval to v.
 func setSequence(defn string, v dump.SequenceValue) (string, error) {
-	all := setvalArgs.FindAllStringSubmatchIndex(defn, -1)
-	if all == nil {
+	out, ok := dump.AppendSetval(nil, []byte(defn), v)
+	if !ok {
 		return "", errors.New("archive sink: no setval statement in a SEQUENCE SET entry")
 	}
-	m := all[len(all)-1]
-	return defn[:m[3]] + strconv.FormatInt(v.Value, 10) + ", " + strconv.FormatBool(v.Called) + defn[m[8]:], nil
+	return string(out), nil
 }
 
 // Data returns the writer for a data entry's bytes: a table's COPY rows

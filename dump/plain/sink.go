@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -95,28 +93,15 @@ func (s *Sink) Entry(ctx context.Context, e *dump.Entry) error {
 	return s.write(defn)
 }
 
-// setvalValue finds the value and is_called arguments of a setval statement.
-var setvalValue = regexp.MustCompile(`(?is)SELECT\s+(?:pg_catalog\.)?setval\(\s*'(?:[^']|'')+'\s*,\s*(-?[0-9]+)\s*(,\s*(?:true|false)\s*)?\)\s*;`)
-
 // setval rewrites a setval statement to the value the run decided.
 func (s *Sink) setval(e *dump.Entry) ([]byte, error) {
 	if e.Defn == nil {
 		return fmt.Appendf(nil, "\nSELECT pg_catalog.setval(%s, %d, %t);\n\n\n",
 			schema.QuoteLiteral(e.Table.String()), e.Set.Value, e.Set.Called), nil
 	}
-	all := setvalValue.FindAllSubmatchIndex(e.Defn, -1)
-	if all == nil {
+	var ok bool
+	if s.buf, ok = dump.AppendSetval(s.buf[:0], e.Defn, *e.Set); !ok {
 		return nil, fmt.Errorf("%s: plain: no setval statement in sequence entry %s", e.Pos, e.Table)
-	}
-	sub := all[len(all)-1] // the statement itself follows any comments
-	s.buf = append(s.buf[:0], e.Defn[:sub[2]]...)
-	s.buf = strconv.AppendInt(s.buf, e.Set.Value, 10)
-	s.buf = append(s.buf, ", "...)
-	s.buf = strconv.AppendBool(s.buf, e.Set.Called)
-	if sub[4] >= 0 {
-		s.buf = append(s.buf, e.Defn[sub[5]:]...)
-	} else {
-		s.buf = append(s.buf, e.Defn[sub[3]:]...)
 	}
 	return s.buf, nil
 }
