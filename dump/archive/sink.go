@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -355,16 +354,13 @@ func copyStatement(e *dump.Entry) string {
 	return b.String()
 }
 
-// tocComment is the comment pg_dump writes before an entry's statements.
-var tocComment = regexp.MustCompile(`(?mi)^-- (?:Data for )?Name: (.*); Type: ([A-Z][A-Z ]*); Schema: (.*); Owner: (.*?)(?:; Tablespace: .*)?$`)
-
 // madeTOCEntry makes a TOC entry for an entry of a source other than an
 // archive: its name, type, schema and owner from pg_dump's comment, its
 // statements as they are.
 func madeTOCEntry(e *dump.Entry, id int) *tocEntry {
 	te := &tocEntry{dumpID: id, tableoid: some("0"), oid: some("0"), desc: some(e.Desc), tag: some(""), defn: some(string(e.Defn)),
 		dropStmt: some(""), copyStmt: some(""), namespace: str{}, tablespace: str{}, owner: str{}, withOids: some("false")}
-	if m := tocComment.FindStringSubmatch(string(e.Defn)); m != nil {
+	if m := dump.TOCComment.FindStringSubmatch(string(e.Defn)); m != nil {
 		te.tag = some(m[1])
 		if te.desc.s == "" {
 			te.desc = some(strings.ToUpper(m[2]))
@@ -372,7 +368,7 @@ func madeTOCEntry(e *dump.Entry, id int) *tocEntry {
 		if m[3] != "-" {
 			te.namespace = some(m[3])
 		}
-		if m[4] != "-" {
+		if m[4] != "" && m[4] != "-" {
 			te.owner = some(m[4])
 		}
 	}

@@ -74,11 +74,6 @@ func (s *Source) Rewind() error {
 	return nil
 }
 
-// tocComment is the comment pg_dump writes before each entry of its table
-// of contents: "-- Name: users_pkey; Type: CONSTRAINT; Schema: public; …".
-// Hand-edited scripts spell the type in any case ("Type: Constraint").
-var tocComment = regexp.MustCompile(`(?mi)^-- (?:Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: `)
-
 // foreignKey is a statement adding a foreign key. Its entry type comes
 // from the statement, not the comment: a database target builds keys in
 // parallel and foreign keys after them, so a foreign key filed as a
@@ -274,8 +269,8 @@ func (b *builder) statement(it *plaindump.Item, eff schema.Effect, owned []byte)
 	line := textLine(it)
 	pos := dump.Pos{File: b.inv.Name, Line: textLine(it)}
 	desc := ""
-	if m := tocComment.FindSubmatch(it.Raw[:len(it.Raw)-len(it.Text)]); m != nil {
-		desc = strings.ToUpper(string(m[1]))
+	if m := dump.TOCComment.FindSubmatch(it.Raw[:len(it.Raw)-len(it.Text)]); m != nil {
+		desc = strings.ToUpper(string(m[2]))
 	}
 	if foreignKey.Match(it.Text) {
 		desc = "FK CONSTRAINT"
