@@ -321,6 +321,24 @@ func TestXMLDoctypeThroughPostgres(t *testing.T) {
 	if msg, err := psqlLoad(t, target, out); err != nil {
 		t.Fatalf("the output does not load: %v\n%s", err, msg)
 	}
+
+	// A processing instruction in the subset that PostgreSQL accepts but
+	// that makes Go's decoder read the rest of the document as part of the
+	// DOCTYPE: refused with the row's location, nothing echoed.
+	hostile := `<!DOCTYPE r [<?pi <?>]><r><EMail>jane@canary.example</EMail>Canaryname</r><?q >?>`
+	if _, err := conn.Exec(context.Background(), `INSERT INTO public.docs VALUES (2, XMLPARSE(DOCUMENT $1))`, hostile); err != nil {
+		t.Fatal(err)
+	}
+	dump = pgDump(t, t.TempDir(), "docs.sql", src)
+	dir := t.TempDir()
+	r := run(t, map[string]string{"ANONYMIZE_SECRET": "xml-acceptance-test-secret"}, "",
+		"--rules", writeFile(t, dir, "rules.yaml", rules), "--in", dump, "--out", filepath.Join(dir, "out.sql"))
+	if r.code != ExitFailure || !strings.Contains(r.stderr, "docs") || strings.Contains(r.stderr+r.stdout, "anary") {
+		t.Errorf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.sql")); !os.IsNotExist(err) {
+		t.Errorf("a failed run left its output: %v", err)
+	}
 }
 
 // strip cuts an XML declaration, which cannot stand inside a wrapper element.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -32,7 +33,7 @@ import (
 // elements around one text node, the innermost wins, and among paths
 // selecting one element the longer, then the alphabetically first.
 // Whitespace-only text is never masked, nor are namespace declarations
-// (xmlns, xmlns:p) or xml:* attributes.
+// (xmlns, xmlns:p), xml:space and an xml:lang holding a language tag.
 //
 // Text no path can address goes through the text: rule too, so that a
 // text: rule leaves no original text anywhere: comments, processing
@@ -140,23 +141,36 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 				return dst, err
 			}
 		case xml.Directive:
-			// A DOCTYPE may declare entities that the text then uses: the
+			dt, err := parseDoctype(raw)
+			if err != nil {
+				return dst, err
+			}
+			// The text may use the entities the DOCTYPE declares: the
 			// decoder must know them to accept the (well-formed) value.
-			if ents := dtdEntities(t); len(ents) > 0 {
+			if len(dt.entities) > 0 {
 				if d.Entity == nil {
 					d.Entity = map[string]string{}
 				}
-				for k, v := range ents {
+				for k, v := range dt.entities {
 					d.Entity[k] = v
 				}
 			}
-			if dst, err = w.doctype(dst, raw); err != nil {
+			if dst, err = w.doctype(dst, raw, dt); err != nil {
 				return dst, err
 			}
 		case xml.Comment:
 			dst = w.comment(dst, t, raw)
 		case xml.ProcInst:
-			dst = w.procInst(dst, t, raw)
+			if !strings.EqualFold(t.Target, "xml") {
+				dst = w.procInst(dst, t, raw)
+				break
+			}
+			// The XML declaration is kept: only at the start of the value,
+			// and holding nothing but what the grammar allows.
+			if len(raw) != off || !xmlDecl.Match(t.Inst) {
+				return dst, errNotXML
+			}
+			dst = append(dst, raw...)
 		}
 	}
 	if len(w.levels) > 0 {
@@ -177,10 +191,15 @@ func (w *xmlWalker) comment(dst []byte, t xml.Comment, raw []byte) []byte {
 	})
 }
 
+// xmlDecl is the body of an XML declaration.
+var xmlDecl = regexp.MustCompile(`^version\s*=\s*("1\.[0-9]+"|'1\.[0-9]+')` +
+	`(\s+encoding\s*=\s*("[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?` +
+	`(\s+standalone\s*=\s*("(yes|no)"|'(yes|no)'))?\s*$`)
+
 // procInst masks a processing instruction's data with the text: rule,
-// keeping its target; the XML declaration (<?xml ...?>) is kept.
+// keeping its target.
 func (w *xmlWalker) procInst(dst []byte, t xml.ProcInst, raw []byte) []byte {
-	if w.m.text == nil || t.Target == "xml" || len(bytes.TrimSpace(t.Inst)) == 0 {
+	if w.m.text == nil || len(bytes.TrimSpace(t.Inst)) == 0 {
 		return append(dst, raw...)
 	}
 	return w.unaddressed(dst, "<?"+t.Target+" ", t.Inst, "?>", func(b []byte) bool {
@@ -320,7 +339,7 @@ func dupAttr(as []xml.Attr) bool {
 
 // attrRule is the rule for an attribute, or nil to keep it.
 func (w *xmlWalker) attrRule(a xml.Attr, lv *xmlLevel) *xmlRule {
-	if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" || a.Name.Space == "xml" {
+	if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" || a.Name.Space == "xml" && xmlKeyword(a) {
 		return nil
 	}
 	for p := range w.m.paths {
@@ -334,6 +353,21 @@ func (w *xmlWalker) attrRule(a xml.Attr, lv *xmlLevel) *xmlRule {
 	}
 	return w.m.text
 }
+
+// xmlKeyword reports whether an xml:* attribute holds a keyword rather
+// than data: xml:space="preserve", xml:lang="en-GB". Any other (xml:id,
+// xml:base, a lang that is not a language tag) is masked like any value.
+func xmlKeyword(a xml.Attr) bool {
+	switch a.Name.Local {
+	case "space":
+		return a.Value == "default" || a.Value == "preserve"
+	case "lang":
+		return a.Value == "" || langTag.MatchString(a.Value)
+	}
+	return false
+}
+
+var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
 
 func (w *xmlWalker) charData(dst []byte, t xml.CharData, raw []byte) ([]byte, error) {
 	var rule *xmlRule

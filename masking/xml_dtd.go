@@ -3,201 +3,390 @@ package masking
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 )
 
-// dtdEntities reads the general entities a DOCTYPE's internal subset
-// declares: an internal one's replacement text as written, an external one
-// (SYSTEM, PUBLIC) as empty text, since it is never loaded.
-func dtdEntities(dir []byte) map[string]string {
-	if !bytes.HasPrefix(dir, []byte("DOCTYPE")) {
-		return nil
+// errXMLParamEntity refuses a DOCTYPE declaring a parameter entity with a
+// value under a text: rule: the value is DTD text that may declare entities
+// holding data, and masking it would break the DTD.
+var errXMLParamEntity = errors.New("XML value's DOCTYPE declares a parameter entity with a value, which a text: rule cannot mask")
+
+// doctype is a DOCTYPE directive read by the XML 1.0 grammar (internal
+// subset included): the general entities it declares and the places of its
+// raw bytes that may hold data.
+type doctype struct {
+	entities map[string]string // general entities: replacement text as written; "" when external
+	spans    []dtdSpan         // in order
+	paramVal bool              // a parameter entity has a literal value
+}
+
+type dtdSpan struct {
+	start, end int // raw[start:end]: the whole comment or PI, or a literal's value
+	kind       dtdSpanKind
+	quote      byte // a literal's quote
+}
+
+type dtdSpanKind uint8
+
+const (
+	spanComment dtdSpanKind = iota
+	spanPI
+	spanEntityValue
+	spanAttrDefault
+)
+
+// parseDoctype reads raw, which the decoder returned as one directive, as a
+// DOCTYPE ending exactly where raw ends. The decoder finds a directive's end
+// by counting < > and quotes, which a processing instruction or comment in
+// the subset can upset so that the directive swallows the document after
+// it: such a raw, and any directive that is not a DOCTYPE, is refused.
+func parseDoctype(raw []byte) (*doctype, error) {
+	s := &dtdScanner{b: raw}
+	if !s.word("<!DOCTYPE") || !s.space() || !s.name() {
+		return nil, errNotXML
 	}
-	var ents map[string]string
+	if s.space() && (s.peek('S') || s.peek('P')) {
+		if !s.externalID(true) {
+			return nil, errNotXML
+		}
+		s.space()
+	}
+	dt := &doctype{}
+	if s.peek('[') {
+		s.i++
+		if !s.subset(dt) {
+			return nil, errNotXML
+		}
+		s.space()
+	}
+	if !s.word(">") || s.i != len(raw) {
+		return nil, errNotXML
+	}
+	return dt, nil
+}
+
+// dtdScanner reads a DOCTYPE at b[i:]; each method consumes what it
+// accepts, and a false return leaves the scan failed.
+type dtdScanner struct {
+	b []byte
+	i int
+}
+
+func (s *dtdScanner) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
+
+func (s *dtdScanner) word(w string) bool {
+	if !bytes.HasPrefix(s.b[s.i:], []byte(w)) {
+		return false
+	}
+	s.i += len(w)
+	return true
+}
+
+// space consumes white space and reports whether there was any.
+func (s *dtdScanner) space() bool {
+	start := s.i
+	for s.i < len(s.b) && isXMLSpace(s.b[s.i]) {
+		s.i++
+	}
+	return s.i > start
+}
+
+// isNameByte is a byte of an XML name; bytes of multi-byte characters all
+// count, the decoder has checked the characters.
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == ':' || c == '.' || c == '-' || c >= 0x80
+}
+
+// name consumes a name (or name token) and reports whether there was one.
+func (s *dtdScanner) name() bool {
+	start := s.i
+	for s.i < len(s.b) && isNameByte(s.b[s.i]) {
+		s.i++
+	}
+	return s.i > start
+}
+
+// literal consumes a quoted literal, returning its value's bounds.
+func (s *dtdScanner) literal() (start, end int, ok bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' && s.b[s.i] != '\'' {
+		return 0, 0, false
+	}
+	q := s.b[s.i]
+	j := bytes.IndexByte(s.b[s.i+1:], q)
+	if j < 0 {
+		return 0, 0, false
+	}
+	start, end = s.i+1, s.i+1+j
+	s.i = end + 1
+	return start, end, true
+}
+
+// externalID consumes SYSTEM "uri" or PUBLIC "id" "uri" (the uri optional
+// in a NOTATION: full false).
+func (s *dtdScanner) externalID(full bool) bool {
+	switch {
+	case s.word("SYSTEM"):
+		return s.space() && s.lit()
+	case s.word("PUBLIC"):
+		if !s.space() || !s.lit() {
+			return false
+		}
+		save := s.i
+		if s.space() && (s.peek('"') || s.peek('\'')) {
+			return s.lit()
+		}
+		s.i = save
+		return !full
+	}
+	return false
+}
+
+func (s *dtdScanner) lit() bool { _, _, ok := s.literal(); return ok }
+
+// subset reads an internal subset up to and including its ].
+func (s *dtdScanner) subset(dt *doctype) bool {
 	for {
-		i := bytes.Index(dir, []byte("<!ENTITY"))
-		if i < 0 {
-			return ents
+		s.space()
+		start := s.i
+		switch {
+		case s.word("]"):
+			return true
+		case s.word("<!--"):
+			j := bytes.Index(s.b[s.i:], []byte("--"))
+			if j < 0 || !bytes.HasPrefix(s.b[s.i+j:], []byte("-->")) {
+				return false
+			}
+			s.i += j + 3
+			dt.spans = append(dt.spans, dtdSpan{start: start, end: s.i, kind: spanComment})
+		case s.word("<?"):
+			if !s.name() || bytes.EqualFold(s.b[start+2:s.i], []byte("xml")) {
+				return false
+			}
+			if !bytes.HasPrefix(s.b[s.i:], []byte("?>")) && !s.space() {
+				return false
+			}
+			j := bytes.Index(s.b[s.i:], []byte("?>"))
+			if j < 0 {
+				return false
+			}
+			s.i += j + 2
+			dt.spans = append(dt.spans, dtdSpan{start: start, end: s.i, kind: spanPI})
+		case s.word("%"):
+			if !s.name() || !s.word(";") {
+				return false
+			}
+		case s.word("<!ENTITY"):
+			if !s.entity(dt) {
+				return false
+			}
+		case s.word("<!ATTLIST"):
+			if !s.attlist(dt) {
+				return false
+			}
+		case s.word("<!ELEMENT"):
+			if !s.element() {
+				return false
+			}
+		case s.word("<!NOTATION"):
+			if !s.space() || !s.name() || !s.space() || !s.externalID(false) {
+				return false
+			}
+			s.space()
+			if !s.word(">") {
+				return false
+			}
+		default:
+			return false
 		}
-		dir = bytes.TrimLeft(dir[i+len("<!ENTITY"):], " \t\r\n")
-		if len(dir) > 0 && dir[0] == '%' {
-			continue // a parameter entity: only the DTD itself uses it
+	}
+}
+
+// entity reads the rest of <!ENTITY [%] name (value | external id) >.
+func (s *dtdScanner) entity(dt *doctype) bool {
+	if !s.space() {
+		return false
+	}
+	param := s.word("%")
+	if param && !s.space() {
+		return false
+	}
+	nameAt := s.i
+	if !s.name() {
+		return false
+	}
+	name := string(s.b[nameAt:s.i])
+	if !s.space() {
+		return false
+	}
+	val := ""
+	if start, end, ok := s.literal(); ok {
+		if param {
+			dt.paramVal = true
+		} else {
+			val = string(s.b[start:end])
+			dt.spans = append(dt.spans, dtdSpan{start: start, end: end, kind: spanEntityValue, quote: s.b[end]})
 		}
-		n := bytes.IndexAny(dir, " \t\r\n")
-		if n <= 0 {
-			return ents
+	} else {
+		if !s.externalID(true) {
+			return false
 		}
-		name := string(dir[:n])
-		dir = bytes.TrimLeft(dir[n:], " \t\r\n")
-		val := ""
-		if len(dir) > 0 && (dir[0] == '"' || dir[0] == '\'') {
-			if j := bytes.IndexByte(dir[1:], dir[0]); j >= 0 {
-				val = string(dir[1 : 1+j])
-				dir = dir[2+j:]
+		save := s.i
+		if !param && s.space() && s.word("NDATA") {
+			if !s.space() || !s.name() {
+				return false
+			}
+		} else {
+			s.i = save
+		}
+	}
+	s.space()
+	if !s.word(">") {
+		return false
+	}
+	if !param {
+		if dt.entities == nil {
+			dt.entities = map[string]string{}
+		}
+		if _, dup := dt.entities[name]; !dup { // the first declaration binds
+			dt.entities[name] = val
+		}
+	}
+	return true
+}
+
+// attlist reads the rest of <!ATTLIST element (name type default)* >.
+func (s *dtdScanner) attlist(dt *doctype) bool {
+	if !s.space() || !s.name() {
+		return false
+	}
+	for {
+		spaced := s.space()
+		if s.word(">") {
+			return true
+		}
+		if !spaced || !s.name() || !s.space() {
+			return false
+		}
+		typeAt := s.i
+		switch {
+		case s.word("("):
+			if !s.group() {
+				return false
+			}
+		case s.name():
+			switch string(s.b[typeAt:s.i]) {
+			case "CDATA", "ID", "IDREF", "IDREFS", "ENTITY", "ENTITIES", "NMTOKEN", "NMTOKENS":
+			case "NOTATION":
+				if !s.space() || !s.word("(") || !s.group() {
+					return false
+				}
+			default:
+				return false
+			}
+		default:
+			return false
+		}
+		if !s.space() {
+			return false
+		}
+		switch {
+		case s.word("#REQUIRED"), s.word("#IMPLIED"):
+			continue
+		case s.word("#FIXED"):
+			if !s.space() {
+				return false
 			}
 		}
-		if ents == nil {
-			ents = map[string]string{}
+		start, end, ok := s.literal()
+		if !ok {
+			return false
 		}
-		if _, dup := ents[name]; !dup { // the first declaration binds
-			ents[name] = val
+		dt.spans = append(dt.spans, dtdSpan{start: start, end: end, kind: spanAttrDefault, quote: s.b[end]})
+	}
+}
+
+// group reads the rest of an enumeration (a | b | c), after its (.
+func (s *dtdScanner) group() bool {
+	for {
+		s.space()
+		if !s.name() {
+			return false
+		}
+		s.space()
+		if s.word(")") {
+			return true
+		}
+		if !s.word("|") {
+			return false
 		}
 	}
+}
+
+// element reads the rest of <!ELEMENT name content-spec >: the content
+// spec holds names and ( ) | , ? * + # only.
+func (s *dtdScanner) element() bool {
+	if !s.space() || !s.name() || !s.space() {
+		return false
+	}
+	start := s.i
+	for s.i < len(s.b) && (isNameByte(s.b[s.i]) || isXMLSpace(s.b[s.i]) || bytes.IndexByte([]byte("()|,?*+#"), s.b[s.i]) >= 0) {
+		s.i++
+	}
+	return s.i > start && s.word(">")
 }
 
 // doctype copies a DOCTYPE, masking with the text: rule what its internal
 // subset holds that could be data: general entities' values, attribute
-// defaults, comments and processing instructions. Names, content models,
-// parameter entities (DTD syntax) and external identifiers are kept.
-func (w *xmlWalker) doctype(dst, raw []byte) ([]byte, error) {
-	open := subsetStart(raw)
-	if w.m.text == nil || open < 0 {
+// defaults, comments and processing instructions. Names, content models
+// and external identifiers are kept.
+func (w *xmlWalker) doctype(dst, raw []byte, dt *doctype) ([]byte, error) {
+	if w.m.text == nil {
 		return append(dst, raw...), nil
 	}
-	dst = append(dst, raw[:open+1]...)
-	rest := raw[open+1:]
-	for len(rest) > 0 {
-		var n int
-		switch {
-		case rest[0] == ']':
-			return append(dst, rest...), nil
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			end := bytes.Index(rest[4:], []byte("-->"))
-			if end < 0 {
-				return dst, errNotXML
-			}
-			n = 4 + end + 3
-			dst = w.comment(dst, xml.Comment(rest[4:4+end]), rest[:n])
-		case bytes.HasPrefix(rest, []byte("<?")):
-			end := bytes.Index(rest, []byte("?>"))
-			if end < 0 {
-				return dst, errNotXML
-			}
-			n = end + 2
-			body := rest[2:end]
+	if dt.paramVal {
+		return dst, errXMLParamEntity
+	}
+	prev := 0
+	for _, sp := range dt.spans {
+		dst = append(dst, raw[prev:sp.start]...)
+		part := raw[sp.start:sp.end]
+		switch sp.kind {
+		case spanComment:
+			dst = w.comment(dst, xml.Comment(part[4:len(part)-3]), part)
+		case spanPI:
+			body := part[2 : len(part)-2]
 			t := bytes.IndexAny(body, " \t\r\n")
 			if t < 0 {
 				t = len(body)
 			}
-			pi := xml.ProcInst{Target: string(body[:t]), Inst: bytes.TrimLeft(body[t:], " \t\r\n")}
-			dst = w.procInst(dst, pi, rest[:n])
-		case rest[0] == '<':
-			if n = declEnd(rest); n < 0 {
-				return dst, errNotXML
+			dst = w.procInst(dst, xml.ProcInst{Target: string(body[:t]), Inst: bytes.TrimLeft(body[t:], " \t\r\n")}, part)
+		case spanEntityValue:
+			dst = w.entityValue(dst, part)
+		case spanAttrDefault:
+			if out, err := w.mask(dst, w.m.text, part, sp.quote); err == nil {
+				dst = out
 			}
-			dst = w.declaration(dst, rest[:n])
-		default:
-			n = 1
-			dst = append(dst, rest[0])
 		}
-		rest = rest[n:]
+		prev = sp.end
 	}
-	return dst, errNotXML // no ]
+	return append(dst, raw[prev:]...), nil
 }
 
-// subsetStart is the offset of the [ opening a DOCTYPE's internal subset,
-// or -1.
-func subsetStart(raw []byte) int {
-	if !bytes.HasPrefix(raw, []byte("<!DOCTYPE")) {
-		return -1
+// entityValue appends an entity's value masked, without markup or
+// reference characters (the value is parsed again where it is used).
+func (w *xmlWalker) entityValue(dst, value []byte) []byte {
+	at := len(dst)
+	out, err := w.maskText(dst, w.m.text, value)
+	if err != nil {
+		out = out[:at]
 	}
-	return unquotedIndex(raw, '[')
-}
-
-// declEnd is the length of the markup declaration at the start of b, up to
-// its > outside quotes, or -1.
-func declEnd(b []byte) int {
-	if i := unquotedIndex(b, '>'); i >= 0 {
-		return i + 1
-	}
-	return -1
-}
-
-// unquotedIndex is the offset of the first c in b outside '…' and "…"
-// literals, or -1.
-func unquotedIndex(b []byte, c byte) int {
-	var q byte
-	for i, x := range b {
-		switch {
-		case q != 0:
-			if x == q {
-				q = 0
-			}
-		case x == '"' || x == '\'':
-			q = x
-		case x == c:
-			return i
+	kept := at
+	for _, c := range out[at:] {
+		if !bytes.ContainsRune([]byte(`<>&%"'`), rune(c)) {
+			out[kept] = c
+			kept++
 		}
 	}
-	return -1
-}
-
-// declaration copies one markup declaration, masking a general entity's
-// value and every quoted literal of an ATTLIST (its attribute defaults).
-func (w *xmlWalker) declaration(dst, decl []byte) []byte {
-	switch {
-	case bytes.HasPrefix(decl, []byte("<!ENTITY")):
-		i := len("<!ENTITY")
-		for i < len(decl) && isXMLSpace(decl[i]) {
-			i++
-		}
-		if i < len(decl) && decl[i] == '%' {
-			return append(dst, decl...) // a parameter entity: DTD syntax
-		}
-		for i < len(decl) && !isXMLSpace(decl[i]) {
-			i++
-		}
-		for i < len(decl) && isXMLSpace(decl[i]) {
-			i++
-		}
-		if i < len(decl) && (decl[i] == '"' || decl[i] == '\'') {
-			return w.literals(dst, decl, i, true)
-		}
-		return append(dst, decl...) // SYSTEM or PUBLIC: identifiers
-	case bytes.HasPrefix(decl, []byte("<!ATTLIST")):
-		return w.literals(dst, decl, 0, false)
-	}
-	return append(dst, decl...)
-}
-
-// literals copies decl, masking its quoted literals from offset from on
-// (only the first when entity): an entity value keeps no markup or
-// reference characters, an attribute default is escaped.
-func (w *xmlWalker) literals(dst, decl []byte, from int, entity bool) []byte {
-	dst = append(dst, decl[:from]...)
-	rest := decl[from:]
-	for {
-		i := bytes.IndexAny(rest, `"'`)
-		if i < 0 {
-			return append(dst, rest...)
-		}
-		q := rest[i]
-		end := bytes.IndexByte(rest[i+1:], q)
-		if end < 0 {
-			return append(dst, rest...) // declEnd found the quotes closed
-		}
-		dst = append(dst, rest[:i+1]...)
-		value := rest[i+1 : i+1+end]
-		if entity {
-			at := len(dst)
-			out, err := w.maskText(dst, w.m.text, value)
-			if err != nil {
-				out = out[:at]
-			}
-			kept := at
-			for _, c := range out[at:] {
-				if !bytes.ContainsRune([]byte(`<>&%"'`), rune(c)) {
-					out[kept] = c
-					kept++
-				}
-			}
-			dst = sanitizeXMLChars(out[:kept], at)
-		} else if out, err := w.mask(dst, w.m.text, value, q); err == nil {
-			dst = out
-		}
-		dst = append(dst, q)
-		rest = rest[i+2+end:]
-		if entity {
-			return append(dst, rest...)
-		}
-	}
+	return sanitizeXMLChars(out[:kept], at)
 }

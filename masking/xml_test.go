@@ -3,6 +3,7 @@ package masking
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -207,12 +208,13 @@ func TestXMLCDATAAndEscapes(t *testing.T) {
 // not refused; an entity it does not declare is still refused. With a
 // text: rule, nothing the subset holds as data survives: entity values,
 // attribute defaults, comments, processing instructions; names, content
-// models, parameter entities and external identifiers do.
+// models and external identifiers do. A parameter entity's value is DTD
+// text that may declare entities in turn: a text: rule refuses it.
 func TestXMLDoctypeEntities(t *testing.T) {
 	c := col(CatXML, "xml")
 	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}}, "text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
 	v := `<!DOCTYPE r SYSTEM "r.dtd" [` + "\n" +
-		`<!ENTITY % p "<!ELEMENT x ANY>"> %p;` + "\n" +
+		`<!ENTITY % p SYSTEM "p.ent"> %p;` + "\n" +
 		`<!ENTITY e 'Jane Doe'><!ENTITY ext SYSTEM "x.dtd"><!ENTITY   q "O'Hara &amp; Smith">` + "\n" +
 		`<!ELEMENT r ANY><!ATTLIST r tier CDATA "gold vip" kind (a|b) 'a' note CDATA #FIXED "jane@corp.example">` + "\n" +
 		`<!-- owner Jane Doe --><?audit by Jane Doe?><?empty?>` + "\n" +
@@ -227,7 +229,7 @@ func TestXMLDoctypeEntities(t *testing.T) {
 			t.Errorf("%q kept: %s", leak, s)
 		}
 	}
-	for _, kept := range []string{`<!DOCTYPE r SYSTEM "r.dtd" [`, `<!ENTITY % p "<!ELEMENT x ANY>"> %p;`, `<!ENTITY ext SYSTEM "x.dtd">`, `<!ELEMENT r ANY>`, `kind (a|b) '`, `#FIXED "`, "<!--", "<?audit ", "<?empty?>", "]><r a="} {
+	for _, kept := range []string{`<!DOCTYPE r SYSTEM "r.dtd" [`, `<!ENTITY % p SYSTEM "p.ent"> %p;`, `<!ENTITY ext SYSTEM "x.dtd">`, `<!ELEMENT r ANY>`, `kind (a|b) '`, `#FIXED "`, "<!--", "<?audit ", "<?empty?>", "]><r a="} {
 		if !strings.Contains(s, kept) {
 			t.Errorf("%q lost: %s", kept, s)
 		}
@@ -251,6 +253,57 @@ func TestXMLDoctypeEntities(t *testing.T) {
 	k := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}}, "text": &Spec{Name: "keep"}}}, c, testOptions("xml"))
 	if out, err := k.Mask(NewScratch(), nil, []byte(v)); err != nil || !strings.HasPrefix(string(out), v[:strings.Index(v, "]>")+2]) {
 		t.Errorf("text: keep changed the DOCTYPE: %q, %v", out, err)
+	}
+	pe := `<!DOCTYPE r [<!ENTITY % p "<!ENTITY e 'Jane Doe'>"> %p;]><r>&e;</r>`
+	if out, err := m.Mask(NewScratch(), nil, []byte(pe)); !errors.Is(err, errXMLParamEntity) {
+		t.Errorf("a parameter entity's value under text: lorem: %q, %v", out, err)
+	}
+}
+
+// The decoder reads a DOCTYPE as one directive whose end it finds by
+// counting < > and quotes; parseDoctype reads it by the grammar and refuses
+// what does not end where the directive does, and every directive that is
+// not a well-formed DOCTYPE. Each value here carries SECRET where no rule
+// may keep it: the masker refuses it, or masks it away (and still finds
+// the email a path selects).
+func TestXMLDoctypeHostile(t *testing.T) {
+	c := col(CatXML, "xml")
+	for _, text := range []string{"lorem", "keep"} {
+		m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//EMail": {Name: "email"}}, "text": &Spec{Name: text}}}, c, testOptions("xml"))
+		for _, v := range []string{
+			// A PI in the subset moves the decoder's end past "]>".
+			`<!DOCTYPE r [<?pi <?>]><r><EMail>SECRET@corp.example</EMail></r><?q >?>`,
+			`<!DOCTYPE r [<?pi '?>]><r><EMail>SECRET@corp.example</EMail></r><?q "?>`,
+			`<!DOCTYPE r [<!ELEMENT r ANY><?note a < b?>]><r><EMail>SECRET@corp.example</EMail></r><?end >?>`,
+			// Not a DOCTYPE, or not one by the grammar.
+			`<r><!SECRET></r>`,
+			`<!SECRET><r/>`,
+			`<!doctype r [<!ENTITY e "SECRET">]><r/>`,
+			`<!DOCTYPE r SECRET><r/>`,
+			`<!DOCTYPE r [SECRET]><r/>`,
+			`<!DOCTYPE r [<SECRET>]><r/>`,
+			`<!DOCTYPE r [<!ENTITY e "x">] <!ENTITY f "SECRET"> ><r/>`,
+			`<!DOCTYPE r [<![INCLUDE[<!ENTITY e "SECRET">]]>]><r/>`,
+			`<!DOCTYPE r [<!ENTITY e <!-- x --> "SECRET">]><r/>`,
+			`<!DOCTYPE r <!-- ' --> [<!ENTITY e "SECRET">]><r/>`,
+			`<!DOCTYPE r [<!ENTITY %e "SECRET">]><r/>`,
+			`<!DOCTYPE r [<!ENTITY% e "SECRET">]><r/>`,
+			`<!DOCTYPE r [<!ENTITY e PUBLIC "SECRET">]><r/>`,
+			`<!DOCTYPE r [<!ATTLIST r a CDATA #FIXED SECRET>]><r/>`,
+			`<!DOCTYPE r [<!ELEMENT r "SECRET">]><r/>`,
+			`<!DOCTYPE r [<!NOTATION n SECRET>]><r/>`,
+			`<!DOCTYPE r [<!-- a -- SECRET -->]><r/>`,
+			`<!DOCTYPE r [<?xml SECRET?>]><r/>`,
+			`<!DOCTYPE r [<?pi?SECRET?>]><r/>`,
+			`<r><?xml SECRET?></r>`,
+			`<?xml version="1.0" SECRET?><r/>`,
+			` <?xml version="1.0"?><r>SECRET</r>`,
+		} {
+			out, err := m.Mask(NewScratch(), nil, []byte(v))
+			if err == nil && (strings.Contains(string(out), "SECRET") || text == "keep") {
+				t.Errorf("text: %s: %q → %q, accepted", text, v, out)
+			}
+		}
 	}
 }
 
@@ -299,4 +352,61 @@ func TestXMLComments(t *testing.T) {
 			t.Errorf("text: %v: %s", tc.text, out)
 		}
 	}
+}
+
+// xml:space and an xml:lang holding a language tag are keywords and kept;
+// every other xml:* attribute holds data like any other.
+func TestXMLReservedAttributes(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
+	v := `<r xml:space="preserve" xml:lang="en-GB"><a xml:id="SECRET" xml:base="http://SECRET.example/" xml:foo="SECRET" xml:lang="SECRET_lang" xml:space="SECRET"/></r>`
+	out, err := m.Mask(NewScratch(), nil, []byte(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(out); strings.Contains(s, "SECRET") || !strings.Contains(s, `<r xml:space="preserve" xml:lang="en-GB">`) {
+		t.Errorf("%q → %q", v, s)
+	}
+}
+
+// FuzzParseDoctype: any bytes, no panic; an accepted DOCTYPE's spans lie in
+// order inside it, and the masker's output for a document using it parses
+// as a DOCTYPE again.
+func FuzzParseDoctype(f *testing.F) {
+	for _, s := range []string{
+		`<!DOCTYPE r>`,
+		`<!DOCTYPE r SYSTEM "r.dtd" [<!ENTITY e 'Jane'><!ENTITY % p SYSTEM "p.ent"> %p;]>`,
+		`<!DOCTYPE r PUBLIC "-//x//EN" "x.dtd">`,
+		`<!DOCTYPE r [<!ATTLIST r a CDATA #FIXED "x" b (p|q) 'p' c NOTATION (n) #IMPLIED><!ELEMENT r (a|b)*><!NOTATION n PUBLIC "n">]>`,
+		`<!DOCTYPE r [<!-- c --><?pi data?><!ENTITY u SYSTEM "u" NDATA n>] >`,
+		`<!DOCTYPE r [<?pi <?>]><r/><?q >?>`,
+	} {
+		f.Add(s)
+	}
+	c := col(CatXML, "xml")
+	m := mustBuild(f, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
+	f.Fuzz(func(t *testing.T, raw string) {
+		dt, err := parseDoctype([]byte(raw))
+		if err != nil {
+			return
+		}
+		prev := 0
+		for _, sp := range dt.spans {
+			if sp.start < prev || sp.end < sp.start || sp.end > len(raw) {
+				t.Fatalf("%q: span %+v after %d", raw, sp, prev)
+			}
+			prev = sp.end
+		}
+		out, err := m.Mask(NewScratch(), nil, []byte(raw+"<r/>"))
+		if err != nil || dt.paramVal {
+			return
+		}
+		end := bytes.LastIndex(out, []byte("<r/>"))
+		if end < 0 {
+			t.Fatalf("%q → %q", raw, out)
+		}
+		if _, err := parseDoctype(out[:end]); err != nil {
+			t.Fatalf("%q → %q: %v", raw, out, err)
+		}
+	})
 }
