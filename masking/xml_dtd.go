@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"strings"
 )
 
 // errXMLParamEntity refuses a DOCTYPE declaring a parameter entity with a
 // value under a text: rule: the value is DTD text that may declare entities
 // holding data, and masking it would break the DTD.
 var errXMLParamEntity = errors.New("XML value's DOCTYPE declares a parameter entity with a value, which a text: rule cannot mask")
+
+// errXMLEntityMarkup refuses a DOCTYPE declaring a general entity whose
+// value holds markup (or a character reference that may spell it): where
+// the text uses the entity, the markup becomes elements no path sees.
+var errXMLEntityMarkup = errors.New("XML value's DOCTYPE declares an entity holding markup, which paths cannot address")
 
 // doctype is a DOCTYPE directive read by the XML 1.0 grammar (internal
 // subset included): the general entities it declares and the places of its
@@ -18,6 +24,7 @@ type doctype struct {
 	entities map[string]string // general entities: replacement text as written; "" when external
 	spans    []dtdSpan         // in order
 	paramVal bool              // a parameter entity has a literal value
+	markup   bool              // a general entity's value holds < or &#
 }
 
 type dtdSpan struct {
@@ -61,6 +68,9 @@ func parseDoctype(raw []byte) (*doctype, error) {
 	}
 	if !s.word(">") || s.i != len(raw) {
 		return nil, errNotXML
+	}
+	if dt.markup {
+		return nil, errXMLEntityMarkup
 	}
 	return dt, nil
 }
@@ -225,6 +235,9 @@ func (s *dtdScanner) entity(dt *doctype) bool {
 			dt.paramVal = true
 		} else {
 			val = string(s.b[start:end])
+			if strings.Contains(val, "<") || strings.Contains(val, "&#") {
+				dt.markup = true
+			}
 			dt.spans = append(dt.spans, dtdSpan{start: start, end: end, kind: spanEntityValue, quote: s.b[end]})
 		}
 	} else {

@@ -254,6 +254,17 @@ func TestXMLDoctypeEntities(t *testing.T) {
 	if out, err := k.Mask(NewScratch(), nil, []byte(v)); err != nil || !strings.HasPrefix(string(out), v[:strings.Index(v, "]>")+2]) {
 		t.Errorf("text: keep changed the DOCTYPE: %q, %v", out, err)
 	}
+	// An entity holding markup puts elements where no path sees them.
+	for _, v := range []string{
+		`<!DOCTYPE r [<!ENTITY e "<Name>Jane</Name>">]><r>&e;</r>`,
+		`<!DOCTYPE r [<!ENTITY e "&#60;Name>Jane&#60;/Name>">]><r>&e;</r>`,
+	} {
+		for _, mm := range []Masker{m, k} {
+			if out, err := mm.Mask(NewScratch(), nil, []byte(v)); !errors.Is(err, errXMLEntityMarkup) {
+				t.Errorf("%q: %q, %v", v, out, err)
+			}
+		}
+	}
 	pe := `<!DOCTYPE r [<!ENTITY % p "<!ENTITY e 'Jane Doe'>"> %p;]><r>&e;</r>`
 	if out, err := m.Mask(NewScratch(), nil, []byte(pe)); !errors.Is(err, errXMLParamEntity) {
 		t.Errorf("a parameter entity's value under text: lorem: %q, %v", out, err)
