@@ -104,6 +104,39 @@ type xmlWalker struct {
 	s      *Scratch
 	in     []byte
 	levels []xmlLevel
+	// valued holds the internal entities with a value the DOCTYPE declares:
+	// under text: keep, text a path selects must not use them (their value
+	// would stay in the DOCTYPE).
+	valued   map[string]bool
+	doctyped bool // a DOCTYPE, an element or text was seen: no DOCTYPE may follow
+}
+
+// errXMLEntityInPath refuses text a path selects that uses an entity whose
+// value a text: keep rule leaves in the DOCTYPE.
+var errXMLEntityInPath = errors.New("XML text a path selects uses an entity declared with a value, which text: keep would leave in the DOCTYPE: add a text: rule")
+
+// rule is the rule for text at the current element: the innermost selected
+// element's, else the text: rule.
+func (w *xmlWalker) rule() *xmlRule {
+	if n := len(w.levels); n > 0 {
+		return w.levels[n-1].rule
+	}
+	return w.m.text
+}
+
+// usesValued reports whether raw XML text refers to an entity in w.valued.
+func (w *xmlWalker) usesValued(raw []byte) bool {
+	for len(w.valued) > 0 {
+		i := bytes.IndexByte(raw, '&')
+		if i < 0 {
+			return false
+		}
+		raw = raw[i+1:]
+		if j := bytes.IndexByte(raw, ';'); j > 0 && w.valued[string(raw[:j])] {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *xmlWalker) run(dst []byte) ([]byte, error) {
@@ -126,6 +159,7 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 		prev = off
 		switch t := tok.(type) {
 		case xml.StartElement:
+			w.doctyped = true
 			if dst, err = w.start(dst, t, raw); err != nil {
 				return dst, err
 			}
@@ -137,13 +171,29 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 			w.levels = w.levels[:n-1]
 			dst = append(dst, raw...)
 		case xml.CharData:
+			if len(bytes.TrimLeft(t, " \t\r\n")) > 0 {
+				w.doctyped = true
+			}
 			if dst, err = w.charData(dst, t, raw); err != nil {
 				return dst, err
 			}
 		case xml.Directive:
+			// One DOCTYPE, before any element or text.
+			if w.doctyped {
+				return dst, errNotXML
+			}
+			w.doctyped = true
 			dt, err := parseDoctype(raw)
 			if err != nil {
 				return dst, err
+			}
+			for k, v := range dt.entities {
+				if v != "" {
+					if w.valued == nil {
+						w.valued = map[string]bool{}
+					}
+					w.valued[k] = true
+				}
 			}
 			// The text may use the entities the DOCTYPE declares: the
 			// decoder must know them to accept the (well-formed) value.
@@ -183,10 +233,11 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 // text: rule; a comment the rule cannot mask, or whose masked text a
 // comment cannot hold ("--", a trailing "-"), is emptied.
 func (w *xmlWalker) comment(dst []byte, t xml.Comment, raw []byte) []byte {
-	if w.m.text == nil || len(bytes.TrimSpace(t)) == 0 {
+	rule := w.rule()
+	if rule == nil || len(bytes.Trim(t, " \t\r\n")) == 0 {
 		return append(dst, raw...)
 	}
-	return w.unaddressed(dst, "<!--", t, "-->", func(b []byte) bool {
+	return w.unaddressed(dst, rule, "<!--", t, "-->", func(b []byte) bool {
 		return !bytes.Contains(b, []byte("--")) && !bytes.HasSuffix(b, []byte("-"))
 	})
 }
@@ -199,20 +250,21 @@ var xmlDecl = regexp.MustCompile(`^version\s*=\s*("1\.[0-9]+"|'1\.[0-9]+')` +
 // procInst masks a processing instruction's data with the text: rule,
 // keeping its target.
 func (w *xmlWalker) procInst(dst []byte, t xml.ProcInst, raw []byte) []byte {
-	if w.m.text == nil || len(bytes.TrimSpace(t.Inst)) == 0 {
+	rule := w.rule()
+	if rule == nil || len(bytes.Trim(t.Inst, " \t\r\n")) == 0 {
 		return append(dst, raw...)
 	}
-	return w.unaddressed(dst, "<?"+t.Target+" ", t.Inst, "?>", func(b []byte) bool {
+	return w.unaddressed(dst, rule, "<?"+t.Target+" ", t.Inst, "?>", func(b []byte) bool {
 		return !bytes.Contains(b, []byte("?>"))
 	})
 }
 
-// unaddressed appends open, text masked by the text: rule, and close; an
-// output the rule cannot give or that fits does not accept is left out.
-func (w *xmlWalker) unaddressed(dst []byte, open string, text []byte, close string, fits func([]byte) bool) []byte {
+// unaddressed appends open, text masked by rule, and close; an output the
+// rule cannot give or that fits does not accept is left out.
+func (w *xmlWalker) unaddressed(dst []byte, rule *xmlRule, open string, text []byte, close string, fits func([]byte) bool) []byte {
 	dst = append(dst, open...)
 	from := len(dst)
-	out, err := w.maskText(dst, w.m.text, text)
+	out, err := w.maskText(dst, rule, text)
 	if err != nil || !fits(out[from:]) {
 		out = out[:from]
 	}
@@ -310,6 +362,9 @@ func (w *xmlWalker) attrs(dst []byte, t xml.StartElement, raw []byte, lv *xmlLev
 			i = end + 1
 			continue
 		}
+		if w.m.text == nil && w.usesValued(raw[i+1:end]) {
+			return dst, errXMLEntityInPath
+		}
 		dst = append(dst, raw[:i+1]...)
 		var err error
 		if dst, err = w.mask(dst, rule, []byte(a.Value), q); err != nil {
@@ -367,17 +422,17 @@ func xmlKeyword(a xml.Attr) bool {
 	return false
 }
 
-var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+// langTag is a language tag's common shape: language, script, region
+// (en, en-GB, zh-Hans-CN, es-419); longer tags are masked.
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?$`)
 
 func (w *xmlWalker) charData(dst []byte, t xml.CharData, raw []byte) ([]byte, error) {
-	var rule *xmlRule
-	if n := len(w.levels); n > 0 {
-		rule = w.levels[n-1].rule
-	} else {
-		rule = w.m.text
-	}
+	rule := w.rule()
 	if rule == nil || len(bytes.TrimLeft(t, " \t\r\n")) == 0 {
 		return append(dst, raw...), nil
+	}
+	if w.m.text == nil && w.usesValued(raw) {
+		return dst, errXMLEntityInPath
 	}
 	if bytes.HasPrefix(raw, []byte("<![CDATA[")) {
 		dst = append(dst, "<![CDATA["...)

@@ -249,9 +249,20 @@ func TestXMLDoctypeEntities(t *testing.T) {
 	if _, err := m.Mask(NewScratch(), nil, []byte(`<!DOCTYPE r [<!ENTITY e "x">]><r>&f;</r>`)); err == nil {
 		t.Error("an undeclared entity was accepted")
 	}
-	// text: keep copies the DOCTYPE as it is.
+	// text: keep copies the DOCTYPE as it is, so text a path selects must
+	// not use an entity with a value: that value would stay behind.
 	k := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}}, "text": &Spec{Name: "keep"}}}, c, testOptions("xml"))
-	if out, err := k.Mask(NewScratch(), nil, []byte(v)); err != nil || !strings.HasPrefix(string(out), v[:strings.Index(v, "]>")+2]) {
+	if out, err := k.Mask(NewScratch(), nil, []byte(v)); !errors.Is(err, errXMLEntityInPath) {
+		t.Errorf("text: keep, a selected element using &e;: %q, %v", out, err)
+	}
+	for _, sel := range []string{`<r><Name>&e;</Name></r>`, `<r><Name a="&e;">x</Name></r>`} {
+		k := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//Name": {Name: "first_name"}, "//Name/@a": {Name: "first_name"}}}}, c, testOptions("xml"))
+		if out, err := k.Mask(NewScratch(), nil, []byte(`<!DOCTYPE r [<!ENTITY e "Jane">]>`+sel)); !errors.Is(err, errXMLEntityInPath) {
+			t.Errorf("%s: %q, %v", sel, out, err)
+		}
+	}
+	kept := strings.Replace(v, "<Name>&e;</Name>", "<Name>Jane</Name>", 1)
+	if out, err := k.Mask(NewScratch(), nil, []byte(kept)); err != nil || !strings.HasPrefix(string(out), v[:strings.Index(v, "]>")+2]) {
 		t.Errorf("text: keep changed the DOCTYPE: %q, %v", out, err)
 	}
 	// An entity holding markup puts elements where no path sees them.
@@ -309,6 +320,11 @@ func TestXMLDoctypeHostile(t *testing.T) {
 			`<r><?xml SECRET?></r>`,
 			`<?xml version="1.0" SECRET?><r/>`,
 			` <?xml version="1.0"?><r>SECRET</r>`,
+			// One DOCTYPE, in the prolog.
+			`<r><EMail><!DOCTYPE x [<!ENTITY e "SECRET">]></EMail></r>`,
+			`<r><EMail><!DOCTYPE x SYSTEM "SECRET@corp.example"></EMail></r>`,
+			`<!DOCTYPE r><!DOCTYPE r [<!ENTITY e "SECRET">]><r/>`,
+			`<r/><!DOCTYPE r [<!ENTITY e "SECRET">]>`,
 		} {
 			out, err := m.Mask(NewScratch(), nil, []byte(v))
 			if err == nil && (strings.Contains(string(out), "SECRET") || text == "keep") {
@@ -370,7 +386,7 @@ func TestXMLComments(t *testing.T) {
 func TestXMLReservedAttributes(t *testing.T) {
 	c := col(CatXML, "xml")
 	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}, c, testOptions("xml"))
-	v := `<r xml:space="preserve" xml:lang="en-GB"><a xml:id="SECRET" xml:base="http://SECRET.example/" xml:foo="SECRET" xml:lang="SECRET_lang" xml:space="SECRET"/></r>`
+	v := `<r xml:space="preserve" xml:lang="en-GB"><a xml:id="SECRET" xml:base="http://SECRET.example/" xml:foo="SECRET" xml:lang="Jane-Doe-SECRET" xml:space="SECRET"/><b xml:lang="SECRET"/></r>`
 	out, err := m.Mask(NewScratch(), nil, []byte(v))
 	if err != nil {
 		t.Fatal(err)
@@ -420,4 +436,19 @@ func FuzzParseDoctype(f *testing.F) {
 			t.Fatalf("%q → %q: %v", raw, out, err)
 		}
 	})
+}
+
+// Comments and processing instructions inside a selected element go
+// through that element's rule, whatever the text: rule says.
+func TestXMLCommentsInSelectedElements(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{"//EMail": {Name: "email"}}}}, c, testOptions("xml"))
+	v := "<r><EMail>a@b.example<!--SECRET--><?p SECRET?><!--\u00a0--></EMail><!-- kept --></r>"
+	out, err := m.Mask(NewScratch(), nil, []byte(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(out); strings.Contains(s, "SECRET") || strings.Contains(s, "a@b.example") || !strings.Contains(s, "<!-- kept -->") || strings.Contains(s, "\u00a0") {
+		t.Errorf("%q → %q", v, s)
+	}
 }
