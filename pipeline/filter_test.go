@@ -13,11 +13,14 @@ import (
 func TestRowFilterChunks(t *testing.T) {
 	var in, want bytes.Buffer
 	keep := func(r int64) bool { return r%3 == 1 || r%7 == 0 }
+	var dropped int64
 	for r := int64(0); r < 500; r++ {
 		line := fmt.Sprintf("%d\t%s\n", r, bytes.Repeat([]byte("x"), int(r%37)))
 		in.WriteString(line)
 		if keep(r) {
 			want.WriteString(line)
+		} else {
+			dropped++
 		}
 	}
 	for seed := uint64(0); seed < 200; seed++ {
@@ -34,6 +37,9 @@ func TestRowFilterChunks(t *testing.T) {
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Fatalf("seed %d: filtered output differs", seed)
+		}
+		if f.dropped != dropped || f.row != 500 {
+			t.Fatalf("seed %d: %d rows, %d dropped; want 500, %d", seed, f.row, f.dropped, dropped)
 		}
 	}
 }
