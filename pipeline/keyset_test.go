@@ -213,3 +213,35 @@ func TestKeySetAfterMerge(t *testing.T) {
 		}
 	}
 }
+
+// Runs and sorted slots order by fingerprint, both words, then by row:
+// the merge finds a repeat only where equal fingerprints are adjacent.
+func TestKeyOrder(t *testing.T) {
+	recs := []keyRec{ // ascending
+		{fp: [2]uint64{1, 9}, loc: 5},
+		{fp: [2]uint64{2, 1}, loc: 9},
+		{fp: [2]uint64{2, 3}, loc: 1},
+		{fp: [2]uint64{2, 3}, loc: 2},
+		{fp: [2]uint64{3, 0}, loc: 0},
+	}
+	s := &keySet{g: &rules.Guard{Partial: true}, n: len(recs)}
+	for _, r := range recs {
+		s.slots = append(s.slots, keySlot{fp: r.fp, loc: r.loc})
+		s.ins = append(s.ins, [2]uint64{r.loc, 0})
+	}
+	x := sortedSlots{s}
+	for i := range recs {
+		for j := range recs {
+			if got := recs[i].less(&recs[j]); got != (i < j) {
+				t.Errorf("keyRec %d < %d: %v", i, j, got)
+			}
+			if got := x.Less(i, j); got != (i < j) {
+				t.Errorf("slot %d < %d: %v", i, j, got)
+			}
+		}
+	}
+	x.Swap(0, 4)
+	if s.slots[0].loc != 0 || s.slots[4].loc != 5 || s.ins[0][0] != 0 || s.ins[4][0] != 5 || x.Len() != 5 {
+		t.Errorf("swap: %+v %+v", s.slots, s.ins)
+	}
+}
