@@ -200,6 +200,19 @@ func TestValueMasker(t *testing.T) {
 	if n := eng.rows.Load(); n != 9 {
 		t.Errorf("%d rows counted", n)
 	}
+	// Rows without lines (an archive's INSERT data) are located by their
+	// number in the entry.
+	at := dump.Pos{File: "d.dump", Entry: 7}
+	av := eng.Values(&dump.Entry{Desc: dump.TableData, Table: qn("p"), Format: dump.SQL, Pos: at})
+	for i, code := range []string{"dup-q", "r"} {
+		if err := av.MaskRow(newRow(fmt.Sprint(10+i), "n", "x", "y", code), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = av.MaskRow(newRow("12", "n", "x", "y", "q"), at)
+	if ce := asCollision(t, err); ce.Pos.Line != 0 || ce.Pos.Row != 3 || ce.Pos.Entry != 7 {
+		t.Fatalf("collision in an archive's rows %+v", ce.Pos)
+	}
 }
 
 // A RowMasker for a kept table reads nothing; one for a skipped table drops
