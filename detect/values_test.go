@@ -1,0 +1,113 @@
+package detect
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/understudy-db/understudy/masking"
+)
+
+// Each value test at the edges of what it accepts.
+func TestValueShapes(t *testing.T) {
+	for _, c := range []struct {
+		is   func(string) bool
+		name string
+		yes  []string
+		no   []string
+	}{
+		{isPhone, "phone",
+			[]string{"+4420794", "020 7946 0958", "0207946095", "+123456789012345", "555.0124.12"},
+			[]string{"123456", "1234567", "20 79", "+1234567890123456", "2024-01-02", "+44 20 7946 x958", "020 794", "(646) 555-0124"}},
+		{isIBAN, "iban",
+			[]string{"DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "de89370400440532013000", "NO9386011117947"},
+			[]string{"DE89 3704 0044 0532 0130 01", "NO938601111794", "1E89370400440532013000", "D189370400440532013000", "DEA9370400440532013000", "DE8A370400440532013000", "DE89370400440532013000!", "GB82WEST1234569876543212345678901234"}},
+		{isCard, "card",
+			[]string{"4111 1111 1111 1111", "5500-0000-0000-0004", "4222222222222", "6011000000000000001"},
+			[]string{"4111 1111 1111 1112", "0111 1111 1111 1111", "422222222222", "41111111111111111111", "4111x1111111111111"}},
+		{isNationalID, "national id",
+			[]string{"123-45-6789", "AB 12 34 56 C", "ab123456c", "12345678Z", "X1234567L", "1850578123456", "185057812345678"},
+			[]string{"123-45-678", "12345678A", "QQ123456C", "3850578123456", "12345678"}},
+	} {
+		for _, v := range c.yes {
+			if !c.is(v) {
+				t.Errorf("%s: %q not accepted", c.name, v)
+			}
+		}
+		for _, v := range c.no {
+			if c.is(v) {
+				t.Errorf("%s: %q accepted", c.name, v)
+			}
+		}
+	}
+}
+
+// Birth dates are 14 to 110 years old, both ends counted.
+func TestBirthDates(t *testing.T) {
+	y := time.Now().Year()
+	vals := []string{
+		fmt.Sprintf("%d-01-01", y-14), fmt.Sprintf(" %d-12-31 ", y-110), // in
+		fmt.Sprintf("%d-06-01", y-13), fmt.Sprintf("%d-06-01", y-111), "not a date", "1980-1-2", // out
+	}
+	if got := birthDates(vals); got != 2 {
+		t.Errorf("%d birth dates, want 2", got)
+	}
+}
+
+// Which kinds a column of each type can hold.
+func TestFits(t *testing.T) {
+	all := []Kind{Email, Phone, FirstName, Postcode, BirthDate, NationalID, IBAN, Account, Card, IP, Geo, Password, Secret, FreeText, Photo}
+	for _, c := range []struct {
+		cat  masking.Category
+		want []Kind
+	}{
+		{masking.CatText, []Kind{Email, Phone, FirstName, Postcode, BirthDate, NationalID, IBAN, Account, Card, IP, Geo, Password, Secret, FreeText}},
+		{masking.CatOther, all},
+		{masking.CatBytea, []Kind{Password, Secret, FreeText, Photo}},
+		{masking.CatInt, []Kind{Phone, Postcode, NationalID, IBAN, Account, Card, Geo}},
+		{masking.CatNumeric, []Kind{Phone, Postcode, NationalID, IBAN, Account, Card, Geo}},
+		{masking.CatFloat, []Kind{Geo}},
+		{masking.CatDate, []Kind{BirthDate}},
+		{masking.CatTimestampTZ, []Kind{BirthDate}},
+		{masking.CatUUID, []Kind{Secret}},
+		{masking.CatInet, []Kind{IP}},
+		{masking.CatBool, nil},
+	} {
+		col := &masking.Column{Category: c.cat}
+		for _, k := range all {
+			want := false
+			for _, w := range c.want {
+				want = want || w == k
+			}
+			if got := fits(k, col); got != want {
+				t.Errorf("%s holds %s: %v", c.cat, k, got)
+			}
+		}
+	}
+}
+
+// A share of at least 80% of the sample is high confidence, 50% medium,
+// less nothing.
+func TestByValuesShare(t *testing.T) {
+	text := &masking.Column{Category: masking.CatText}
+	mk := func(hits, n int) []string {
+		var v []string
+		for i := range n {
+			if i < hits {
+				v = append(v, fmt.Sprintf("u%d@x.example", i))
+			} else {
+				v = append(v, "plain words")
+			}
+		}
+		return v
+	}
+	for _, c := range []struct {
+		hits, n int
+		want    Confidence
+	}{{8, 10, High}, {7, 10, Medium}, {5, 10, Medium}, {4, 10, None}, {10, 10, High}} {
+		got := ByValues(text, mk(c.hits, c.n))
+		if c.want == None && got.Kind == Email || c.want != None && (got.Kind != Email || got.Confidence != c.want) {
+			t.Errorf("%d of %d: %s %v, want %v", c.hits, c.n, got.Kind, got.Confidence, c.want)
+		}
+	}
+}
