@@ -111,3 +111,90 @@ func TestByValuesShare(t *testing.T) {
 		}
 	}
 }
+
+// Combine: agreement raises confidence, clear values win over a vaguer
+// name, an endpoint name holds against other high-confidence values.
+func TestCombine(t *testing.T) {
+	f := func(k Kind, c Confidence) Finding {
+		return Finding{Kind: k, Confidence: c, Reasons: []string{string(k)}}
+	}
+	for i, c := range []struct {
+		name, values Finding
+		kind         Kind
+		conf         Confidence
+	}{
+		{f(Email, Medium), Finding{}, Email, Medium},
+		{Finding{}, f(Phone, Low), Phone, Low},
+		{f(Email, Medium), f(Email, Medium), Email, High},
+		{f(Email, Low), f(Email, Medium), Email, Medium},
+		{f(Email, Medium), f(Email, Low), Email, Medium},
+		{f(FreeText, Low), f(Email, High), FreeText, High},
+		{f(FreeText, Low), f(Phone, Medium), FreeText, Medium},
+		{f(FullName, Medium), f(FirstName, Medium), FullName, High},
+		{f(LastName, Low), f(FullName, Low), LastName, Low},
+		{f(Account, Low), f(IBAN, Medium), Account, Medium},
+		{f(Endpoint, Low), f(Endpoint, Low), Endpoint, Low},
+		{f(Postcode, Medium), f(Phone, High), Phone, High},
+		{f(Postcode, Low), f(Phone, Medium), Phone, Medium},
+		{f(Postcode, Medium), f(Phone, Low), Postcode, Medium},
+		{f(Postcode, High), f(Phone, High), Phone, High},
+		{f(Endpoint, High), f(Email, High), Endpoint, High},
+		{f(Account, Low), f(Card, Low), Account, Low},
+		{f(FirstName, Low), f(Email, Low), FirstName, Low},
+	} {
+		got := Combine(c.name, c.values)
+		if got.Kind != c.kind || got.Confidence != c.conf {
+			t.Errorf("%d: %s %v + %s %v = %s %v, want %s %v", i, c.name.Kind, c.name.Confidence, c.values.Kind, c.values.Confidence, got.Kind, got.Confidence, c.kind, c.conf)
+		}
+		if c.name.Confidence > None && c.values.Confidence > None && len(got.Reasons) != 2 {
+			t.Errorf("%d: reasons %q", i, got.Reasons)
+		}
+	}
+}
+
+func TestWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"recipientEmail": "recipient email",
+		"last_login_ip":  "last login ip",
+		"HTTPServer":     "http server",
+		"IPAddress":      "ip address",
+		"address1":       "address1",
+		"E":              "e",
+		"userID":         "user id",
+		"a--b":           "a b",
+	} {
+		if got := fmt.Sprint(Words(in)); got != "["+want+"]" {
+			t.Errorf("Words(%q) = %s, want [%s]", in, got, want)
+		}
+	}
+}
+
+// Contact details inside JSON and arrays are masked element by element;
+// inside prose the column is free text. 30% of the sample is high
+// confidence, any other share medium.
+func TestByValuesInside(t *testing.T) {
+	jsonCol := &masking.Column{Category: masking.CatJSON}
+	arr := &masking.Column{Category: masking.CatText, Array: true}
+	text := &masking.Column{Category: masking.CatText}
+	for i, c := range []struct {
+		col  *masking.Column
+		vals []string
+		kind Kind
+		conf Confidence
+	}{
+		{jsonCol, []string{`{"e":"a@b.example"}`, `{}`, `{}`}, Email, High},
+		{jsonCol, []string{`{"e":"a@b.example"}`, `{}`, `{}`, `{}`}, Email, Medium},
+		{arr, []string{`{a@b.example,c@d.example}`, `{}`}, Email, High},
+		{text, []string{"call +44 20 7946 0958 today", "no"}, FreeText, High},
+		{jsonCol, []string{`{"p":"+44 20 7946 0958"}`, `{}`, `{}`, `{}`}, Phone, Medium},
+		{jsonCol, []string{`{"p":"+44 20 7946 0958","e":"a@b.example"}`, `{"p":"020 7946 0959"}`, `{}`, `{}`}, Phone, High},
+		{jsonCol, []string{`{"a":1}`}, "", None},
+		{&masking.Column{Category: masking.CatDate}, []string{"1980-01-02", "1990-03-04"}, BirthDate, Medium},
+		{&masking.Column{Category: masking.CatInt}, []string{"1980-01-02"}, "", None},
+	} {
+		got := ByValues(c.col, c.vals)
+		if got.Kind != c.kind || got.Confidence != c.conf {
+			t.Errorf("%d: %s %v, want %s %v", i, got.Kind, got.Confidence, c.kind, c.conf)
+		}
+	}
+}
