@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,11 +76,7 @@ func TestFits(t *testing.T) {
 	} {
 		col := &masking.Column{Category: c.cat}
 		for _, k := range all {
-			want := false
-			for _, w := range c.want {
-				want = want || w == k
-			}
-			if got := fits(k, col); got != want {
+			if got, want := fits(k, col), slices.Contains(c.want, k); got != want {
 				t.Errorf("%s holds %s: %v", c.cat, k, got)
 			}
 		}

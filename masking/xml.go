@@ -17,9 +17,10 @@ import (
 // xmlMasker applies sub-rules to the text of the elements and to the
 // attribute values that local-name paths select in an xml (or text) column,
 // and the text: rule to every other text node and attribute value; every
-// other byte of the value is copied as it was: the XML declaration,
-// DOCTYPE's names and identifiers, namespace prefixes and declarations, attribute order and quoting, whitespace, entity references
-// in text that is not masked, and CDATA sections (masked text stays in its
+// other byte of the value is copied as it was: the XML declaration, the
+// DOCTYPE's names and identifiers, namespace prefixes and declarations,
+// attribute order and quoting, whitespace, entity references in text that
+// is not masked, and CDATA sections (masked text stays in its
 // CDATA section). So the output is well-formed XML with the original's
 // element and attribute skeleton. Documents and content fragments (several
 // top-level elements, text around them: what PostgreSQL's xml type holds
@@ -36,12 +37,12 @@ import (
 // (xmlns, xmlns:p), xml:space and an xml:lang holding a language tag.
 //
 // Text no path can address goes through the text: rule too, so that a
-// text: rule leaves no original text anywhere: comments, processing
-// instructions' data (not the XML declaration's), and in a DOCTYPE's
-// internal subset the values of general entities, attribute defaults,
-// comments and processing instructions. What such a place cannot hold
-// ("--" in a comment, "?>" in an instruction, markup in an entity value)
-// is left out.
+// text: rule leaves no original text anywhere: comments and processing
+// instructions' data (not the XML declaration's) outside selected elements
+// (inside one, its rule masks them), and in a DOCTYPE's internal subset
+// the values of general entities, attribute defaults, comments and
+// processing instructions. What such a place cannot hold ("--" in a
+// comment, "?>" in an instruction, markup in an entity value) is left out.
 //
 // A sub-rule masks text as for a text column, or, when it takes only
 // numbers (number_noise), the text of a number. null empties the text.
@@ -104,10 +105,10 @@ type xmlWalker struct {
 	s      *Scratch
 	in     []byte
 	levels []xmlLevel
-	// valued holds the internal entities with a value the DOCTYPE declares:
-	// under text: keep, text a path selects must not use them (their value
-	// would stay in the DOCTYPE).
-	valued   map[string]bool
+	// ents are the general entities the DOCTYPE declares (an external one's
+	// value is ""): under text: keep, text a path selects must not use one
+	// with a value, which would stay in the DOCTYPE.
+	ents     map[string]string
 	doctyped bool // a DOCTYPE, an element or text was seen: no DOCTYPE may follow
 }
 
@@ -124,19 +125,22 @@ func (w *xmlWalker) rule() *xmlRule {
 	return w.m.text
 }
 
-// usesValued reports whether raw XML text refers to an entity in w.valued.
+// usesValued reports whether raw XML text refers to an entity the DOCTYPE
+// declares with a value.
 func (w *xmlWalker) usesValued(raw []byte) bool {
-	for len(w.valued) > 0 {
+	if len(w.ents) == 0 {
+		return false
+	}
+	for {
 		i := bytes.IndexByte(raw, '&')
 		if i < 0 {
 			return false
 		}
 		raw = raw[i+1:]
-		if j := bytes.IndexByte(raw, ';'); j > 0 && w.valued[string(raw[:j])] {
+		if j := bytes.IndexByte(raw, ';'); j > 0 && w.ents[string(raw[:j])] != "" {
 			return true
 		}
 	}
-	return false
 }
 
 func (w *xmlWalker) run(dst []byte) ([]byte, error) {
@@ -187,24 +191,9 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 			if err != nil {
 				return dst, err
 			}
-			for k, v := range dt.entities {
-				if v != "" {
-					if w.valued == nil {
-						w.valued = map[string]bool{}
-					}
-					w.valued[k] = true
-				}
-			}
 			// The text may use the entities the DOCTYPE declares: the
 			// decoder must know them to accept the (well-formed) value.
-			if len(dt.entities) > 0 {
-				if d.Entity == nil {
-					d.Entity = map[string]string{}
-				}
-				for k, v := range dt.entities {
-					d.Entity[k] = v
-				}
-			}
+			w.ents, d.Entity = dt.entities, dt.entities
 			if dst, err = w.doctype(dst, raw, dt); err != nil {
 				return dst, err
 			}
@@ -229,9 +218,9 @@ func (w *xmlWalker) run(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// comment masks a comment's text, which no path can address, with the
-// text: rule; a comment the rule cannot mask, or whose masked text a
-// comment cannot hold ("--", a trailing "-"), is emptied.
+// comment masks a comment's text, which no path can address, with the rule
+// of the element it is in (rule); a comment the rule cannot mask, or whose
+// masked text a comment cannot hold ("--", a trailing "-"), is emptied.
 func (w *xmlWalker) comment(dst []byte, t xml.Comment, raw []byte) []byte {
 	rule := w.rule()
 	if rule == nil || len(bytes.Trim(t, " \t\r\n")) == 0 {
@@ -247,8 +236,8 @@ var xmlDecl = regexp.MustCompile(`^version\s*=\s*("1\.[0-9]+"|'1\.[0-9]+')` +
 	`(\s+encoding\s*=\s*("[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?` +
 	`(\s+standalone\s*=\s*("(yes|no)"|'(yes|no)'))?\s*$`)
 
-// procInst masks a processing instruction's data with the text: rule,
-// keeping its target.
+// procInst masks a processing instruction's data with the rule of the
+// element it is in (rule), keeping its target.
 func (w *xmlWalker) procInst(dst []byte, t xml.ProcInst, raw []byte) []byte {
 	rule := w.rule()
 	if rule == nil || len(bytes.Trim(t.Inst, " \t\r\n")) == 0 {

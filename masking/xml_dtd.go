@@ -24,13 +24,12 @@ type doctype struct {
 	entities map[string]string // general entities: replacement text as written; "" when external
 	spans    []dtdSpan         // in order
 	paramVal bool              // a parameter entity has a literal value
-	markup   bool              // a general entity's value holds < or &#
 }
 
 type dtdSpan struct {
 	start, end int // raw[start:end]: the whole comment or PI, or a literal's value
 	kind       dtdSpanKind
-	quote      byte // a literal's quote
+	quote      byte // an attribute default's quote
 }
 
 type dtdSpanKind uint8
@@ -69,8 +68,10 @@ func parseDoctype(raw []byte) (*doctype, error) {
 	if !s.word(">") || s.i != len(raw) {
 		return nil, errNotXML
 	}
-	if dt.markup {
-		return nil, errXMLEntityMarkup
+	for _, v := range dt.entities {
+		if strings.Contains(v, "<") || strings.Contains(v, "&#") {
+			return nil, errXMLEntityMarkup
+		}
 	}
 	return dt, nil
 }
@@ -235,10 +236,7 @@ func (s *dtdScanner) entity(dt *doctype) bool {
 			dt.paramVal = true
 		} else {
 			val = string(s.b[start:end])
-			if strings.Contains(val, "<") || strings.Contains(val, "&#") {
-				dt.markup = true
-			}
-			dt.spans = append(dt.spans, dtdSpan{start: start, end: end, kind: spanEntityValue, quote: s.b[end]})
+			dt.spans = append(dt.spans, dtdSpan{start: start, end: end, kind: spanEntityValue})
 		}
 	} else {
 		if !s.externalID(true) {
@@ -343,7 +341,7 @@ func (s *dtdScanner) element() bool {
 		return false
 	}
 	start := s.i
-	for s.i < len(s.b) && (isNameByte(s.b[s.i]) || isXMLSpace(s.b[s.i]) || bytes.IndexByte([]byte("()|,?*+#"), s.b[s.i]) >= 0) {
+	for s.i < len(s.b) && (isNameByte(s.b[s.i]) || isXMLSpace(s.b[s.i]) || strings.IndexByte("()|,?*+#", s.b[s.i]) >= 0) {
 		s.i++
 	}
 	return s.i > start && s.word(">")
@@ -396,7 +394,7 @@ func (w *xmlWalker) entityValue(dst, value []byte) []byte {
 	}
 	kept := at
 	for _, c := range out[at:] {
-		if !bytes.ContainsRune([]byte(`<>&%"'`), rune(c)) {
+		if strings.IndexByte(`<>&%"'`, c) < 0 {
 			out[kept] = c
 			kept++
 		}
