@@ -325,12 +325,24 @@ func TestXMLDoctypeHostile(t *testing.T) {
 			`<r><EMail><!DOCTYPE x SYSTEM "SECRET@corp.example"></EMail></r>`,
 			`<!DOCTYPE r><!DOCTYPE r [<!ENTITY e "SECRET">]><r/>`,
 			`<r/><!DOCTYPE r [<!ENTITY e "SECRET">]>`,
+			`SECRET<!DOCTYPE r [<!ENTITY e "x">]><r/>`,
 		} {
 			out, err := m.Mask(NewScratch(), nil, []byte(v))
 			if err == nil && (strings.Contains(string(out), "SECRET") || text == "keep") {
 				t.Errorf("text: %s: %q → %q, accepted", text, v, out)
 			}
 		}
+	}
+}
+
+// White space may come before the DOCTYPE (it is not text of the
+// document), and its entities then resolve as usual.
+func TestXMLDoctypeAfterWhiteSpace(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "keep"}}}, c, testOptions("xml"))
+	v := "<?xml version=\"1.0\"?>\n \t<!DOCTYPE r [<!ENTITY e \"x\">]>\n<r>&e;</r>"
+	if out, err := m.Mask(NewScratch(), nil, []byte(v)); err != nil || string(out) != v {
+		t.Errorf("%q → %q, %v", v, out, err)
 	}
 }
 
