@@ -464,3 +464,94 @@ func TestXMLCommentsInSelectedElements(t *testing.T) {
 		t.Errorf("%q → %q", v, s)
 	}
 }
+
+// Each kind of step selects exactly its elements: a child step only a child
+// of the previous step's element, a descendant step any descendant of it.
+func TestXMLPathSteps(t *testing.T) {
+	c := col(CatXML, "xml")
+	in := `<r><b>1</b><a><b>2</b><c><b>3</b></c></a><c><b>4</b></c></r>`
+	for path, want := range map[string]string{
+		"/r/a/b":  `<r><b>1</b><a><b>M</b><c><b>3</b></c></a><c><b>4</b></c></r>`,
+		"//a/b":   `<r><b>1</b><a><b>M</b><c><b>3</b></c></a><c><b>4</b></c></r>`,
+		"//a//b":  `<r><b>1</b><a><b>M</b><c><b>M</b></c></a><c><b>4</b></c></r>`,
+		"/r//c/b": `<r><b>1</b><a><b>2</b><c><b>M</b></c></a><c><b>M</b></c></r>`,
+		"/r/*/b":  `<r><b>1</b><a><b>M</b><c><b>3</b></c></a><c><b>M</b></c></r>`,
+		"/b":      in,
+	} {
+		m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{path: {Name: "const", Params: map[string]any{"value": "M"}}}}}, c, testOptions("xml"))
+		if out, _ := maskString(t, m, c, in); out != want {
+			t.Errorf("%s: got  %s\nwant %s", path, out, want)
+		}
+	}
+}
+
+// An attribute path masks the attribute it names (or every one, @*) of the
+// elements its steps select, never namespace declarations; an empty value
+// and a value in single quotes are masked like any other.
+func TestXMLAttributePaths(t *testing.T) {
+	c := col(CatXML, "xml")
+	in := `<r x="1" y=''><a x='2' y="3" xmlns:p="urn:p"/><b x=""/></r>`
+	for path, want := range map[string]string{
+		"//@x":   `<r x="M" y=''><a x='M' y="3" xmlns:p="urn:p"/><b x="M"/></r>`,
+		"//a/@x": `<r x="1" y=''><a x='M' y="3" xmlns:p="urn:p"/><b x=""/></r>`,
+		"/r/@y":  `<r x="1" y='M'><a x='2' y="3" xmlns:p="urn:p"/><b x=""/></r>`,
+		"//a/@*": `<r x="1" y=''><a x='M' y="M" xmlns:p="urn:p"/><b x=""/></r>`,
+	} {
+		m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{path: {Name: "const", Params: map[string]any{"value": "M"}}}}}, c, testOptions("xml"))
+		if out, _ := maskString(t, m, c, in); out != want {
+			t.Errorf("%s: got  %s\nwant %s", path, out, want)
+		}
+	}
+}
+
+func TestXMLDepthLimit(t *testing.T) {
+	c := col(CatXML, "xml")
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "keep"}}}, c, testOptions("xml"))
+	for n, ok := range map[int]bool{maxXMLDepth: true, maxXMLDepth + 1: false} {
+		doc := strings.Repeat("<a>", n) + strings.Repeat("</a>", n)
+		out, err := m.Mask(NewScratch(), nil, []byte(doc))
+		if ok && (err != nil || string(out) != doc) || !ok && !errors.Is(err, errXMLTooDeep) {
+			t.Errorf("%d nested elements: %v", n, err)
+		}
+	}
+}
+
+// Masked text is escaped for where it goes: text, or an attribute value in
+// either quote; characters XML cannot hold become U+FFFD.
+func TestAppendXMLEscaped(t *testing.T) {
+	in := "a&<>\r\n\t\"'\x01\xff\uFFFEz"
+	for quote, want := range map[byte]string{
+		0:    "a&amp;&lt;&gt;&#13;\n\t\"'\uFFFD\uFFFD\uFFFDz",
+		'"':  "a&amp;&lt;&gt;&#13;&#10;&#9;&quot;'\uFFFD\uFFFD\uFFFDz",
+		'\'': "a&amp;&lt;&gt;&#13;&#10;&#9;\"&apos;\uFFFD\uFFFD\uFFFDz",
+	} {
+		if got := string(appendXMLEscaped([]byte("p"), []byte(in), quote)); got != "p"+want {
+			t.Errorf("quote %q: got %q, want %q", quote, got, "p"+want)
+		}
+	}
+}
+
+func TestSanitizeXMLChars(t *testing.T) {
+	for in, want := range map[string]string{
+		"\x01ab":                 "\x01ab", // before from: untouched
+		"\x01a\x02b\uFFFEc":      "\x01a\uFFFDb\uFFFDc",
+		"\x01a\xffb":             "\x01a\uFFFDb",
+		"\x01ab\u00e9\U0001F600": "\x01ab\u00e9\U0001F600",
+	} {
+		if got := string(sanitizeXMLChars([]byte(in), 1)); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIsXMLChar(t *testing.T) {
+	for r, want := range map[rune]bool{
+		0x00: false, 0x08: false, 0x09: true, 0x0A: true, 0x0B: false, 0x0D: true, 0x1F: false, 0x20: true,
+		0xD7FF: true, 0xD800: false, 0xDFFF: false, 0xE000: true, 0xFFFD: true, 0xFFFE: false, 0xFFFF: false,
+		0x10000: true, 0x10FFFF: true, 0x110000: false,
+	} {
+		if isXMLChar(r) != want {
+			t.Errorf("%#x: want %v", r, want)
+		}
+	}
+}
