@@ -555,3 +555,98 @@ func TestIsXMLChar(t *testing.T) {
 		}
 	}
 }
+
+func TestParseXMLPath(t *testing.T) {
+	long := strings.Repeat("/a", maxXMLSteps)
+	for _, tc := range []struct {
+		path, want string // want: the steps (// for a descendant step) and @attr, or the error
+	}{
+		{"//a", "//a"},
+		{"/r/a/b", "/r/a/b"},
+		{"/r//b/*", "/r//b/*"},
+		{"//a/@x", "//a@x"},
+		{"//@x", "@x"},
+		{"/r/@*", "/r@*"},
+		{"//a-b.c9/_é", "//a-b.c9/_é"},
+		{long, long},
+		{long + "/a", "at most 32 steps"},
+		{"a", "must start with / or //"},
+		{"", "must start with / or //"},
+		{"///a", `"" is not a local name`},
+		{"//a/", `"" is not a local name`},
+		{"//a///b", `"" is not a local name`},
+		{"//1a", `"1a" is not a local name`},
+		{"//-a", `"-a" is not a local name`},
+		{"//@", `"@" is not an attribute name`},
+		{"//@1", `"@1" is not an attribute name`},
+		{"//@x/b", "must be the last step"},
+		{"/@x", "an attribute needs an element"},
+		{"//a//@x", "an attribute is a child of its element"},
+	} {
+		steps, attr, err := parseXMLPath(tc.path)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			for _, s := range steps {
+				got += map[bool]string{false: "/", true: "//"}[s.desc] + s.name
+			}
+			if attr != "" {
+				got += "@" + attr
+			}
+		}
+		if got != tc.want && (err == nil || !strings.Contains(got, tc.want)) {
+			t.Errorf("%q: got %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+// When several paths select an element, the one with more steps wins, then
+// the one first in byte order.
+func TestXMLPathPrecedence(t *testing.T) {
+	c := col(CatXML, "xml")
+	konst := func(v string) *Spec { return &Spec{Name: "const", Params: map[string]any{"value": v}} }
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{
+		"//b": konst("X"), "/r/a/b": konst("Y"), "//*/c": konst("P"), "//a/*": konst("Q"),
+	}}}, c, testOptions("xml"))
+	in := `<r><a><b>1</b><c>2</c></a><b>3</b></r>`
+	want := `<r><a><b>Y</b><c>P</c></a><b>X</b></r>`
+	if out, _ := maskString(t, m, c, in); out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}
+
+func TestXMLPathCount(t *testing.T) {
+	c := col(CatXML, "xml")
+	for n, ok := range map[int]bool{maxXMLPaths: true, maxXMLPaths + 1: false} {
+		paths := map[string]*Spec{}
+		for i := range n {
+			paths[fmt.Sprintf("//e%d", i)] = &Spec{Name: "lorem"}
+		}
+		if _, err := Build(&Spec{Name: "xml", Params: map[string]any{"paths": paths}}, c, testOptions("xml")); (err == nil) != ok {
+			t.Errorf("%d paths: %v", n, err)
+		}
+	}
+}
+
+func TestXMLAcceptsXMLAndText(t *testing.T) {
+	spec := &Spec{Name: "xml", Params: map[string]any{"text": &Spec{Name: "lorem"}}}
+	for c, ok := range map[*Column]bool{col(CatXML, "xml"): true, col(CatText, "text"): true, col(CatInt, "integer"): false} {
+		if _, err := Build(spec, c, testOptions("xml")); (err == nil) != ok {
+			t.Errorf("%s: %v", c.Type, err)
+		}
+	}
+}
+
+func TestIsNameByte(t *testing.T) {
+	for _, c := range []byte("azAZ09_:.-\x80\xff") {
+		if !isNameByte(c) {
+			t.Errorf("%q: want a name byte", c)
+		}
+	}
+	for _, c := range []byte("`{@[/;,=> \"'\x7f") {
+		if isNameByte(c) {
+			t.Errorf("%q: want no name byte", c)
+		}
+	}
+}
