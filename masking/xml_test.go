@@ -650,3 +650,51 @@ func TestIsNameByte(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDoctypeGrammar(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		`<!DOCTYPE r>`:                                  true,
+		`<!DOCTYPE r [<!---->]>`:                        true,
+		`<!DOCTYPE r [<!ENTITY e "">]>`:                 true,
+		`<!DOCTYPE r SYSTEM "">`:                        true,
+		`<!DOCTYPE r [<!ELEMENT r (a|b)*>]>`:            true,
+		`<!DOCTYPE r [<!ELEMENT r (#PCDATA)>]>`:         true,
+		`<!DOCTYPE r [<!ATTLIST r a CDATA "">]>`:        true,
+		`<!DOCTYPE r [<?pi?>]>`:                         true,
+		`<!DOCTYPE r [<!ELEMENT r>]>`:                   false,
+		`<!DOCTYPE r [<!ELEMENT r >]>`:                  false,
+		`<!DOCTYPE r [<!ENTITY "x">]>`:                  false,
+		`<!DOCTYPE [<!ENTITY e "x">]>`:                  false,
+		`<!DOCTYPE r [<!-- x ->]>`:                      false,
+		`<!DOCTYPE r [<!ENTITY e "x>]>`:                 false,
+		`<!DOCTYPE r SYSTEM>`:                           false,
+		`<!DOCTYPE r PUBLIC "p">`:                       false,
+		`<!DOCTYPE r [<!NOTATION n PUBLIC "p">]>`:       true,
+		`<!DOCTYPE r [<!NOTATION n PUBLIC "p" "u">]>`:   true,
+		`<!DOCTYPE r [<!ENTITY e SYSTEM "u" NDATA n>]>`: true,
+	} {
+		if _, err := parseDoctype([]byte(raw)); (err == nil) != ok {
+			t.Errorf("%s: %v", raw, err)
+		}
+	}
+}
+
+// The text: rule masks what a DOCTYPE's subset carries: comments,
+// processing instructions' data, entity values (without the characters
+// that would make markup or references of them) and attribute defaults.
+func TestXMLDoctypeMaskedExactly(t *testing.T) {
+	c := col(CatXML, "xml")
+	text := &Spec{Name: "regex_replace", Params: map[string]any{"pattern": "[a-z]", "replacement": "x"}}
+	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": text}}, c, testOptions("xml"))
+	in := `<!DOCTYPE r [<!-- hi jane --><?pi data here?><?solo?><!ENTITY e "val"><!ATTLIST r a CDATA "def">]><r>t</r>`
+	want := `<!DOCTYPE r [<!-- xx xxxx --><?pi xxxx xxxx?><?solo?><!ENTITY e "xxx"><!ATTLIST r a CDATA "xxx">]><r>x</r>`
+	if out, _ := maskString(t, m, c, in); out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+	// Markup and reference characters never reach an entity value.
+	text.Params = map[string]any{"pattern": "l", "replacement": `<&%"'>`}
+	m = mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"text": text}}, c, testOptions("xml"))
+	if out, _ := maskString(t, m, c, `<!DOCTYPE r [<!ENTITY e "val">]><r/>`); out != `<!DOCTYPE r [<!ENTITY e "va">]><r/>` {
+		t.Errorf("got %s", out)
+	}
+}
