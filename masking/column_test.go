@@ -197,3 +197,36 @@ func TestNewColumnChecksVerify(t *testing.T) {
 		}
 	}
 }
+
+// Which CHECKs a column reports unclear: on numbers, those that are not
+// bounds; on other types, those that read the value and are not a pattern.
+// A CHECK on one column counts once, wherever pg_dump wrote it.
+func TestNewColumnUnclearChecks(t *testing.T) {
+	b := schema.NewBuilder()
+	if err := b.Add(`CREATE TABLE public.k (n integer CONSTRAINT k_n CHECK (n > 0), n2 integer,
+		tx text CONSTRAINT k_tx CHECK (length(tx) < 9), tp text CONSTRAINT k_tp CHECK (tp ~ '^a'), tn text CONSTRAINT k_tn CHECK (tn IS NOT NULL),
+		CONSTRAINT k_n2 CHECK ((n2 < 5)));`); err != nil {
+		t.Fatal(err)
+	}
+	cat := b.Catalog()
+	tb := cat.Table(schema.QName{Schema: "public", Name: "k"})
+	for _, tc := range []struct {
+		col, checks string
+		unclear     []string
+	}{
+		{"n", "k_n", nil},
+		{"n2", "k_n2", nil},
+		{"tx", "", []string{"k_tx"}},
+		{"tp", "", nil},
+		{"tn", "", nil},
+	} {
+		c := NewColumn(cat, tb, tb.Column(tc.col))
+		checks := ""
+		if c.Range != nil {
+			checks = c.Range.Checks
+		}
+		if checks != tc.checks || !slices.Equal(c.Unclear, tc.unclear) {
+			t.Errorf("%s: range of %q, unclear %v; want %q, %v", tc.col, checks, c.Unclear, tc.checks, tc.unclear)
+		}
+	}
+}
