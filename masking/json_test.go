@@ -224,7 +224,7 @@ func TestJSONErrors(t *testing.T) {
 	c := col(CatJSON, "json")
 	m := mustBuild(t, jsonSpec(map[string]*Spec{"$.a": {Name: "email"}, "$.n": {Name: "number_noise"}}), c, opts)
 	for _, doc := range []string{"", "secret", `{"a":"secret@x.com"`, `{"a":1,}`, `[1 2]`, `{"a" 1}`, `"unterminated`,
-		`{"a":"bad \x escape"}`, `{"a":"tab	inside"}`, `01`, `1.`, `-`, `1e`, `tru`, `{"a":1} x`, `{'a':1}`, `[1,]`, `{"b":[1,2}`} {
+		`{"a":"bad \x escape"}`, `{"a":"tab	inside"}`, `01`, `1.`, `-`, `1e`, `tru`, `{"a":1} x`, `{'a':1}`, `[1,]`, `{"b":[1,2}`, `[tru`, `{"a":fals`, `[nul`, `{"n":nul`, `"\u12`, `["\u123`, `{"a":"\u00`, `{"a":"\u00e9`, `{"a":"\u`} {
 		_, _, err := Wrap(m, c).Apply(NewScratch(), nil, []byte(doc), false)
 		if !errors.Is(err, errNotJSON) {
 			t.Errorf("%q: %v", doc, err)
