@@ -43,6 +43,13 @@ func TestTemplateInputs(t *testing.T) {
 		{`{{printf "%5s" .a}}`, []string{"a"}, false},
 		{`{{printf "%.1s!" .a}}`, []string{"a"}, false},
 		{`{{printf "%.s" .a}}`, []string{"a"}, false},
+		{`{{printf "%.1x" .a}}`, []string{"a"}, false},
+		{`{{printf "%.1a" .a}}`, []string{"a"}, false},
+		{`{{printf "%./s" .a}}`, []string{"a"}, false},
+		{`{{printf "%.:s" .a}}`, []string{"a"}, false},
+		{`{{printf "%.12345s" .a}}`, []string{"a"}, false},
+		{`{{printf "%.1239s" .a}}`, []string{"a"}, true},
+		{`{{print "%.1s" .a}}`, []string{"a"}, false},
 		{`{{slice .a 0 1}}`, []string{"a"}, false},
 	}
 	for _, c := range cases {
