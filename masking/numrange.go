@@ -26,18 +26,16 @@ func (r *Range) addBound(b schema.Bound) bool {
 	switch b.Op {
 	case ">=", ">":
 		open := b.Op == ">"
-		if c := 1; r.Lo != nil {
-			c = v.Cmp(r.Lo)
-			if c < 0 || c == 0 && !open {
+		if r.Lo != nil {
+			if c := v.Cmp(r.Lo); c < 0 || c == 0 && !open {
 				return true
 			}
 		}
 		r.Lo, r.LoOpen = v, open
 	case "<=", "<":
 		open := b.Op == "<"
-		if c := -1; r.Hi != nil {
-			c = v.Cmp(r.Hi)
-			if c > 0 || c == 0 && !open {
+		if r.Hi != nil {
+			if c := v.Cmp(r.Hi); c > 0 || c == 0 && !open {
 				return true
 			}
 		}
