@@ -149,3 +149,21 @@ func groups(n int) string {
 	}
 	return strings.Join(g, " ")
 }
+
+func TestFindEmail(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"@@x jane@corp.example", "jane@corp.example"},
+		{"mail .jane@corp.example.", "jane@corp.example"},
+		{"to: j.doe+tag@mail.corp-x.example- now", "j.doe+tag@mail.corp-x.example"},
+		{"josé@exämple.example", "josé@exämple.example"},
+		{"a@b, c@localhost, @corp.example", ""},
+	} {
+		got := ""
+		if s, e, ok := findEmail([]byte(tc.in), 0); ok {
+			got = tc.in[s:e]
+		}
+		if got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
