@@ -167,3 +167,30 @@ func TestFindEmail(t *testing.T) {
 		}
 	}
 }
+
+// scanNumberRun's groups: an empty or unclosed parenthesis ends the run,
+// and it never reads past limit.
+func TestScanNumberRun(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		limit int // 0: len(in)
+		want  numberRun
+	}{
+		{"(555) () 123-4567", 0, numberRun{end: 5}},
+		{"(555) (123 4567", 0, numberRun{end: 5}},
+		{"+44 20 7946 0018 x", 0, numberRun{end: 16, phone: true}},
+		{"+44 20 7946 0018", 10, numberRun{end: 10, phone: true}},
+		{"call", 0, numberRun{end: 0}},
+		{"12 (34) 56", 0, numberRun{end: 10}}, // six digits: no phone number
+		{"0 (12) 34", 0, numberRun{end: 9}},
+		{"99 (12) 3456", 0, numberRun{end: 12, phone: true}},
+	} {
+		limit := tc.limit
+		if limit == 0 {
+			limit = len(tc.in)
+		}
+		if got := scanNumberRun([]byte(tc.in), 0, limit); got != tc.want {
+			t.Errorf("%q (limit %d): got %+v, want %+v", tc.in, limit, got, tc.want)
+		}
+	}
+}
