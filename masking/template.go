@@ -33,7 +33,7 @@ type templateMasker struct {
 type templatePart struct {
 	text   string
 	column string // set for a column reference
-	prec   int    // {{printf "%.Ns" .column}}: at most N characters; -1: all
+	prec   int    // {{printf "%.Ns" .column}}: at most N characters; -1: all (columns only)
 }
 
 type templateState struct {
@@ -223,7 +223,7 @@ func templateParts(root *parse.ListNode) []templatePart {
 	for _, node := range root.Nodes {
 		switch n := node.(type) {
 		case *parse.TextNode:
-			parts = append(parts, templatePart{text: string(n.Text), prec: -1})
+			parts = append(parts, templatePart{text: string(n.Text)})
 		case *parse.ActionNode:
 			p := n.Pipe
 			if len(p.Decl) > 0 || len(p.Cmds) != 1 {
