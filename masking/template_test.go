@@ -147,12 +147,12 @@ func TestTemplateAllocations(t *testing.T) {
 // Initials ({{printf "%.Ns" .column}}) rendered directly cut as printf
 // does: by characters, an invalid byte counting as one.
 func TestTemplateInitials(t *testing.T) {
-	for _, text := range []string{`{{.a}} {{printf "%.1s" .b}}.`, `[{{printf "%.3s" .b}}|{{printf "%.0s" .a}}]`} {
+	for _, text := range []string{`{{.a}} {{printf "%.1s" .b}}.`, `[{{printf "%.3s" .b}}|{{printf "%.0s" .a}}]`, `{{printf "%.12s" .b}}`} {
 		m := mustBuild(t, templateSpec(text), col(CatText, "text"), testOptions("s")).(*templateMasker)
 		if m.parts == nil {
 			t.Fatalf("%s: not rendered directly", text)
 		}
-		for _, b := range []string{"", "L", "Lee", "ßeta", "é\xffxy", "\xff\xfe\xfd\xfc", "日本語です"} {
+		for _, b := range []string{"", "L", "Lee", "ßeta", "é\xffxy", "\xff\xfe\xfd\xfc", "日本語です", "abcdefghijklmnopq"} {
 			want := strings.Builder{}
 			if err := m.t.Execute(&want, map[string]string{"a": "Ann", "b": b}); err != nil {
 				t.Fatal(err)
