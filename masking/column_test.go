@@ -203,7 +203,7 @@ func TestNewColumnChecksVerify(t *testing.T) {
 // A CHECK on one column counts once, wherever pg_dump wrote it.
 func TestNewColumnUnclearChecks(t *testing.T) {
 	b := schema.NewBuilder()
-	if err := b.Add(`CREATE TABLE public.k (n integer CONSTRAINT k_n CHECK (n > 0), n2 integer,
+	if err := b.Add(`CREATE TABLE public.k (n integer CONSTRAINT k_n CHECK (n > 0), n2 integer, n3 integer CONSTRAINT k_n3 CHECK (n3 IS NOT NULL),
 		tx text CONSTRAINT k_tx CHECK (length(tx) < 9), tp text CONSTRAINT k_tp CHECK (tp ~ '^a'), tn text CONSTRAINT k_tn CHECK (tn IS NOT NULL),
 		CONSTRAINT k_n2 CHECK ((n2 < 5)));`); err != nil {
 		t.Fatal(err)
@@ -216,6 +216,7 @@ func TestNewColumnUnclearChecks(t *testing.T) {
 	}{
 		{"n", "k_n", nil},
 		{"n2", "k_n2", nil},
+		{"n3", "", nil}, // no bound: no range
 		{"tx", "", []string{"k_tx"}},
 		{"tp", "", nil},
 		{"tn", "", nil},
