@@ -140,3 +140,20 @@ func TestURLEdges(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitURL(t *testing.T) {
+	for _, tc := range []struct{ in, scheme, host, rest string }{
+		{"http://:8080/x", "http", "", "/x"},
+		{"https://u:p@[::1]:5432/db?x#y", "https", "[::1]", "/db?x#y"},
+		{"ftp://h.example:21", "ftp", "h.example", ""},
+		{"svn+ssh://a@b@host.example#frag", "svn+ssh", "host.example", "#frag"},
+		{"mailto:jane@corp.example", "", "", "mailto:jane@corp.example"},
+		{"://host/x", "", "", "://host/x"},
+		{"1http://host/x", "", "", "1http://host/x"},
+	} {
+		s, h, r := splitURL([]byte(tc.in))
+		if string(s) != tc.scheme || string(h) != tc.host || string(r) != tc.rest {
+			t.Errorf("%q: got %q %q %q", tc.in, s, h, r)
+		}
+	}
+}
