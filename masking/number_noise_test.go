@@ -503,3 +503,25 @@ func TestNumberNoiseMultiColumnCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberNoiseRatioBounds(t *testing.T) {
+	c := col(CatInt, "int4")
+	for ratio, ok := range map[float64]bool{0.000001: true, 0.0000009: false, 1: true, 1.000001: false, 0: false, -0.5: false} {
+		_, err := Build(&Spec{Name: "number_noise", Params: map[string]any{"ratio": ratio}}, c, testOptions("s"))
+		if (err == nil) != ok {
+			t.Errorf("ratio %v: %v", ratio, err)
+		}
+	}
+}
+
+// Noise that leaves a tight range both ways is clamped to another allowed
+// value, never the original.
+func TestNumberNoiseClampsIntoTightRange(t *testing.T) {
+	c := checkedColumn(CatNumeric, "numeric", "c BETWEEN 1.00 AND 1.02", 5, 2)
+	for i := range 20 {
+		m := mustBuild(t, &Spec{Name: "number_noise", Params: map[string]any{"ratio": 1.0}}, c, testOptions(fmt.Sprint("secret-", i)))
+		if out, _ := maskString(t, m, c, "1.01"); out == "1.01" || !c.Range.containsText([]byte(out)) {
+			t.Fatalf("secret %d: 1.01 became %s", i, out)
+		}
+	}
+}
