@@ -80,7 +80,6 @@ func parsePhone(v []byte) phoneLayout {
 	// when the original's do, the masked number's must too.
 	if l.digitsAfter == 10 && (l.intl && l.code == 1 || !l.intl && !l.trunk) {
 		k := 0
-		l.nanp = [2]int{-1, -1}
 		for j := l.from; j < len(v); j++ {
 			if !ascii.IsDigit(v[j]) {
 				continue
