@@ -468,7 +468,6 @@ func TestXMLCommentsInSelectedElements(t *testing.T) {
 // Each kind of step selects exactly its elements: a child step only a child
 // of the previous step's element, a descendant step any descendant of it.
 func TestXMLPathSteps(t *testing.T) {
-	c := col(CatXML, "xml")
 	in := `<r><b>1</b><a><b>2</b><c><b>3</b></c></a><c><b>4</b></c></r>`
 	for path, want := range map[string]string{
 		"/r/a/b":  `<r><b>1</b><a><b>M</b><c><b>3</b></c></a><c><b>4</b></c></r>`,
@@ -478,8 +477,7 @@ func TestXMLPathSteps(t *testing.T) {
 		"/r/*/b":  `<r><b>1</b><a><b>M</b><c><b>3</b></c></a><c><b>M</b></c></r>`,
 		"/b":      in,
 	} {
-		m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{path: {Name: "const", Params: map[string]any{"value": "M"}}}}}, c, testOptions("xml"))
-		if out, _ := maskString(t, m, c, in); out != want {
+		if out := xmlConstPaths(t, map[string]string{path: "M"}, in); out != want {
 			t.Errorf("%s: got  %s\nwant %s", path, out, want)
 		}
 	}
@@ -489,7 +487,6 @@ func TestXMLPathSteps(t *testing.T) {
 // elements its steps select, never namespace declarations; an empty value
 // and a value in single quotes are masked like any other.
 func TestXMLAttributePaths(t *testing.T) {
-	c := col(CatXML, "xml")
 	in := `<r x="1" y=''><a x='2' y="3" xmlns:p="urn:p"/><b x=""/></r>`
 	for path, want := range map[string]string{
 		"//@x":   `<r x="M" y=''><a x='M' y="3" xmlns:p="urn:p"/><b x="M"/></r>`,
@@ -497,8 +494,7 @@ func TestXMLAttributePaths(t *testing.T) {
 		"/r/@y":  `<r x="1" y='M'><a x='2' y="3" xmlns:p="urn:p"/><b x=""/></r>`,
 		"//a/@*": `<r x="1" y=''><a x='M' y="M" xmlns:p="urn:p"/><b x=""/></r>`,
 	} {
-		m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{path: {Name: "const", Params: map[string]any{"value": "M"}}}}}, c, testOptions("xml"))
-		if out, _ := maskString(t, m, c, in); out != want {
+		if out := xmlConstPaths(t, map[string]string{path: "M"}, in); out != want {
 			t.Errorf("%s: got  %s\nwant %s", path, out, want)
 		}
 	}
@@ -604,16 +600,24 @@ func TestParseXMLPath(t *testing.T) {
 // When several paths select an element, the one with more steps wins, then
 // the one first in byte order.
 func TestXMLPathPrecedence(t *testing.T) {
-	c := col(CatXML, "xml")
-	konst := func(v string) *Spec { return &Spec{Name: "const", Params: map[string]any{"value": v}} }
-	m := mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": map[string]*Spec{
-		"//b": konst("X"), "/r/a/b": konst("Y"), "//*/c": konst("P"), "//a/*": konst("Q"),
-	}}}, c, testOptions("xml"))
 	in := `<r><a><b>1</b><c>2</c></a><b>3</b></r>`
 	want := `<r><a><b>Y</b><c>P</c></a><b>X</b></r>`
-	if out, _ := maskString(t, m, c, in); out != want {
+	if out := xmlConstPaths(t, map[string]string{"//b": "X", "/r/a/b": "Y", "//*/c": "P", "//a/*": "Q"}, in); out != want {
 		t.Errorf("got  %s\nwant %s", out, want)
 	}
+}
+
+// xmlConstPaths masks in with an xml masker writing a constant for each
+// path.
+func xmlConstPaths(t *testing.T, paths map[string]string, in string) string {
+	t.Helper()
+	c := col(CatXML, "xml")
+	rules := map[string]*Spec{}
+	for p, v := range paths {
+		rules[p] = &Spec{Name: "const", Params: map[string]any{"value": v}}
+	}
+	out, _ := maskString(t, mustBuild(t, &Spec{Name: "xml", Params: map[string]any{"paths": rules}}, c, testOptions("xml")), c, in)
+	return out
 }
 
 func TestXMLPathCount(t *testing.T) {
