@@ -1,6 +1,9 @@
 package subset
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormNumber(t *testing.T) {
 	for in, want := range map[string]string{
@@ -9,10 +12,18 @@ func TestNormNumber(t *testing.T) {
 		"1e+20": "100000000000000000000", "1.5e-07": "0.00000015", "1.25E2": "125", "0.001e3": "1",
 		"NaN": "NaN", "Infinity": "Infinity", "-Infinity": "-Infinity", "abc": "abc", "": "", "1e99999": "1e99999",
 		"12.5e-1": "1.25", "100": "100", "100.0": "100", "-00.0100": "-0.01",
+		"1e1001": "1e1001", "1e-1001": "1e-1001", "e5": "e5", ".e5": ".e5",
 	} {
 		if got := string(normNumber([]byte(in))); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+	// The exponent's bounds are inclusive: ±1000 is still written out.
+	if got := string(normNumber([]byte("1e1000"))); got != "1"+strings.Repeat("0", 1000) {
+		t.Errorf("1e1000: %d bytes", len(got))
+	}
+	if got := string(normNumber([]byte("1e-1000"))); got != "0."+strings.Repeat("0", 999)+"1" {
+		t.Errorf("1e-1000: %d bytes", len(got))
 	}
 }
 
@@ -53,7 +64,7 @@ func TestNormUUID(t *testing.T) {
 
 func TestNormTimestamptz(t *testing.T) {
 	want := "2024-01-01 00:44:31.936228Z"
-	for _, in := range []string{"2024-01-01 00:44:31.936228+00", "2024-01-01 09:44:31.936228+09", "2023-12-31 19:14:31.936228-05:30", "2024-01-01 00:44:31.936228+00:00:00"} {
+	for _, in := range []string{"2024-01-01 00:44:31.936228+00", "2024-01-01 09:44:31.936228+09", "2023-12-31 19:14:31.936228-05:30", "2024-01-01 00:44:31.936228+00:00:00", "2024-01-01 06:15:46.936228+05:31:15", "2023-12-31 18:13:16.936228-06:31:15"} {
 		if got := string(normTimestamptz([]byte(in))); got != want {
 			t.Errorf("%q: %q", in, got)
 		}
