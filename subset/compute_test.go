@@ -338,3 +338,56 @@ func TestCanonicalInt(t *testing.T) {
 		}
 	}
 }
+
+// whereSource is a live source's stand-in for where: conditions: its
+// query answers with the keys given.
+type whereSource struct {
+	*memSource
+	keys, query string
+}
+
+func (w *whereSource) Select(_ context.Context, q string) (io.ReadCloser, error) {
+	w.query = q
+	return io.NopCloser(strings.NewReader(w.keys)), nil
+}
+
+// TestWhereKeepsOnlyMatchingRoots: the sample is limited to the roots
+// the condition returned (read as COPY text, NULL keys skipped); a
+// partitioned root is queried with its partitions, any other without its
+// inheritance children.
+func TestWhereKeepsOnlyMatchingRoots(t *testing.T) {
+	w := &whereSource{memSource: newMemSource(t, shopScript(30)), keys: "2\n5\n\\N\n"}
+	r, err := Compute(context.Background(), w, w.inv, &Spec{Root: users, Percent: 100, Where: "id IN (2, 5)"}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.query, ` FROM ONLY "public"."users" WHERE (id IN (2, 5)`) {
+		t.Errorf("query %q", w.query)
+	}
+	got := map[string]bool{}
+	for _, row := range w.keep(t, r)["users"] {
+		got[strings.Split(row, "\t")[0]] = true
+	}
+	if !got["2"] || !got["5"] || got["1"] || got["4"] || len(got) > 4 {
+		t.Errorf("kept users %v", keys(got))
+	}
+
+	w = &whereSource{memSource: newMemSource(t, `
+CREATE TABLE public.ev (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE public.ev_1 PARTITION OF public.ev FOR VALUES FROM (0) TO (100);
+COPY public.ev_1 (id) FROM stdin;
+5
+6
+\.
+`), keys: "6\n"}
+	r, err = Compute(context.Background(), w, w.inv, &Spec{Root: schema.QName{Schema: "public", Name: "ev"}, Percent: 100, Where: "id > 5"}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.query, ` FROM "public"."ev" WHERE`) {
+		t.Errorf("query %q", w.query)
+	}
+	if rows := w.keep(t, r)["ev_1"]; len(rows) != 1 || rows[0] != "6" {
+		t.Errorf("kept %v", rows)
+	}
+}
