@@ -89,3 +89,30 @@ func TestWhereQueryShape(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// TestIdentChars: the bytes PostgreSQL's lexer takes in an identifier,
+// at every range's edges.
+func TestIdentChars(t *testing.T) {
+	start := "azAZ_\x80\xff"
+	notStart := "`{@[$09/:\x7f \"'"
+	for i := 0; i < len(start); i++ {
+		if !identStart(start[i]) || !identCont(start[i]) {
+			t.Errorf("%q does not start an identifier", start[i])
+		}
+	}
+	for i := 0; i < len(notStart); i++ {
+		if identStart(notStart[i]) {
+			t.Errorf("%q starts an identifier", notStart[i])
+		}
+	}
+	for _, c := range []byte("09$") {
+		if !identCont(c) {
+			t.Errorf("%q does not continue an identifier", c)
+		}
+	}
+	for _, c := range []byte("/:`{@[\x7f \"'") {
+		if identCont(c) {
+			t.Errorf("%q continues an identifier", c)
+		}
+	}
+}
