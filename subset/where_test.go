@@ -18,6 +18,7 @@ func TestCheckWhere(t *testing.T) {
 		`country = 'NL' AND status <> 'closed'`,
 		`name = 'a;b)' OR name = 'it''s'`,
 		`name = $$x);$$ OR name = $t$;$$)$t$`,
+		`name = $$$$ OR name = $t$$t$`,
 		`"we;ird)" = 1`,
 		`note = E'it\'s; ok)'`,
 		`created_at > now() - interval '1 year' -- the last year only`,
