@@ -26,6 +26,15 @@
 #                      (dry run: RUNNABLE / (RUNNABLE + NOT COVERED))
 # TIMED OUT and NOT VIABLE mutants count in neither.
 #
+# Case expressions: gremlins judges coverage by `go test -coverprofile`
+# blocks, which hold statements, never the expressions after `case`; every
+# mutant there is NOT COVERED however often the tests evaluate it. After
+# each gremlins pass, internal/mutcase runs those mutants itself (same
+# mutation, same tests, same GOFLAGS and timeout) and rewrites their status
+# in the report, marked "(case expression, run by mutcase)" in the log. A
+# case the tests never reach then counts as LIVED, so this can only lower
+# efficacy. MUTATE_CASES=0 keeps gremlins' figures as they are.
+#
 # Tuning (environment):
 #   MUTATE_WORKERS=1              parallel mutants (each runs `go test PKG`)
 #   MUTATE_TIMEOUT_COEFFICIENT=5  a mutant times out after this many times the
@@ -126,6 +135,12 @@ if [ -z "${UNDERSTUDY_TEST_DATABASE_URL:-}" ]; then
   if wait "$pg_pid"; then exit 0; else exit $?; fi
 fi
 
+# The case-expression runner (see "Case expressions" above), built without
+# the passes' GOFLAGS (-short is a test flag).
+mutcase=$tools/mutcase
+mkdir -p "$tools"
+(cd "$repo" && GOFLAGS= go build -o "$mutcase" ./internal/mutcase)
+
 # --- shared corpus -------------------------------------------------------------
 # internal/corpus finds the corpus at <source dir of corpus.go>/../../../shared
 # (and schema's tests at ../../shared from the package directory), i.e. beside
@@ -218,6 +233,15 @@ run_pass() {
   rm -rf "${gtmp:?}"/gremlins-*
   if [ "$rc" -ne 0 ]; then
     echo "mutate: $pkg${tag:+ ($tag)}: gremlins exited $rc; see $plog" >&2
+    return
+  fi
+  if [ "$dry_run" = 0 ] && [ "${MUTATE_CASES:-1}" != 0 ] && [ -s "$pjson" ]; then
+    local cargs=(-report "$pjson" -pkg "$pkg" -root "$repo" -workers "$workers" -coefficient "$coefficient" -tmp "$gtmp")
+    [ -n "$shared" ] && cargs+=(-shared "$shared")
+    if ! (GOFLAGS=$goflags nice -n "$niceness" "$mutcase" "${cargs[@]}") 2>&1 | tee -a "$plog"; then
+      rc=1
+      echo "mutate: $pkg${tag:+ ($tag)}: mutcase failed; see $plog" >&2
+    fi
   fi
 }
 
