@@ -144,9 +144,8 @@ func Words(name string) []string {
 			continue
 		case unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) || i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1])):
 			flush()
-		case unicode.IsDigit(r) && i > 0 && unicode.IsLetter(rs[i-1]) && !(i+1 == len(rs)):
-			// keep address1, line2 whole: digits stick to their word
 		}
+		// A digit never starts a word: address1 and line2 stay whole.
 		cur = append(cur, r)
 	}
 	flush()

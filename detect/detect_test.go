@@ -72,3 +72,20 @@ func TestByValues(t *testing.T) {
 		}
 	}
 }
+
+// TestByNameQualifiers: a card needs a number word with it (card alone
+// is not one), unless the joined name says so; a bare name of two words
+// in a table of people is a person's, of three it is not bare.
+func TestByNameQualifiers(t *testing.T) {
+	for _, c := range []struct {
+		table, col string
+		want       Kind
+	}{
+		{"payments", "cc_num", Card}, {"payments", "cardnumber", Card}, {"payments", "card", ""},
+		{"users", "contact_name", FullName}, {"users", "name_2", FullName}, {"users", "a_b_name", ""},
+	} {
+		if got := ByName(c.table, c.col); got.Kind != c.want {
+			t.Errorf("%s.%s: %s (%s), want %q", c.table, c.col, got.Kind, got.Confidence, c.want)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package detect
 
 import (
 	"fmt"
+	"math/big"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +195,146 @@ func TestByValuesInside(t *testing.T) {
 		if got.Kind != c.kind || got.Confidence != c.conf {
 			t.Errorf("%d: %s %v, want %s %v", i, got.Kind, got.Confidence, c.kind, c.conf)
 		}
+	}
+}
+
+// TestEdges: the edges of every range and threshold the guesses use.
+func TestEdges(t *testing.T) {
+	for c, want := range map[Confidence]bool{None: false, Low: false, Medium: true, High: true} {
+		if (Finding{Confidence: c}).Personal() != want {
+			t.Errorf("%v: Personal %v", c, !want)
+		}
+	}
+	compat := map[[2]Kind]bool{
+		{FreeText, Email}: true, {FreeText, Phone}: true, {FreeText, FreeText}: true, {FreeText, Street}: false,
+		{FullName, FirstName}: true, {FirstName, LastName}: true, {LastName, FullName}: true, {FullName, Email}: false,
+		{Account, IBAN}: true, {Account, Card}: false, {Endpoint, Endpoint}: true, {Endpoint, Email}: false, {Email, Email}: false,
+	}
+	for k, want := range compat {
+		if compatible(k[0], k[1]) != want {
+			t.Errorf("compatible(%s, %s) = %v", k[0], k[1], !want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"+1234567": true, "+123456": false, "0123456": true, "+123456789012345": true, "+1234567890123456": false,
+		"12/34/567": true, "123:4567": false, "1234567": false,
+	} {
+		if isPhone(s) != want {
+			t.Errorf("isPhone(%q) = %v", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"4222222222222": true, "422222222222": false, withLuhn("499999999999999999"): true, withLuhn("4999999999999999999"): false,
+		"4999 9999 9999 9996": true, "4999-9999-9999-9996": true, "0222222222222": false, "4222/222222222": false,
+	} {
+		if isCard(s) != want {
+			t.Errorf("isCard(%q) = %v", s, !want)
+		}
+	}
+	// IBANs at every edge: 15 and 34 characters, country letters A and
+	// Z, check digits with 0 and 9 in either place, letters A and Z in
+	// the account part.
+	var ibans []string
+	for _, cc := range []string{"AZ", "ZA"} {
+		for _, bban := range []string{"12345678901", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", "Z0000000000A"} {
+			ibans = append(ibans, iban(cc, bban))
+		}
+	}
+	seen := map[byte]bool{}
+	for i := 0; len(seen) < 4 && i < 100000; i++ {
+		s := iban("NL", fmt.Sprintf("%011d", i))
+		for _, c := range []byte{s[2], s[3]} {
+			if (c == '0' || c == '9') && !seen[c] || s[2] == '9' && !seen['a'] {
+				if s[2] == '9' {
+					seen['a'] = true
+				}
+				seen[c] = true
+				ibans = append(ibans, s)
+			}
+		}
+	}
+	for _, s := range ibans {
+		if !isIBAN(s) {
+			t.Errorf("isIBAN(%q) = false", s)
+		}
+	}
+	if len(ibans[0]) != 15 || len(ibans[1]) != 34 {
+		t.Fatalf("lengths %d %d", len(ibans[0]), len(ibans[1]))
+	}
+	long := iban("ZZ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123")
+	if len(long) != 34 || !isIBAN(long) {
+		t.Errorf("34 characters: %q", long)
+	}
+	for _, s := range []string{iban("ZZ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234"), iban("ZZ", "1234567890"), "@Z" + long[2:], "[Z" + long[2:], "Z@" + long[2:], "Z[" + long[2:],
+		long[:2] + "/" + long[3:], long[:2] + ":" + long[3:], long[:3] + "/" + long[4:], long[:3] + ":" + long[4:]} {
+		if isIBAN(s) {
+			t.Errorf("isIBAN(%q) = true", s)
+		}
+	}
+}
+
+// withLuhn is body and its Luhn check digit.
+func withLuhn(body string) string {
+	sum := 0
+	for i := range body {
+		d := int(body[len(body)-1-i] - '0')
+		if i%2 == 0 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return fmt.Sprintf("%s%d", body, (10-sum%10)%10)
+}
+
+// iban is cc, the check digits ISO 13616 gives, and bban.
+func iban(cc, bban string) string {
+	var b strings.Builder
+	for _, r := range bban + cc + "00" {
+		if r >= 'A' && r <= 'Z' {
+			fmt.Fprintf(&b, "%d", r-'A'+10)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	n, _ := new(big.Int).SetString(b.String(), 10)
+	return fmt.Sprintf("%s%02d%s", cc, 98-new(big.Int).Mod(n, big.NewInt(97)).Int64(), bban)
+}
+
+// TestByValuesWhereAndTies: the reason names where the details were
+// found; an email and a phone equally often: the email.
+func TestByValuesWhereAndTies(t *testing.T) {
+	jsonCol := &masking.Column{Category: masking.CatJSON}
+	got := ByValues(jsonCol, []string{`{"e":"a@b.example"}`, `{"p":"+44 20 7946 0958"}`, `{}`, `{}`, `{}`, `{}`, `{}`, `{}`, `{}`, `{}`})
+	if got.Kind != Email || got.Confidence != Medium || !strings.Contains(got.Reason(), "inside JSON") {
+		t.Errorf("%s %v %q", got.Kind, got.Confidence, got.Reason())
+	}
+	// 3 of 10 is 30%: high.
+	got = ByValues(jsonCol, []string{`{"e":"a@b.example"}`, `{"e":"c@b.example"}`, `{"e":"d@b.example"}`, `{}`, `{}`, `{}`, `{}`, `{}`, `{}`, `{}`})
+	if got.Kind != Email || got.Confidence != High {
+		t.Errorf("3 of 10: %s %v", got.Kind, got.Confidence)
+	}
+	got = ByValues(&masking.Column{Category: masking.CatText, Array: true}, []string{`{a@b.example}`, `{}`, `{}`, `{}`})
+	if !strings.Contains(got.Reason(), "inside arrays") {
+		t.Errorf("%q", got.Reason())
+	}
+}
+
+// TestColumnAddressTypes: an inet or cidr column is an IP address
+// whatever its name says; a name saying so too adds its reason.
+func TestColumnAddressTypes(t *testing.T) {
+	for _, cat := range []masking.Category{masking.CatInet, masking.CatCidr} {
+		c := &masking.Column{Name: "ip_address", Category: cat}
+		if got := Column("users", c, nil); got.Kind != IP || got.Confidence != High || len(got.Reasons) != 2 {
+			t.Errorf("%s ip_address: %s %v %q", cat, got.Kind, got.Confidence, got.Reason())
+		}
+		c.Name = "origin"
+		if got := Column("users", c, nil); got.Kind != IP || got.Confidence != High || len(got.Reasons) != 1 {
+			t.Errorf("%s origin: %s %v %q", cat, got.Kind, got.Confidence, got.Reason())
+		}
+	}
+	if got := Column("users", &masking.Column{Name: "origin", Category: masking.CatText}, []string{"x"}); got.Kind == IP {
+		t.Errorf("text origin: %s", got.Kind)
 	}
 }
